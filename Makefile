@@ -1,0 +1,64 @@
+# The README's two commands: `make run` and `make test` (plus `make bench`).
+# Both set a fresh Debian machine up from nothing: system packages when
+# missing, Python packages in .venv, bun from the npm registry in .tools.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TOOLS := .tools
+BUN_VERSION := 1.4.4
+BUN := $(TOOLS)/node_modules/.bin/bun
+PORTAL_PORT ?= 3000
+SYSTEM_PACKAGES := poppler-utils:pdfsig chromium:chromium libnss3-tools:certutil
+
+# Reflex 0.10 needs bun >= 1.4.4 or Node >= 22.22; this machine has Node 20,
+# so Reflex uses the bun we install from the npm registry.
+export REFLEX_USE_SYSTEM_BUN := 1
+export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(PATH)
+export PORTAL_PORT
+
+.PHONY: run test bench setup system-packages lint clean
+
+run: setup
+	$(BIN)/customer-portal init
+	$(BIN)/customer-portal seed-demo
+	@echo "Serving the portal at http://localhost:$(PORTAL_PORT)"
+	$(BIN)/reflex run --env prod --single-port
+
+test: setup
+	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+bench: setup
+	$(BIN)/python -m bench
+
+lint: setup
+	$(BIN)/ruff check customer_portal tests bench
+	$(BIN)/ruff format --check customer_portal tests bench
+
+setup: system-packages $(VENV)/.installed $(BUN)
+
+# Install only what is missing; sudo only when not root.
+system-packages:
+	@missing=""; for entry in $(SYSTEM_PACKAGES); do \
+	  command -v "$${entry#*:}" >/dev/null 2>&1 || missing="$$missing $${entry%%:*}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  sudo=""; [ "$$(id -u)" -eq 0 ] || sudo="sudo"; \
+	  $$sudo apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+$(BUN):
+	npm install --silent --no-audit --no-fund --prefix $(TOOLS) bun@$(BUN_VERSION)
+	$(BUN) --version
+
+clean:
+	rm -rf .web .states $(VENV) $(TOOLS)

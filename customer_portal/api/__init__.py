@@ -1,0 +1,1 @@
+"""HTTP routes served beside the Reflex pages, on the same port."""

@@ -1,0 +1,250 @@
+"""``customer-portal``: the operator's command line.
+
+Exit codes: 0 success; 1 some invoices or payments were rejected, or a PDF
+is not valid; 2 the command could not run (bad settings, unreadable file,
+database unreachable).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+import sqlalchemy as sa
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlmodel import Session, select
+
+from customer_portal.settings import Settings, SettingsError, get_settings
+
+if TYPE_CHECKING:
+    from customer_portal.domain.publishing import Publisher
+
+out = Console()
+err = Console(stderr=True)
+
+
+class _Fail(click.ClickException):
+    exit_code = 2
+
+    def show(self, file=None) -> None:  # noqa: ARG002 (click's signature)
+        err.print(f"[bold red]Error:[/] {self.message}")
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except SettingsError as exc:
+        raise _Fail(str(exc)) from None
+
+
+def _ready_engine(*, upgrade: bool | None = None) -> sa.Engine:
+    """The engine with the schema current: upgraded when asked, or in dev."""
+    from customer_portal.db import SchemaOutOfDate, ensure_schema, get_engine
+
+    settings = _settings()
+    engine = get_engine()
+    try:
+        ensure_schema(engine, upgrade=settings.is_dev if upgrade is None else upgrade)
+    except SchemaOutOfDate as exc:
+        raise _Fail(str(exc)) from None
+    except sa.exc.OperationalError as exc:
+        raise _Fail(f"cannot reach the database: {exc.orig}") from None
+    return engine
+
+
+def _read_input(path: str) -> tuple[str, str]:
+    """``(text, kind)`` of a JSON or CSV file; ``-`` reads standard input."""
+    try:
+        data = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    except OSError as exc:
+        raise _Fail(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise _Fail(f"{path} is not UTF-8 text") from None
+    kind = "csv" if path.lower().endswith(".csv") else "json"
+    return text, kind
+
+
+def _publisher() -> Publisher:
+    """The process's publisher; its signing key is loaded here, once."""
+    from customer_portal.api.publishing import get_publisher
+    from customer_portal.documents.signing import SigningSetupError
+
+    try:
+        return get_publisher()
+    except SigningSetupError as exc:
+        raise _Fail(str(exc)) from None
+
+
+def _run_batch(items: list[Any], process: Callable[..., Any], noun: str) -> None:
+    """Process ``items`` with a progress bar, print the outcome, exit 1 on rejections."""
+    from customer_portal.domain.results import REJECTED
+
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True, disable=len(items) < 2) as progress:
+        task = progress.add_task(f"Processing {noun}", total=len(items))
+        summary = process(items, progress=lambda _result: progress.advance(task))
+
+    rejected = [r for r in summary.results if r.status == REJECTED]
+    if rejected:
+        table = Table(title=f"Rejected {noun}", show_lines=True)
+        table.add_column(noun.rstrip("s").capitalize())
+        table.add_column("Why")
+        for result in rejected:
+            table.add_row(result.label, "\n".join(str(e) for e in result.errors))
+        out.print(table)
+    counts = summary.counts()
+    parts = [f"{counts[s]} {s}" for s in dict.fromkeys(r.status for r in summary.results)]
+    out.print(f"{len(items)} {noun}: " + (", ".join(parts) if parts else "nothing to do"))
+    if rejected:
+        sys.exit(1)
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log what happens in detail.")
+def main(verbose: bool) -> None:
+    """Link Customer Portal: publish invoices, record payments, check signed PDFs."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@main.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    _ready_engine(upgrade=True)
+    out.print("Database schema is up to date.")
+
+
+@main.command()
+def init() -> None:
+    """Prepare a machine: instance folder, secrets, schema, demo certificate."""
+    settings = _settings()
+    _ready_engine(upgrade=True)
+    signer = _publisher().signer
+    out.print(f"Instance folder: {settings.instance_dir}")
+    out.print(f"Signing certificate: {signer.subject}")
+    if settings.uses_demo_pki:
+        out.print(f"Demo CA (trust root for verify): {settings.trust_roots[0]}")
+
+
+@main.command()
+@click.argument("file")
+def publish(file: str) -> None:
+    """Publish the invoices in FILE (JSON, or CSV with one row per line; - for stdin)."""
+    from customer_portal.domain.batches import parse_invoice_csv, parse_json_batch
+    from customer_portal.domain.validation import InputRejected
+
+    text, kind = _read_input(file)
+    try:
+        items = parse_invoice_csv(text) if kind == "csv" else parse_json_batch(text, "invoices")
+    except InputRejected as exc:
+        raise _Fail(f"{file}: {exc}") from None
+    _ready_engine()
+    publisher = _publisher()
+    _run_batch(items, functools.partial(publisher.publish_many, actor="cli"), "invoices")
+
+
+
+
+@main.command()
+@click.argument("file")
+def payment(file: str) -> None:
+    """Record the payments in FILE (JSON: invoice_number, amount, paid_on, reference)."""
+    from customer_portal.domain.batches import parse_json_batch
+    from customer_portal.domain.payments import record_payments
+    from customer_portal.domain.validation import InputRejected
+
+    text, _kind = _read_input(file)
+    try:
+        items = parse_json_batch(text, "payments")
+    except InputRejected as exc:
+        raise _Fail(f"{file}: {exc}") from None
+    engine = _ready_engine()
+    process = functools.partial(record_payments, engine=engine, actor="cli")
+    _run_batch(items, lambda raws, progress: process(raws=raws, progress=progress), "payments")
+
+
+@main.command()
+@click.argument("number")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True))
+def pdf(number: str, output: str) -> None:
+    """Write the stored signed PDF of invoice NUMBER to OUTPUT, byte for byte."""
+    from customer_portal.models import Invoice, SignedDocument
+
+    engine = _ready_engine()
+    with Session(engine) as session:
+        data = session.exec(
+            select(SignedDocument.pdf)
+            .join(Invoice, Invoice.id == SignedDocument.invoice_id)
+            .where(Invoice.number == number)
+        ).first()
+    if data is None:
+        raise _Fail(f"no published invoice has the number {number!r}")
+    try:
+        Path(output).write_bytes(data)
+    except OSError as exc:
+        raise _Fail(f"cannot write {output}: {exc.strerror}") from None
+    out.print(f"Wrote {output} ({len(data)} bytes).")
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--trust",
+    "trust",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="A root certificate to trust (PEM or DER); default: the configured ones.",
+)
+def verify(file: str, trust: tuple[str, ...]) -> None:
+    """Say whether FILE's signature is intact and chains to a trusted root."""
+    from customer_portal.documents.verify import (
+        load_certificates,
+        trust_roots_from_settings,
+        verify_pdf,
+    )
+
+    try:
+        roots = (
+            load_certificates(Path(p) for p in trust)
+            if trust
+            else trust_roots_from_settings(_settings())
+        )
+    except (OSError, ValueError) as exc:
+        raise _Fail(f"cannot load the trusted roots: {exc}") from None
+    report = verify_pdf(Path(file).read_bytes(), roots)
+    for line in report.lines():
+        out.print(line, markup=False, highlight=False)
+    sys.exit(0 if report.valid else 1)
+
+
+@main.command("seed-demo")
+def seed_demo() -> None:
+    """Add the demo customers, logins and invoices (safe to run again)."""
+    from customer_portal.demo import seed
+
+    engine = _ready_engine()
+    logins = seed(engine=engine, publisher=_publisher())
+    out.print("Demo logins (email / password):")
+    for email, password in logins:
+        out.print(f"  {email} / {password}", markup=False, highlight=False)
+    out.print(f"API key for {_settings().base_url}/api/v1: see {_settings().instance_dir}/api_key")
+
+
+if __name__ == "__main__":
+    main()

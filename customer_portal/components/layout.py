@@ -1,0 +1,55 @@
+"""The frame every page shares: header with the logo, content, footer with contacts."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from customer_portal.settings import Branding
+
+BRAND_COLOR = "#0b5394"
+
+
+def header(branding: Branding) -> rx.Component:
+    return rx.el.header(
+        rx.hstack(
+            rx.image(src="/logo.png", alt=branding.company_name, height="40px", width="auto"),
+            rx.text(branding.portal_name, weight="bold", size="4", color=BRAND_COLOR),
+            align="center",
+            spacing="3",
+            wrap="wrap",
+        ),
+        padding="1em 1.5em",
+        border_bottom=f"3px solid {BRAND_COLOR}",
+        background="white",
+    )
+
+
+def footer(branding: Branding) -> rx.Component:
+    return rx.el.footer(
+        rx.vstack(
+            rx.text(branding.tagline, weight="bold", color=BRAND_COLOR),
+            rx.text("Llámanos: " + " · ".join(branding.phones), size="2"),
+            rx.link(branding.web, href=f"https://{branding.web}", size="2", is_external=True),
+            spacing="1",
+            align="center",
+        ),
+        padding="1.5em",
+        border_top="1px solid #d0d7de",
+        margin_top="auto",
+    )
+
+
+def page(branding: Branding, *children: rx.Component) -> rx.Component:
+    """A full page: header, main content (max 960 px wide), footer."""
+    return rx.box(
+        header(branding),
+        rx.el.main(
+            rx.container(*children, size="3", padding_y="2em", padding_x="1em"),
+            flex="1",
+        ),
+        footer(branding),
+        display="flex",
+        flex_direction="column",
+        min_height="100vh",
+        lang="es",
+    )

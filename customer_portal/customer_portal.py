@@ -1,0 +1,19 @@
+"""The Reflex app: registers every page and mounts the HTTP API on the same port."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from customer_portal import routes
+from customer_portal.api.app import build_api
+from customer_portal.pages import home
+from customer_portal.settings import get_settings
+
+_branding = get_settings().branding
+
+app = rx.App(
+    api_transformer=build_api(),
+    html_lang="es",
+    head_components=[rx.el.link(rel="icon", href="/logo.png")],
+)
+app.add_page(home.index, route=routes.HOME, title=_branding.portal_name)

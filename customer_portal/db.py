@@ -1,0 +1,121 @@
+"""The database engine, sessions and migrations.
+
+SQLite is tuned for a web process beside CLI writers: WAL so readers never
+wait for a writer, a busy timeout instead of "database is locked", foreign
+keys on, and ``BEGIN IMMEDIATE`` so a write transaction takes the write lock
+up front instead of failing half-way. PostgreSQL needs none of that.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlmodel import Session
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+class SchemaOutOfDate(RuntimeError):
+    """The database is not at the schema this code expects."""
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def create_db_engine(url: str) -> sa.Engine:
+    """An engine for ``url`` with the per-dialect settings described above."""
+    if not is_sqlite(url):
+        return sa.create_engine(url, pool_pre_ping=True)
+
+    path = url.removeprefix("sqlite:///")
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Let SQLAlchemy, not pysqlite, decide when transactions begin.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+@functools.cache
+def get_engine() -> sa.Engine:
+    """The process-wide engine for the configured database."""
+    from customer_portal.settings import get_settings
+
+    return create_db_engine(get_settings().database_url)
+
+
+@contextmanager
+def session_scope(engine: sa.Engine | None = None) -> Iterator[Session]:
+    """A session whose transaction commits on success and rolls back on error."""
+    with Session(engine or get_engine(), expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def _alembic_config(engine: sa.Engine) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["engine"] = engine
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+
+
+def current_revision(engine: sa.Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def migrate(engine: sa.Engine | None = None) -> None:
+    """Bring the schema to the newest migration (safe to run every start)."""
+    engine = engine or get_engine()
+    if current_revision(engine) == head_revision():
+        return
+    command.upgrade(_alembic_config(engine), "head")
+
+
+def ensure_schema(engine: sa.Engine | None = None, *, upgrade: bool) -> None:
+    """Check the schema is current; upgrade it first if ``upgrade`` is set.
+
+    Raises:
+        SchemaOutOfDate: the schema is behind and ``upgrade`` is false.
+    """
+    engine = engine or get_engine()
+    if upgrade:
+        migrate(engine)
+        return
+    current, head = current_revision(engine), head_revision()
+    if current != head:
+        raise SchemaOutOfDate(
+            f"the database schema is at {current or 'nothing'}, this code needs {head}: "
+            "run `customer-portal migrate`"
+        )

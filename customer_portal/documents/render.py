@@ -1,0 +1,326 @@
+"""The invoice PDF (reportlab): a clean Spanish A4 invoice.
+
+Data and drawing are kept apart: :func:`line_rows`, :func:`tax_rows` and
+:func:`total_rows` are pure and return the strings each table shows, so tests
+check content without parsing a PDF; :func:`render_invoice_pdf` only lays
+them out. Every page repeats the company header, the invoice number and the
+table header, and says "Página n de m".
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Frame,
+    KeepTogether,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from customer_portal.domain import formats
+from customer_portal.domain.invoice_input import InvoiceData
+from customer_portal.settings import Branding
+
+DEFAULT_LOGO = Path(__file__).with_name("logo.png")
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN = 18 * mm
+HEADER_HEIGHT = 38 * mm
+FOOTER_HEIGHT = 14 * mm
+CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN
+
+BRAND = colors.HexColor("#0b5394")
+MUTED = colors.HexColor("#555555")
+RULE = colors.HexColor("#d0d7de")
+ZEBRA = colors.HexColor("#f5f7fa")
+
+LINE_HEADER = ["Descripción", "Cantidad", "Precio unitario", "Impuesto", "Importe"]
+LINE_WIDTHS = [CONTENT_WIDTH - 98 * mm, 18 * mm, 28 * mm, 24 * mm, 28 * mm]
+TAX_HEADER = ["Impuesto", "Base imponible", "Cuota"]
+TAX_WIDTHS = [40 * mm, 40 * mm, 36 * mm]
+
+_BODY = ParagraphStyle("body", fontName="Helvetica", fontSize=9, leading=11.5)
+_SMALL = ParagraphStyle("small", parent=_BODY, fontSize=8, leading=10, textColor=MUTED)
+_LABEL = ParagraphStyle("label", parent=_BODY, fontName="Helvetica-Bold", textColor=BRAND)
+_CELL = ParagraphStyle("cell", parent=_BODY, fontSize=8.5, leading=10.5)
+_CELL_RIGHT = ParagraphStyle("cell_right", parent=_CELL, alignment=TA_RIGHT)
+
+
+def line_rows(invoice: InvoiceData) -> list[list[str]]:
+    """The lines table as text, header first."""
+    rows = [LINE_HEADER]
+    for line in invoice.lines:
+        rows.append(
+            [
+                line.description,
+                formats.quantity(line.quantity_milli),
+                formats.unit_price(line.unit_price_e4, invoice.currency),
+                f"{line.tax_name} {formats.rate(line.tax_rate_bp)}",
+                formats.money(line.amount_cents, invoice.currency),
+            ]
+        )
+    return rows
+
+
+def tax_rows(invoice: InvoiceData) -> list[list[str]]:
+    """The tax breakdown: one row per tax and rate (IGIC 7 %, IVA 21 %...)."""
+    rows = [TAX_HEADER]
+    for group in invoice.totals.taxes:
+        rows.append(
+            [
+                f"{group.name} {formats.rate(group.rate_bp)}",
+                formats.money(group.base_cents, invoice.currency),
+                formats.money(group.tax_cents, invoice.currency),
+            ]
+        )
+    return rows
+
+
+def total_rows(invoice: InvoiceData) -> list[list[str]]:
+    totals, currency = invoice.totals, invoice.currency
+    return [
+        ["Base imponible", formats.money(totals.subtotal_cents, currency)],
+        ["Impuestos", formats.money(totals.tax_cents, currency)],
+        ["TOTAL FACTURA", formats.money(totals.total_cents, currency)],
+    ]
+
+
+def detail_rows(invoice: InvoiceData) -> list[list[str]]:
+    rows = [
+        ["Nº de factura", invoice.number],
+        ["Fecha de emisión", formats.short_date(invoice.issue_date)],
+    ]
+    if invoice.due_date:
+        rows.append(["Fecha de vencimiento", formats.short_date(invoice.due_date)])
+    rows.append(["Código de cliente", invoice.customer.code])
+    return rows
+
+
+def _paragraph(text: str, style: ParagraphStyle) -> Paragraph:
+    # Paragraph reads a small markup language: escape so "<" or "&" in a
+    # description print as themselves.
+    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+
+
+_TABLE_BASE = [
+    ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
+    ("FONTSIZE", (0, 0), (-1, -1), 8.5),
+    ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+    ("BACKGROUND", (0, 0), (-1, 0), BRAND),
+    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
+    ("TOPPADDING", (0, 0), (-1, -1), 3),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+]
+
+
+def _lines_table(invoice: InvoiceData) -> Table:
+    rows = line_rows(invoice)
+    body = [
+        [_paragraph(row[0], _CELL), *(_paragraph(cell, _CELL_RIGHT) for cell in row[1:])]
+        for row in rows[1:]
+    ]
+    style = [
+        *_TABLE_BASE,
+        ("ALIGN", (1, 0), (-1, 0), "RIGHT"),
+        *(("BACKGROUND", (0, i), (-1, i), ZEBRA) for i in range(2, len(rows), 2)),
+    ]
+    return Table([rows[0], *body], colWidths=LINE_WIDTHS, repeatRows=1, style=TableStyle(style))
+
+
+def _tax_table(invoice: InvoiceData) -> Table:
+    style = [*_TABLE_BASE, ("ALIGN", (1, 0), (-1, -1), "RIGHT")]
+    return Table(tax_rows(invoice), colWidths=TAX_WIDTHS, hAlign="RIGHT", style=TableStyle(style))
+
+
+def _totals_table(invoice: InvoiceData) -> Table:
+    style = [
+        ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+        ("FONTNAME", (0, 0), (-1, -1), "Helvetica"),
+        ("FONTSIZE", (0, 0), (-1, -1), 9),
+        ("FONTNAME", (0, -1), (-1, -1), "Helvetica-Bold"),
+        ("FONTSIZE", (0, -1), (-1, -1), 11),
+        ("TEXTCOLOR", (0, -1), (-1, -1), BRAND),
+        ("LINEABOVE", (0, -1), (-1, -1), 1, BRAND),
+        ("TOPPADDING", (0, -1), (-1, -1), 5),
+    ]
+    return Table(
+        total_rows(invoice), colWidths=[40 * mm, 36 * mm], hAlign="RIGHT", style=TableStyle(style)
+    )
+
+
+def _parties(invoice: InvoiceData) -> Table:
+    customer = invoice.customer
+    customer_lines = [customer.name, f"NIF: {customer.tax_id}"]
+    if customer.address:
+        customer_lines.append(customer.address)
+    customer_cell = [
+        Paragraph("Facturar a", _LABEL),
+        *(_paragraph(text, _BODY) for text in customer_lines),
+    ]
+    detail = Table(
+        detail_rows(invoice),
+        colWidths=[36 * mm, 40 * mm],
+        style=TableStyle(
+            [
+                ("FONTNAME", (0, 0), (0, -1), "Helvetica-Bold"),
+                ("FONTSIZE", (0, 0), (-1, -1), 9),
+                ("TEXTCOLOR", (0, 0), (0, -1), MUTED),
+                ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            ]
+        ),
+    )
+    return Table(
+        [[customer_cell, detail]],
+        colWidths=[CONTENT_WIDTH - 80 * mm, 80 * mm],
+        style=TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BOX", (0, 0), (0, 0), 0.5, RULE),
+                ("LEFTPADDING", (0, 0), (0, 0), 8),
+                ("TOPPADDING", (0, 0), (0, 0), 6),
+                ("BOTTOMPADDING", (0, 0), (0, 0), 6),
+            ]
+        ),
+    )
+
+
+class _NumberedCanvas(Canvas):
+    """Holds pages back until the end so each can say "Página n de m"."""
+
+    def __init__(self, *args, **kwargs):
+        self._page_footer = kwargs.pop("page_footer")
+        super().__init__(*args, **kwargs)
+        self._saved_pages: list[dict] = []
+
+    def showPage(self):  # noqa: N802 (reportlab's name)
+        self._saved_pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self):
+        total = len(self._saved_pages)
+        for page in self._saved_pages:
+            self.__dict__.update(page)
+            self._page_footer(self, self._pageNumber, total)
+            super().showPage()
+        super().save()
+
+
+def _draw_header(canvas: Canvas, invoice: InvoiceData, branding: Branding, logo: Path | None):
+    top = PAGE_HEIGHT - MARGIN
+    if logo is not None and logo.is_file():
+        canvas.drawImage(
+            str(logo),
+            MARGIN,
+            top - 16 * mm,
+            width=40 * mm,
+            height=16 * mm,
+            preserveAspectRatio=True,
+            anchor="sw",
+            mask="auto",
+        )
+    else:
+        canvas.setFont("Helvetica-Bold", 16)
+        canvas.setFillColor(BRAND)
+        canvas.drawString(MARGIN, top - 10 * mm, branding.company_name)
+
+    right = PAGE_WIDTH - MARGIN
+    canvas.setFillColor(colors.black)
+    canvas.setFont("Helvetica-Bold", 9)
+    canvas.drawRightString(right, top - 3 * mm, branding.legal_name)
+    canvas.setFont("Helvetica", 8)
+    canvas.setFillColor(MUTED)
+    info = [
+        f"NIF: {branding.tax_id}",
+        branding.address,
+        "Tel. " + " · ".join(branding.phones),
+        branding.web,
+    ]
+    for i, text in enumerate(info, start=1):
+        canvas.drawRightString(right, top - 3 * mm - i * 3.6 * mm, text)
+
+    canvas.setFillColor(BRAND)
+    canvas.setFont("Helvetica-Bold", 15)
+    canvas.drawString(MARGIN, top - 27 * mm, "FACTURA")
+    canvas.setFont("Helvetica", 10)
+    canvas.setFillColor(colors.black)
+    canvas.drawString(MARGIN + 28 * mm, top - 27 * mm, f"Nº {invoice.number}")
+    canvas.setStrokeColor(BRAND)
+    canvas.setLineWidth(1.2)
+    canvas.line(MARGIN, top - 30 * mm, right, top - 30 * mm)
+
+
+def _draw_footer(canvas: Canvas, page: int, total: int, branding: Branding, number: str):
+    canvas.saveState()
+    canvas.setFont("Helvetica", 7.5)
+    canvas.setFillColor(MUTED)
+    y = MARGIN - 6 * mm
+    canvas.drawString(
+        MARGIN, y, f"Documento firmado digitalmente por {branding.legal_name} · Factura {number}"
+    )
+    canvas.drawRightString(PAGE_WIDTH - MARGIN, y, f"Página {page} de {total}")
+    canvas.restoreState()
+
+
+def render_invoice_pdf(invoice: InvoiceData, branding: Branding) -> bytes:
+    """The unsigned PDF of ``invoice``."""
+    buffer = BytesIO()
+    logo = branding.logo_path or DEFAULT_LOGO
+    doc = BaseDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN + HEADER_HEIGHT,
+        bottomMargin=MARGIN + FOOTER_HEIGHT - 8 * mm,
+        title=f"Factura {invoice.number}",
+        author=branding.legal_name,
+        subject=f"Factura {invoice.number} de {branding.legal_name} a {invoice.customer.name}",
+        creator=branding.portal_name,
+        lang="es-ES",
+    )
+    frame = Frame(
+        doc.leftMargin,
+        doc.bottomMargin,
+        doc.width,
+        doc.height,
+        id="body",
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
+    doc.addPageTemplates(
+        PageTemplate(
+            id="invoice",
+            frames=[frame],
+            onPage=lambda canvas, _doc: _draw_header(canvas, invoice, branding, logo),
+        )
+    )
+    story = [
+        _parties(invoice),
+        Spacer(1, 7 * mm),
+        _lines_table(invoice),
+        Spacer(1, 6 * mm),
+        KeepTogether([_tax_table(invoice), Spacer(1, 4 * mm), _totals_table(invoice)]),
+    ]
+
+    def footer(canvas, page, total):
+        _draw_footer(canvas, page, total, branding, invoice.number)
+
+    doc.build(story, canvasmaker=lambda *a, **kw: _NumberedCanvas(*a, page_footer=footer, **kw))
+    return buffer.getvalue()

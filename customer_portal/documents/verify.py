@@ -1,0 +1,138 @@
+"""Checking a signed invoice PDF, with pyHanko's validator.
+
+:func:`verify_pdf` answers the questions a customer or an auditor has, in
+plain words: is the file exactly what was signed, does the signature chain to
+a root we trust, who signed it and when, and was the time proven by a
+timestamp authority.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from io import BytesIO
+from pathlib import Path
+
+from asn1crypto import pem
+from asn1crypto import x509 as asn1_x509
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+
+from customer_portal.settings import Settings
+
+log = logging.getLogger(__name__)
+
+PADES_SUBFILTER = "/ETSI.CAdES.detached"
+
+
+@dataclass
+class VerificationReport:
+    """What a signature check found; ``valid`` is the bottom line."""
+
+    signed: bool = False
+    intact: bool = False
+    trusted: bool = False
+    covers_whole_file: bool = False
+    pades: bool = False
+    timestamped: bool = False
+    signer: str | None = None
+    signed_at: datetime | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return self.signed and self.intact and self.trusted and self.covers_whole_file
+
+    def lines(self) -> list[str]:
+        """The report as sentences for a terminal or a page."""
+        if not self.signed:
+            return ["NOT VALID: " + (self.problems[0] if self.problems else "no signature")]
+        head = "VALID: the signature is intact and trusted." if self.valid else "NOT VALID."
+        out = [head]
+        if self.signer:
+            out.append(f"Signed by: {self.signer}")
+        if self.signed_at:
+            how = (
+                "proven by a timestamp authority"
+                if self.timestamped
+                else "as claimed by the signer"
+            )
+            out.append(f"Signed at: {self.signed_at.isoformat(timespec='seconds')} ({how})")
+        out.append(
+            "Content: unchanged since signing"
+            if self.intact
+            else "Content: CHANGED after signing (or the signature is damaged)"
+        )
+        out.append(
+            "Certificate: chains to a trusted root"
+            if self.trusted
+            else "Certificate: does NOT chain to a trusted root"
+        )
+        if not self.covers_whole_file:
+            out.append("Coverage: the signature does NOT cover the whole file")
+        out.append("Format: PAdES (ETSI.CAdES.detached)" if self.pades else "Format: not PAdES")
+        out.extend(f"Problem: {p}" for p in self.problems)
+        return out
+
+
+def load_certificates(paths: Iterable[Path]) -> list[asn1_x509.Certificate]:
+    """Certificates from PEM (one or many per file) or DER files."""
+    certs = []
+    for path in paths:
+        data = path.read_bytes()
+        if pem.detect(data):
+            certs.extend(asn1_x509.Certificate.load(der) for _, _, der in pem.unarmor(data, True))
+        else:
+            certs.append(asn1_x509.Certificate.load(data))
+    return certs
+
+
+def trust_roots_from_settings(settings: Settings) -> list[asn1_x509.Certificate]:
+    """The configured roots; without any, the self-signed certificates in the PKCS#12."""
+    if settings.trust_roots:
+        return load_certificates(settings.trust_roots)
+    from customer_portal.documents.signing import get_signer
+
+    return [c for c in get_signer().chain if c.self_signed]
+
+
+def verify_pdf(data: bytes, trust_roots: list[asn1_x509.Certificate]) -> VerificationReport:
+    """Validate the first signature of ``data`` against ``trust_roots``."""
+    report = VerificationReport()
+    try:
+        reader = PdfFileReader(BytesIO(data), strict=False)
+        signatures = reader.embedded_signatures
+    except (PdfError, ValueError, KeyError, TypeError) as exc:
+        report.problems.append(f"the file is not a readable PDF ({exc})")
+        return report
+    if not signatures:
+        report.problems.append("the PDF has no digital signature")
+        return report
+
+    signature = signatures[0]
+    report.signed = True
+    report.pades = str(signature.sig_object.get("/SubFilter")) == PADES_SUBFILTER
+    context = ValidationContext(trust_roots=trust_roots, allow_fetching=False)
+    try:
+        status = validate_pdf_signature(signature, context)
+    except (SignatureValidationError, PdfError, ValueError) as exc:
+        report.problems.append(f"the signature could not be checked ({exc})")
+        return report
+    report.intact = bool(status.intact and status.valid)
+    report.trusted = bool(status.trusted)
+    report.covers_whole_file = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    report.signer = status.signing_cert.subject.human_friendly
+    report.timestamped = status.timestamp_validity is not None
+    if report.timestamped:
+        report.signed_at = status.timestamp_validity.timestamp
+    else:
+        report.signed_at = status.signer_reported_dt
+    if len(signatures) > 1:
+        report.problems.append(f"the file has {len(signatures)} signatures; only the first is ours")
+    return report

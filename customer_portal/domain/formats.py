@@ -1,0 +1,46 @@
+"""Spanish formatting of money, quantities, rates and dates (babel, es_ES)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal
+
+from customer_portal.domain.money import QUANTITY_SCALE, RATE_SCALE, UNIT_PRICE_SCALE
+
+LOCALE = "es_ES"
+
+
+def money(cents: int, currency: str = "EUR") -> str:
+    """``123456`` → ``1.234,56 €``."""
+    return format_currency(Decimal(cents) / 100, currency, locale=LOCALE)
+
+
+def unit_price(value_e4: int, currency: str = "EUR") -> str:
+    """A unit price keeps up to four decimals (``0,0125 €``), at least two."""
+    amount = Decimal(value_e4) / UNIT_PRICE_SCALE
+    return format_currency(
+        amount, currency, format="#,##0.00## ¤", currency_digits=False, locale=LOCALE
+    )
+
+
+def quantity(value_milli: int) -> str:
+    return format_decimal(Decimal(value_milli) / QUANTITY_SCALE, format="#,##0.###", locale=LOCALE)
+
+
+def rate(rate_bp: int) -> str:
+    """``700`` → ``7 %``; ``650`` → ``6,5 %``."""
+    number = format_decimal(Decimal(rate_bp) / RATE_SCALE, format="#,##0.##", locale=LOCALE)
+    return f"{number}\u00a0%"
+
+
+def short_date(value: date) -> str:
+    """``30/04/2019``, the form the seed manual's emails use."""
+    return format_date(value, "dd/MM/yyyy", locale=LOCALE)
+
+
+def timestamp(value: datetime, tz: str = "Atlantic/Canary") -> str:
+    """A moment as a Canary Islands customer reads it: ``30/04/2019 14:05``."""
+    return format_datetime(value, "dd/MM/yyyy HH:mm", tzinfo=tz, locale=LOCALE)

@@ -1,0 +1,197 @@
+"""What the billing system may send, and how it is checked (pydantic).
+
+Input is validated completely before anything is rendered or stored, and each
+problem is reported as ``(field path, message)``, e.g.
+``("lines[2].unit_price", "must not be negative")``, so the operator can fix
+the exact value. The result is an :class:`InvoiceData` whose numbers are the
+integers stored in the database, and whose :meth:`~InvoiceData.content_hash`
+tells a harmless re-post from a conflicting one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from email_validator import EmailNotValidError, validate_email
+from pydantic import BeforeValidator, Field, model_validator
+
+from customer_portal.domain.money import (
+    QUANTITY_SCALE,
+    RATE_SCALE,
+    UNIT_PRICE_SCALE,
+    Totals,
+    compute_totals,
+    line_amount_cents,
+    to_cents,
+    to_scaled,
+)
+from customer_portal.domain.validation import (
+    Amount,
+    FieldError,
+    InputRejected,
+    IsoDate,
+    Quantity,
+    Rate,
+    StrictModel,
+    UnitPrice,
+    custom_error,
+    validate_model,
+)
+
+MAX_LINES = 2000
+NUMBER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9/_.\-]{0,39}$"
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$"
+TAX_NAME_PATTERN = r"^[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ .\-]{0,19}$"
+
+
+def _email(value: Any) -> str:
+    if not isinstance(value, str):
+        raise custom_error("must be an email address")
+    try:
+        # No DNS lookups: publication must not depend on the network.
+        return validate_email(value.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise custom_error(f"is not a valid email address ({exc})") from None
+
+
+Email = Annotated[str, BeforeValidator(_email)]
+
+
+def _text(max_length: int, pattern: str | None = None) -> Any:
+    return Annotated[str, Field(min_length=1, max_length=max_length, pattern=pattern)]
+
+
+class CustomerIn(StrictModel):
+    code: _text(40, CODE_PATTERN)
+    name: _text(200)
+    tax_id: _text(20, r"^[A-Za-z0-9\-]{2,20}$")
+    email: Email
+    address: Annotated[str | None, Field(default=None, max_length=500)] = None
+
+
+class LineIn(StrictModel):
+    description: _text(1000)
+    quantity: Quantity
+    unit_price: UnitPrice
+    tax_name: _text(20, TAX_NAME_PATTERN)
+    tax_rate: Rate
+
+
+class InvoiceIn(StrictModel):
+    number: _text(40, NUMBER_PATTERN)
+    issue_date: IsoDate
+    due_date: IsoDate | None = None
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "EUR"
+    customer: CustomerIn
+    lines: Annotated[list[LineIn], Field(min_length=1, max_length=MAX_LINES)]
+    total: Amount | None = None
+
+    @model_validator(mode="after")
+    def _due_after_issue(self) -> InvoiceIn:
+        if self.due_date is not None and self.due_date < self.issue_date:
+            raise custom_error("due_date is before issue_date")
+        return self
+
+
+@dataclass(frozen=True)
+class LineData:
+    position: int
+    description: str
+    quantity_milli: int
+    unit_price_e4: int
+    tax_name: str
+    tax_rate_bp: int
+    amount_cents: int
+
+
+@dataclass(frozen=True)
+class CustomerData:
+    code: str
+    name: str
+    tax_id: str
+    email: str
+    address: str | None
+
+
+@dataclass(frozen=True)
+class InvoiceData:
+    """A validated invoice, in the integers the database stores."""
+
+    number: str
+    issue_date: date
+    due_date: date | None
+    currency: str
+    customer: CustomerData
+    lines: tuple[LineData, ...]
+    totals: Totals
+
+    def content_hash(self) -> str:
+        """sha256 of a canonical form: equal for the same invoice however it was written."""
+        canonical = {
+            "number": self.number,
+            "issue_date": self.issue_date.isoformat(),
+            "due_date": self.due_date.isoformat() if self.due_date else None,
+            "currency": self.currency,
+            "customer": self.customer.__dict__,
+            "lines": [line.__dict__ for line in self.lines],
+        }
+        blob = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def parse_invoice(raw: Any) -> InvoiceData:
+    """Validate one invoice as the billing system sent it.
+
+    Raises:
+        InputRejected: with every problem found, each naming its field.
+    """
+    model = validate_model(InvoiceIn, raw, "an invoice")
+
+    lines = tuple(
+        LineData(
+            position=index + 1,
+            description=line.description,
+            quantity_milli=to_scaled(line.quantity, QUANTITY_SCALE),
+            unit_price_e4=to_scaled(line.unit_price, UNIT_PRICE_SCALE),
+            tax_name=line.tax_name.upper(),
+            tax_rate_bp=to_scaled(line.tax_rate, RATE_SCALE),
+            amount_cents=line_amount_cents(line.quantity, line.unit_price),
+        )
+        for index, line in enumerate(model.lines)
+    )
+    totals = compute_totals((ln.amount_cents, ln.tax_name, ln.tax_rate_bp) for ln in lines)
+    if model.total is not None and to_cents(model.total) != totals.total_cents:
+        computed = Decimal(totals.total_cents) / 100
+        raise InputRejected(
+            [FieldError("total", f"is {model.total} but the lines add up to {computed:.2f}")]
+        )
+    customer = model.customer
+    return InvoiceData(
+        number=model.number,
+        issue_date=model.issue_date,
+        due_date=model.due_date,
+        currency=model.currency,
+        customer=CustomerData(
+            code=customer.code,
+            name=customer.name,
+            tax_id=customer.tax_id.upper(),
+            email=customer.email,
+            address=customer.address or None,
+        ),
+        lines=lines,
+        totals=totals,
+    )
+
+
+def invoice_label(raw: Any, index: int) -> str:
+    """How to name an invoice in a message, even when its number is unusable."""
+    number = raw.get("number") if isinstance(raw, dict) else None
+    if isinstance(number, str) and re.fullmatch(NUMBER_PATTERN, number.strip()):
+        return number.strip()
+    return f"#{index + 1}"

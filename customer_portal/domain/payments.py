@@ -1,0 +1,181 @@
+"""Recording payments against published invoices.
+
+The invoice keeps ``paid_cents``, the sum of its payments, updated in the
+same transaction as the payment row, so lists can filter by status without
+summing payments. The status itself is derived (:mod:`.status`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from pydantic import Field
+from sqlmodel import Session, select
+
+from customer_portal.db import session_scope
+from customer_portal.domain.audit import record_event
+from customer_portal.domain.invoice_input import NUMBER_PATTERN
+from customer_portal.domain.money import cents_to_decimal, to_cents
+from customer_portal.domain.results import (
+    CONFLICT,
+    INVALID,
+    NOT_FOUND,
+    RECORDED,
+    UNCHANGED,
+    BatchSummary,
+    ItemResult,
+    rejected,
+)
+from customer_portal.domain.status import invoice_status
+from customer_portal.domain.validation import (
+    Amount,
+    FieldError,
+    InputRejected,
+    IsoDate,
+    StrictModel,
+    validate_model,
+)
+from customer_portal.models import Invoice, Payment
+
+
+class PaymentIn(StrictModel):
+    invoice_number: Annotated[str, Field(min_length=1, max_length=40, pattern=NUMBER_PATTERN)]
+    amount: Amount
+    paid_on: IsoDate
+    reference: Annotated[str, Field(min_length=1, max_length=80)]
+
+
+@dataclass(frozen=True)
+class PaymentData:
+    invoice_number: str
+    amount_cents: int
+    paid_on: date
+    reference: str
+
+
+def parse_payment(raw: Any) -> PaymentData:
+    model = validate_model(PaymentIn, raw, "a payment")
+    cents = to_cents(model.amount)
+    if cents <= 0:
+        raise InputRejected([FieldError("amount", "must be greater than zero")])
+    return PaymentData(model.invoice_number, cents, model.paid_on, model.reference)
+
+
+def _label(raw: Any, index: int) -> str:
+    ref = raw.get("reference") if isinstance(raw, dict) else None
+    return ref.strip()[:80] if isinstance(ref, str) and ref.strip() else f"#{index + 1}"
+
+
+def _rejected(label: str, reason: str, field: str, message: str) -> ItemResult:
+    return rejected(label, reason, FieldError(field, message))
+
+
+def record_payment(
+    *, engine: sa.Engine, raw: Any, index: int = 0, actor: str = "system"
+) -> ItemResult:
+    """Record one payment; the same payment twice is ``unchanged``."""
+    label = _label(raw, index)
+    try:
+        data = parse_payment(raw)
+    except InputRejected as exc:
+        return rejected(label, INVALID, *exc.errors)
+    try:
+        with session_scope(engine) as session:
+            return _record(session, data, actor)
+    except sa.exc.IntegrityError:
+        # A concurrent copy of this payment won the race for its reference.
+        with Session(engine) as session:
+            return _compare_existing(session, data) or _rejected(
+                label, CONFLICT, "reference", "was recorded concurrently; try again"
+            )
+
+
+def _compare_existing(session: Session, data: PaymentData) -> ItemResult | None:
+    existing = session.exec(select(Payment).where(Payment.reference == data.reference)).first()
+    if existing is None:
+        return None
+    invoice = session.get(Invoice, existing.invoice_id)
+    same = (
+        invoice is not None
+        and invoice.number == data.invoice_number
+        and existing.amount_cents == data.amount_cents
+        and existing.paid_on == data.paid_on
+    )
+    if same:
+        return ItemResult(data.reference, UNCHANGED)
+    return _rejected(
+        data.reference,
+        CONFLICT,
+        "reference",
+        "a different payment with this reference is already recorded",
+    )
+
+
+def _record(session: Session, data: PaymentData, actor: str) -> ItemResult:
+    existing = _compare_existing(session, data)
+    if existing is not None:
+        return existing
+    # FOR UPDATE serialises payments to one invoice on PostgreSQL; SQLite's
+    # BEGIN IMMEDIATE already serialises every writer.
+    invoice = session.exec(
+        select(Invoice).where(Invoice.number == data.invoice_number).with_for_update()
+    ).first()
+    if invoice is None:
+        return _rejected(
+            data.reference,
+            NOT_FOUND,
+            "invoice_number",
+            f"no published invoice has the number {data.invoice_number!r}",
+        )
+    pending = invoice.total_cents - invoice.paid_cents
+    if data.amount_cents > pending:
+        return _rejected(
+            data.reference,
+            INVALID,
+            "amount",
+            f"{cents_to_decimal(data.amount_cents)} is more than the "
+            f"{cents_to_decimal(pending)} pending on invoice {invoice.number}",
+        )
+    session.add(
+        Payment(
+            invoice_id=invoice.id,
+            amount_cents=data.amount_cents,
+            paid_on=data.paid_on,
+            reference=data.reference,
+        )
+    )
+    invoice.paid_cents += data.amount_cents
+    session.add(invoice)
+    record_event(
+        session,
+        actor=actor,
+        action="payment.recorded",
+        subject=invoice.number,
+        detail={
+            "reference": data.reference,
+            "amount": str(cents_to_decimal(data.amount_cents)),
+            "status": invoice_status(invoice.total_cents, invoice.paid_cents).value,
+        },
+    )
+    return ItemResult(data.reference, RECORDED)
+
+
+def record_payments(
+    *,
+    engine: sa.Engine,
+    raws: Iterable[Any],
+    actor: str = "system",
+    progress: Callable[[ItemResult], None] | None = None,
+) -> BatchSummary:
+    """Record each payment in its own transaction; one result per payment."""
+    summary = BatchSummary()
+    for index, raw in enumerate(raws):
+        result = record_payment(engine=engine, raw=raw, index=index, actor=actor)
+        summary.results.append(result)
+        if progress is not None:
+            progress(result)
+    return summary

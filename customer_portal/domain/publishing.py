@@ -1,0 +1,206 @@
+"""Publishing invoices: validate, render, sign once, store, all or nothing.
+
+One service for both entry points (CLI and HTTP API). Each invoice gets its
+own transaction holding the customer, the invoice, its lines, its signed PDF
+and its audit event, so a crash in the middle of a batch leaves every invoice
+either fully published or absent. The slow part (render and sign) runs
+before the transaction opens, so the write lock is held only for the inserts.
+
+A signed invoice never changes: posting the same content again is
+``unchanged``; different content under an existing number is a ``conflict``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from customer_portal.db import session_scope
+from customer_portal.domain.audit import record_event
+from customer_portal.domain.invoice_input import InvoiceData, invoice_label, parse_invoice
+from customer_portal.domain.results import (
+    CONFLICT,
+    FAILED,
+    INVALID,
+    PUBLISHED,
+    UNCHANGED,
+    BatchSummary,
+    ItemResult,
+    rejected,
+)
+from customer_portal.domain.validation import FieldError, InputRejected
+from customer_portal.models import Customer, Invoice, InvoiceLine, SignedDocument, utcnow
+from customer_portal.settings import Branding
+
+log = logging.getLogger(__name__)
+
+
+class Signer(Protocol):
+    def sign(self, pdf: bytes) -> Any: ...
+
+
+Renderer = Callable[[InvoiceData, Branding], bytes]
+#: Called inside the invoice's transaction, after its rows are added:
+#: ``(session, invoice, customer, data)``. The outbox hooks in here.
+AfterStore = Callable[[Session, Invoice, Customer, InvoiceData], None]
+
+
+def _compare_with_stored(session: Session, data: InvoiceData) -> ItemResult | None:
+    """``unchanged`` or ``conflict`` if the number is taken; None if it is free."""
+    stored_hash = session.exec(
+        select(Invoice.content_hash).where(Invoice.number == data.number)
+    ).first()
+    if stored_hash is None:
+        return None
+    if stored_hash == data.content_hash():
+        return ItemResult(label=data.number, status=UNCHANGED)
+    return rejected(
+        data.number,
+        CONFLICT,
+        FieldError(
+            "number",
+            "an invoice with this number is already published with different content; "
+            "a signed invoice cannot change (issue a corrective invoice instead)",
+        ),
+    )
+
+
+def _upsert_customer(session: Session, data: InvoiceData) -> Customer:
+    """The billing system is the master of customer data: keep the latest."""
+    incoming = data.customer
+    customer = session.exec(select(Customer).where(Customer.code == incoming.code)).first()
+    if customer is None:
+        customer = Customer(**incoming.__dict__)
+        session.add(customer)
+        session.flush()
+        return customer
+    changed = False
+    for name, value in incoming.__dict__.items():
+        if getattr(customer, name) != value:
+            setattr(customer, name, value)
+            changed = True
+    if changed:
+        customer.updated_at = utcnow()
+        session.add(customer)
+    return customer
+
+
+def store_invoice(*, session: Session, data: InvoiceData, signed: Any) -> tuple[Invoice, Customer]:
+    """Add the invoice, its lines and its signed PDF to ``session`` (no commit)."""
+    customer = _upsert_customer(session, data)
+    totals = data.totals
+    invoice = Invoice(
+        number=data.number,
+        customer_id=customer.id,
+        issue_date=data.issue_date,
+        due_date=data.due_date,
+        currency=data.currency,
+        subtotal_cents=totals.subtotal_cents,
+        tax_cents=totals.tax_cents,
+        total_cents=totals.total_cents,
+        content_hash=data.content_hash(),
+    )
+    session.add(invoice)
+    session.flush()
+    session.add_all(InvoiceLine(invoice_id=invoice.id, **line.__dict__) for line in data.lines)
+    session.add(
+        SignedDocument(
+            invoice_id=invoice.id,
+            pdf=signed.pdf,
+            sha256=signed.sha256,
+            size=len(signed.pdf),
+            signed_at=signed.signed_at,
+            signer_subject=signed.signer_subject[:400],
+            signer_fingerprint=signed.signer_fingerprint,
+            timestamped=signed.timestamped,
+        )
+    )
+    return invoice, customer
+
+
+class Publisher:
+    """Publishes invoices into one database with one signing key."""
+
+    def __init__(
+        self,
+        *,
+        engine: sa.Engine,
+        signer: Signer,
+        branding: Branding,
+        render: Renderer | None = None,
+        after_store: Iterable[AfterStore] = (),
+    ):
+        if render is None:
+            from customer_portal.documents.render import render_invoice_pdf as render
+        self._engine = engine
+        self._signer = signer
+        self._branding = branding
+        self._render = render
+        self._after_store = tuple(after_store)
+
+    @property
+    def signer(self) -> Signer:
+        return self._signer
+
+    def publish(self, raw: Any, *, index: int = 0, actor: str = "system") -> ItemResult:
+        """Publish one invoice as the billing system sent it."""
+        label = invoice_label(raw, index)
+        try:
+            data = parse_invoice(raw)
+        except InputRejected as exc:
+            return rejected(label, INVALID, *exc.errors)
+
+        with Session(self._engine) as session:
+            existing = _compare_with_stored(session, data)
+        if existing is not None:
+            return existing
+
+        try:
+            signed = self._signer.sign(self._render(data, self._branding))
+        except Exception:
+            log.exception("could not render or sign invoice %s", data.number)
+            return rejected(
+                label,
+                FAILED,
+                FieldError("", "the PDF could not be produced or signed; see the log"),
+            )
+
+        # Two publishers may race for the same number or a new customer code:
+        # the loser's insert fails on a unique index, and it looks again.
+        for attempt in range(3):
+            try:
+                with session_scope(self._engine) as session:
+                    existing = _compare_with_stored(session, data)
+                    if existing is not None:
+                        return existing
+                    invoice, customer = store_invoice(session=session, data=data, signed=signed)
+                    for hook in self._after_store:
+                        hook(session, invoice, customer, data)
+                    record_event(
+                        session, actor=actor, action="invoice.published", subject=data.number
+                    )
+                return ItemResult(label=data.number, status=PUBLISHED)
+            except sa.exc.IntegrityError:
+                log.info("publish race on %s (attempt %d); retrying", data.number, attempt + 1)
+        return rejected(
+            label, FAILED, FieldError("", "could not be stored after several attempts; try again")
+        )
+
+    def publish_many(
+        self,
+        raws: Iterable[Any],
+        *,
+        actor: str = "system",
+        progress: Callable[[ItemResult], None] | None = None,
+    ) -> BatchSummary:
+        summary = BatchSummary()
+        for index, raw in enumerate(raws):
+            result = self.publish(raw, index=index, actor=actor)
+            summary.results.append(result)
+            if progress is not None:
+                progress(result)
+        return summary

@@ -1,0 +1,1 @@
+"""Customer emails: templates, the transactional outbox and SMTP delivery."""

@@ -1,0 +1,1 @@
+"""One module per page; each binds state to components and nothing more."""

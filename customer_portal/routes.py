@@ -1,0 +1,3 @@
+"""Every page path in one place; builders for paths with parameters."""
+
+HOME = "/"
