@@ -159,8 +159,6 @@ def publish(file: str) -> None:
     _run_batch(items, functools.partial(publisher.publish_many, actor="cli"), "invoices")
 
 
-
-
 @main.command()
 @click.argument("file")
 def payment(file: str) -> None:

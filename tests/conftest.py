@@ -126,8 +126,18 @@ def nss_db(tmp_path_factory, pki) -> Path:
     path = tmp_path_factory.mktemp("nss")
     subprocess.run(["certutil", "-N", "-d", f"sql:{path}", "--empty-password"], check=True)
     subprocess.run(
-        ["certutil", "-A", "-d", f"sql:{path}", "-n", "demo-ca", "-t", "CT,C,C", "-i",
-         str(pki.ca_pem)],
+        [
+            "certutil",
+            "-A",
+            "-d",
+            f"sql:{path}",
+            "-n",
+            "demo-ca",
+            "-t",
+            "CT,C,C",
+            "-i",
+            str(pki.ca_pem),
+        ],
         check=True,
     )
     return path

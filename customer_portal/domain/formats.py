@@ -22,7 +22,7 @@ def unit_price(value_e4: int, currency: str = "EUR") -> str:
     """A unit price keeps up to four decimals (``0,0125 €``), at least two."""
     amount = Decimal(value_e4) / UNIT_PRICE_SCALE
     return format_currency(
-        amount, currency, format="#,##0.00## ¤", currency_digits=False, locale=LOCALE
+        amount, currency, format="#,##0.00##\u00a0¤", currency_digits=False, locale=LOCALE
     )
 
 

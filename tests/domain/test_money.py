@@ -13,8 +13,13 @@ from customer_portal.domain.money import (
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("12.5", Decimal("12.5")), (12, Decimal(12)), (Decimal("0.10"), Decimal("0.10")),
-     (" 3 ", Decimal(3)), (0.1, Decimal("0.1"))],
+    [
+        ("12.5", Decimal("12.5")),
+        (12, Decimal(12)),
+        (Decimal("0.10"), Decimal("0.10")),
+        (" 3 ", Decimal(3)),
+        (0.1, Decimal("0.1")),
+    ],
 )
 def test_parse_decimal_accepts_plain_numbers(value, expected):
     assert parse_decimal(value, places=2) == expected
@@ -46,8 +51,13 @@ def test_zero_can_be_refused():
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(7, Decimal(7)), ("6.5", Decimal("6.5")), ("6,5 %", Decimal("6.5")), ("21%", Decimal(21)),
-     ("0", Decimal(0))],
+    [
+        (7, Decimal(7)),
+        ("6.5", Decimal("6.5")),
+        ("6,5 %", Decimal("6.5")),
+        ("21%", Decimal(21)),
+        ("0", Decimal(0)),
+    ],
 )
 def test_parse_rate(value, expected):
     assert parse_rate(value) == expected

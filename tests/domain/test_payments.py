@@ -20,8 +20,13 @@ def status_of(engine, number) -> tuple[InvoiceStatus, int]:
 
 @pytest.mark.parametrize(
     ("total", "paid", "status"),
-    [(100, 0, "Pendiente"), (100, 1, "Cobrado parcialmente"), (100, 99, "Cobrado parcialmente"),
-     (100, 100, "Cobrado"), (0, 0, "Cobrado")],
+    [
+        (100, 0, "Pendiente"),
+        (100, 1, "Cobrado parcialmente"),
+        (100, 99, "Cobrado parcialmente"),
+        (100, 100, "Cobrado"),
+        (0, 0, "Cobrado"),
+    ],
 )
 def test_status_words_come_from_the_manual(total, paid, status):
     assert invoice_status(total, paid).value == status
@@ -63,9 +68,14 @@ def test_same_reference_twice_counts_once(publisher, engine):
 
 @pytest.mark.parametrize(
     ("change", "field"),
-    [({"amount": "0"}, "amount"), ({"amount": "-5"}, "amount"), ({"amount": "x"}, "amount"),
-     ({"paid_on": "ayer"}, "paid_on"), ({"reference": ""}, "reference"),
-     ({"invoice_number": None}, "invoice_number")],
+    [
+        ({"amount": "0"}, "amount"),
+        ({"amount": "-5"}, "amount"),
+        ({"amount": "x"}, "amount"),
+        ({"paid_on": "ayer"}, "paid_on"),
+        ({"reference": ""}, "reference"),
+        ({"invoice_number": None}, "invoice_number"),
+    ],
 )
 def test_bad_payments_name_the_field(engine, change, field):
     raw = make_payment("F-1", "1", "R-1")
@@ -75,8 +85,11 @@ def test_bad_payments_name_the_field(engine, change, field):
 
 
 def test_concurrent_payments_never_overpay(publisher, engine):
-    publisher.publish(make_invoice("F-1", lines=[{**make_invoice()["lines"][0],
-                                                  "unit_price": "100", "tax_rate": "0"}]))
+    publisher.publish(
+        make_invoice(
+            "F-1", lines=[{**make_invoice()["lines"][0], "unit_price": "100", "tax_rate": "0"}]
+        )
+    )
     raws = [make_payment("F-1", "20", f"R-{i}") for i in range(10)]
     with ThreadPoolExecutor(5) as pool:
         results = list(pool.map(lambda raw: record_payment(engine=engine, raw=raw), raws))

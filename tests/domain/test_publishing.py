@@ -33,8 +33,12 @@ def stored(engine, number):
 def test_publish_stores_invoice_lines_and_signed_pdf(publisher, engine):
     raw = make_invoice(
         "F-100",
-        lines=[make_line(), make_line(description="IVA peninsular", tax_name="IVA",
-                                      tax_rate="21", unit_price="100")],
+        lines=[
+            make_line(),
+            make_line(
+                description="IVA peninsular", tax_name="IVA", tax_rate="21", unit_price="100"
+            ),
+        ],
     )
     result = publisher.publish(raw, actor="test")
     assert result.status == PUBLISHED

@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` prints ratios measured side by side in one run."""

@@ -1,0 +1,84 @@
+"""Publishing speed: what loading the signing key once buys, and where time goes.
+
+Prints ratios measured side by side in this run, never absolute targets,
+so the numbers mean the same on a slow or a fast machine.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from customer_portal import db
+from customer_portal.documents.pki import ensure_demo_pki
+from customer_portal.documents.render import render_invoice_pdf
+from customer_portal.documents.signing import InvoiceSigner
+from customer_portal.domain.invoice_input import parse_invoice
+from customer_portal.domain.publishing import Publisher
+from customer_portal.settings import Branding
+from tests.factories import make_invoice, make_line
+
+N = 30
+PASSWORD = "bench"
+
+
+class ReloadingSigner:
+    """The anti-pattern: open the PKCS#12 for every document."""
+
+    def __init__(self, p12: Path):
+        self.p12 = p12
+
+    def sign(self, pdf: bytes):
+        return InvoiceSigner(self.p12, PASSWORD).sign(pdf)
+
+
+def _timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    console = Console()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        pki = ensure_demo_pki(folder / "pki", "Bench", PASSWORD)
+        branding = Branding()
+        invoices = [make_invoice(f"B-{i}", lines=[make_line()] * 8) for i in range(2 * N)]
+
+        def publish(signer, batch, name):
+            engine = db.create_db_engine(f"sqlite:///{folder / name}.db")
+            db.migrate(engine)
+            publisher = Publisher(engine=engine, signer=signer, branding=branding)
+            return _timed(lambda: publisher.publish_many(batch))
+
+        shared = publish(InvoiceSigner(pki.signer_p12, PASSWORD), invoices[:N], "shared")
+        reloading = publish(ReloadingSigner(pki.signer_p12), invoices[N:], "reloading")
+
+        data = [parse_invoice(raw) for raw in invoices[:N]]
+        signer = InvoiceSigner(pki.signer_p12, PASSWORD)
+        pdfs: list[bytes] = []
+        render = _timed(lambda: pdfs.extend(render_invoice_pdf(d, branding) for d in data))
+        sign = _timed(lambda: [signer.sign(p) for p in pdfs])
+
+    table = Table(title=f"Publishing {N} invoices of 8 lines (SQLite)")
+    table.add_column("measure")
+    table.add_column("per invoice", justify="right")
+    table.add_column("ratio", justify="right")
+    table.add_row("publish, key loaded once", f"{shared / N * 1000:.1f} ms", "1.00")
+    table.add_row(
+        "publish, key reloaded per invoice",
+        f"{reloading / N * 1000:.1f} ms",
+        f"{reloading / shared:.2f}x slower",
+    )
+    table.add_row("  of which render", f"{render / N * 1000:.1f} ms", f"{render / shared:.0%}")
+    table.add_row("  of which sign", f"{sign / N * 1000:.1f} ms", f"{sign / shared:.0%}")
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""The invoice PDF: content as rows (no PDF parsing), then layout checked with pdftotext."""
+
+import subprocess
+
+from customer_portal.documents.render import line_rows, render_invoice_pdf, tax_rows, total_rows
+from customer_portal.domain.invoice_input import parse_invoice
+from customer_portal.settings import Branding
+from tests.factories import make_customer, make_invoice, make_line
+
+
+def pdf_pages_text(pdf: bytes, tmp_path) -> list[str]:
+    path = tmp_path / "invoice.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    return text.split("\f")[:-1]
+
+
+def test_rows_are_formatted_the_spanish_way():
+    data = parse_invoice(
+        make_invoice(
+            "F-1",
+            lines=[
+                make_line(
+                    description="Centralita",
+                    quantity="1.5",
+                    unit_price="1000.0125",
+                    tax_name="iva",
+                    tax_rate="21",
+                ),
+                make_line(),
+            ],
+        )
+    )
+    assert line_rows(data)[1] == [
+        "Centralita",
+        "1,5",
+        "1.000,0125\xa0€",
+        "IVA 21\xa0%",
+        "1.500,02\xa0€",
+    ]
+    assert tax_rows(data)[1:] == [
+        ["IGIC 7\xa0%", "39,90\xa0€", "2,79\xa0€"],
+        ["IVA 21\xa0%", "1.500,02\xa0€", "315,00\xa0€"],
+    ]
+    assert total_rows(data) == [
+        ["Base imponible", "1.539,92\xa0€"],
+        ["Impuestos", "317,79\xa0€"],
+        ["TOTAL FACTURA", "1.857,71\xa0€"],
+    ]
+
+
+def test_pdf_shows_header_customer_dates_and_totals(tmp_path):
+    data = parse_invoice(make_invoice("F-2019/1", customer=make_customer(name="Muñoz & <Hijos>")))
+    (page,) = pdf_pages_text(render_invoice_pdf(data, Branding()), tmp_path)
+    for expected in [
+        "Link Soluciones S.L.",
+        "FACTURA",
+        "Nº F-2019/1",
+        "Muñoz & <Hijos>",
+        "NIF: 12345678Z",
+        "30/04/2019",
+        "30/05/2019",
+        "928 472 915",
+        "www.linksoluciones.com",
+        "TOTAL FACTURA",
+        "42,69 €",
+        "Página 1 de 1",
+    ]:
+        assert expected in page, expected
+
+
+def test_many_lines_flow_onto_pages_with_header_and_numbers(tmp_path):
+    long_text = "Descripción muy larga del servicio contratado que no cabe en una línea. " * 4
+    lines = [
+        make_line(description=f"Servicio {i}. {long_text if i % 10 == 0 else ''}")
+        for i in range(150)
+    ]
+    pages = pdf_pages_text(
+        render_invoice_pdf(parse_invoice(make_invoice("F-9", lines=lines)), Branding()), tmp_path
+    )
+    assert len(pages) >= 4
+    for n, page in enumerate(pages, start=1):
+        assert "Nº F-9" in page and "Link Soluciones S.L." in page
+        assert f"Página {n} de {len(pages)}" in page
+    # The table header repeats on every page that continues the lines.
+    assert all("Descripción" in page for page in pages[:-1])
+    assert "Servicio 149." in pages[-1] or "Servicio 149." in pages[-2]
+    assert "TOTAL FACTURA" in pages[-1]
+    # A long description wraps instead of running off the page.
+    first = pages[0]
+    assert "no cabe en una" in first and max(len(row) for row in first.splitlines()) < 200
+
+
+def test_branding_comes_from_settings(tmp_path):
+    branding = Branding(
+        company_name="Otra", legal_name="Otra Empresa S.A.", phones=("900 000 000",)
+    )
+    (page,) = pdf_pages_text(render_invoice_pdf(parse_invoice(make_invoice()), branding), tmp_path)
+    assert "Otra Empresa S.A." in page and "900 000 000" in page and "Link" not in page

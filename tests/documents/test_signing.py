@@ -1,0 +1,107 @@
+"""Signatures checked two ways: pyHanko's validator and poppler's pdfsig."""
+
+import subprocess
+
+import pytest
+
+from customer_portal.documents.render import render_invoice_pdf
+from customer_portal.documents.signing import InvoiceSigner, SigningSetupError
+from customer_portal.documents.verify import load_certificates, verify_pdf
+from customer_portal.domain.invoice_input import parse_invoice
+from customer_portal.settings import DEMO_P12_PASSWORD, Branding
+from tests.documents.tsa import TsaServer, make_tsa
+from tests.factories import make_invoice
+
+
+@pytest.fixture(scope="module")
+def unsigned_pdf() -> bytes:
+    return render_invoice_pdf(parse_invoice(make_invoice("F-SIG-1")), Branding())
+
+
+def pdfsig(pdf: bytes, tmp_path, nss_db=None) -> str:
+    path = tmp_path / "signed.pdf"
+    path.write_bytes(pdf)
+    command = ["pdfsig"] + (["-nssdir", f"sql:{nss_db}"] if nss_db else []) + [str(path)]
+    run = subprocess.run(command, capture_output=True, text=True)
+    return run.stdout + run.stderr
+
+
+def flip_one_byte(pdf: bytes, at: int) -> bytes:
+    data = bytearray(pdf)
+    data[at] ^= 0x01
+    return bytes(data)
+
+
+def test_signature_is_pades_intact_and_trusted(signer, unsigned_pdf, trust_roots):
+    signed = signer.sign(unsigned_pdf)
+    report = verify_pdf(signed.pdf, trust_roots)
+    assert report.valid and report.intact and report.trusted and report.covers_whole_file
+    assert report.pades and not report.timestamped
+    assert "Link Soluciones" in report.signer
+    assert signed.pdf.startswith(unsigned_pdf)  # an incremental update: the original is intact
+
+
+def test_pdfsig_agrees_and_trusts_the_demo_ca(signer, unsigned_pdf, tmp_path, nss_db):
+    output = pdfsig(signer.sign(unsigned_pdf).pdf, tmp_path, nss_db)
+    assert "Signature Type: ETSI.CAdES.detached" in output
+    assert "Total document signed" in output
+    assert "Signature Validation: Signature is Valid." in output
+    assert "Certificate Validation: Certificate is Trusted." in output
+
+
+@pytest.mark.parametrize("where", [0.1, 0.5, 0.9])
+def test_one_changed_byte_breaks_the_signature(signer, unsigned_pdf, trust_roots, tmp_path, where):
+    pdf = signer.sign(unsigned_pdf).pdf
+    # Positions inside the signed content (the signature value itself sits near the end).
+    tampered = flip_one_byte(pdf, int(len(unsigned_pdf) * where))
+    assert not verify_pdf(tampered, trust_roots).valid
+    assert "Signature is Valid." not in pdfsig(tampered, tmp_path)
+
+
+def test_an_unrelated_root_is_not_trusted(signer, unsigned_pdf, tmp_path):
+    from customer_portal.documents.pki import ensure_demo_pki
+
+    other = ensure_demo_pki(tmp_path / "other", "Otra", "x")
+    report = verify_pdf(signer.sign(unsigned_pdf).pdf, load_certificates([other.ca_pem]))
+    assert report.intact and not report.trusted and not report.valid
+    assert any("does NOT chain" in line for line in report.lines())
+
+
+def test_unsigned_and_non_pdf_files_are_reported_in_plain_words(unsigned_pdf, trust_roots):
+    assert verify_pdf(unsigned_pdf, trust_roots).lines() == [
+        "NOT VALID: the PDF has no digital signature"
+    ]
+    assert "not a readable PDF" in verify_pdf(b"hello", trust_roots).lines()[0]
+
+
+def test_key_is_loaded_once_not_per_document(pki, tmp_path, unsigned_pdf, trust_roots):
+    p12 = tmp_path / "signer.p12"
+    p12.write_bytes(pki.signer_p12.read_bytes())
+    signer = InvoiceSigner(p12, DEMO_P12_PASSWORD)
+    p12.unlink()  # a signer that re-read its key per document would fail now
+    for _ in range(3):
+        assert verify_pdf(signer.sign(unsigned_pdf).pdf, trust_roots).valid
+
+
+@pytest.mark.parametrize(
+    ("password", "message"), [("wrong", "wrong password"), (DEMO_P12_PASSWORD, "cannot read")]
+)
+def test_bad_certificate_setup_is_a_clear_error(pki, tmp_path, password, message):
+    path = pki.signer_p12 if password == "wrong" else tmp_path / "missing.p12"
+    with pytest.raises(SigningSetupError, match=message):
+        InvoiceSigner(path, password)
+
+
+def test_tsa_url_gives_a_timestamped_b_t_signature(pki, unsigned_pdf, trust_roots, tmp_path):
+    tsa_root_pem, stamper = make_tsa()
+    (tmp_path / "tsa.pem").write_bytes(tsa_root_pem)
+    roots = trust_roots + load_certificates([tmp_path / "tsa.pem"])
+    with TsaServer(stamper) as tsa:
+        signer = InvoiceSigner(pki.signer_p12, DEMO_P12_PASSWORD, tsa_url=tsa.url)
+        signed = signer.sign(unsigned_pdf)
+        assert tsa.requests == 1
+    assert signed.timestamped
+    report = verify_pdf(signed.pdf, roots)
+    assert report.valid and report.timestamped
+    assert any("proven by a timestamp authority" in line for line in report.lines())
+    assert "Signature is Valid." in pdfsig(signed.pdf, tmp_path)

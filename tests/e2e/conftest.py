@@ -1,0 +1,126 @@
+"""The running portal, started as `make run` starts it, and a real Chromium."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from customer_portal.settings import DEMO_P12_PASSWORD
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+CHROMIUM = os.environ.get("PORTAL_TEST_CHROMIUM", "/usr/bin/chromium")
+API_KEY = "e2e-api-key-0123456789"
+
+
+@dataclass(frozen=True)
+class Portal:
+    url: str
+    env: dict[str, str]
+    log: Path
+
+    def cli(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [str(BIN / "customer-portal"), *args], env=self.env, capture_output=True, text=True
+        )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the portal exited early:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(1)
+    raise RuntimeError(f"the portal did not answer within {timeout} s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def portal(tmp_path_factory, pki) -> Iterator[Portal]:
+    """The portal on a free port with its own instance folder and demo data."""
+    instance = tmp_path_factory.mktemp("instance")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
+    env.update(
+        PORTAL_INSTANCE_DIR=str(instance),
+        PORTAL_PORT=str(port),
+        PORTAL_API_KEY=API_KEY,
+        PORTAL_SIGNING_P12=str(pki.signer_p12),
+        PORTAL_SIGNING_P12_PASSWORD=DEMO_P12_PASSWORD,
+        PORTAL_TRUST_ROOTS=str(pki.ca_pem),
+        REFLEX_USE_SYSTEM_BUN="1",
+        PATH=f"{ROOT / '.tools/node_modules/.bin'}{os.pathsep}{env.get('PATH', '')}",
+    )
+    for command in (["init"], ["seed-demo"]):
+        subprocess.run(
+            [str(BIN / "customer-portal"), *command], env=env, check=True, capture_output=True
+        )
+    log = instance / "reflex.log"
+    with log.open("w") as log_file:
+        process = subprocess.Popen(
+            [str(BIN / "reflex"), "run", "--env", "prod", "--single-port"],
+            cwd=ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://localhost:{port}"
+    try:
+        _wait_until_up(f"{url}/api/v1/health", process, log, timeout=420)
+        _wait_until_up(f"{url}/", process, log, timeout=120)
+        yield Portal(url=url, env=env, log=log)
+    finally:
+        os.killpg(process.pid, 15)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="es-ES")
+    page = context.new_page()
+    yield page
+    context.close()

@@ -1,0 +1,158 @@
+"""The operator's CLI, run as a real process against a real database."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, func, select
+
+from customer_portal.models import Invoice, InvoiceLine, SignedDocument
+from tests.factories import make_invoice, make_line, make_payment
+
+CLI = str(Path(sys.executable).with_name("customer-portal"))
+
+
+def cli(*args: str, check_code: int | None = None) -> subprocess.CompletedProcess:
+    run = subprocess.run([CLI, *args], capture_output=True, text=True, env=os.environ.copy())
+    assert "Traceback" not in run.stderr, run.stderr
+    if check_code is not None:
+        assert run.returncode == check_code, run.stdout + run.stderr
+    return run
+
+
+def write_json(path: Path, payload) -> str:
+    path.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+    return str(path)
+
+
+def test_publish_reports_each_rejection_and_exits_1(engine, tmp_path):
+    batch = write_json(
+        tmp_path / "batch.json",
+        {
+            "invoices": [
+                make_invoice("F-1"),
+                make_invoice("F-2", lines=[make_line(unit_price="-3")]),
+                make_invoice("F-3"),
+            ]
+        },
+    )
+    run = cli("publish", batch, check_code=1)
+    assert "3 invoices: 2 published, 1 rejected" in run.stdout
+    assert "F-2" in run.stdout and "lines[0].unit_price: must not be negative" in run.stdout
+
+    again = write_json(tmp_path / "again.json", [make_invoice("F-1"), make_invoice("F-3")])
+    assert "2 invoices: 2 unchanged" in cli("publish", again, check_code=0).stdout
+
+
+def test_publish_csv(engine, tmp_path):
+    csv_file = tmp_path / "batch.csv"
+    csv_file.write_text(
+        "number,issue_date,customer_code,customer_name,customer_tax_id,customer_email,"
+        "description,quantity,unit_price,tax_name,tax_rate\n"
+        "C-1,2019-04-30,K1,Ana Pérez,12345678Z,ana@example.com,Fibra,1,39.90,IGIC,7\n"
+        "C-1,2019-04-30,K1,Ana Pérez,12345678Z,ana@example.com,Móvil,2,15.00,IGIC,7\n",
+        encoding="utf-8",
+    )
+    assert "1 invoices: 1 published" in cli("publish", str(csv_file), check_code=0).stdout
+    with Session(engine) as session:
+        assert session.exec(select(Invoice.total_cents)).one() == 7479  # 69.90 + 7 %
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{oops", "malformed JSON at line 1"),
+        ("", "malformed JSON"),
+        ("42", "expected a list of invoices"),
+    ],
+)
+def test_unreadable_batches_exit_2_with_a_message(engine, tmp_path, content, message):
+    path = tmp_path / "bad.json"
+    path.write_text(content)
+    run = cli("publish", str(path), check_code=2)
+    assert message in run.stderr
+
+
+def test_missing_file_exits_2(engine, tmp_path):
+    assert "cannot read" in cli("publish", str(tmp_path / "nope.json"), check_code=2).stderr
+
+
+def test_pdf_writes_the_stored_bytes_and_verify_checks_them(engine, tmp_path):
+    cli("publish", write_json(tmp_path / "b.json", [make_invoice("F-2019/7")]), check_code=0)
+    out = tmp_path / "factura.pdf"
+    cli("pdf", "F-2019/7", "--output", str(out), check_code=0)
+    with Session(engine) as session:
+        assert out.read_bytes() == session.exec(select(SignedDocument.pdf)).one()
+
+    verified = cli("verify", str(out), check_code=0).stdout
+    assert verified.startswith("VALID") and "Link Soluciones" in verified
+    data = bytearray(out.read_bytes())
+    data[len(data) // 4] ^= 1
+    tampered = tmp_path / "tampered.pdf"
+    tampered.write_bytes(bytes(data))
+    assert cli("verify", str(tampered), check_code=1).stdout.startswith("NOT VALID")
+
+    assert "no published invoice" in cli("pdf", "F-404", "-o", str(out), check_code=2).stderr
+
+
+def test_payments(engine, tmp_path):
+    cli("publish", write_json(tmp_path / "b.json", [make_invoice("F-1")]), check_code=0)
+    ok = write_json(tmp_path / "p.json", {"payments": [make_payment("F-1", "10", "R-1")]})
+    assert "1 payments: 1 recorded" in cli("payment", ok, check_code=0).stdout
+    bad = write_json(
+        tmp_path / "p2.json",
+        [make_payment("F-1", "1000", "R-2"), make_payment("F-9", "1", "R-3")],
+    )
+    run = cli("payment", bad, check_code=1)
+    assert "is more than the 32.69 pending" in run.stdout
+    assert "no published invoice has the number 'F-9'" in run.stdout
+
+
+def test_bad_settings_stop_the_cli_with_the_variable_named(engine, monkeypatch, tmp_path):
+    monkeypatch.setenv("PORTAL_PORT", "abc")
+    run = cli("publish", write_json(tmp_path / "b.json", []), check_code=2)
+    assert "PORTAL_PORT must be a whole number" in run.stderr
+
+
+def test_a_killed_batch_leaves_whole_invoices_only(engine, tmp_path):
+    """SIGKILL in the middle of a batch: every stored invoice is complete, then resumable."""
+    invoices = [make_invoice(f"K-{i:03d}", lines=[make_line()] * 5) for i in range(60)]
+    batch = write_json(tmp_path / "big.json", invoices)
+    process = subprocess.Popen(
+        [CLI, "publish", batch],
+        env=os.environ.copy(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def stored() -> int:
+        with Session(engine) as session:
+            return session.exec(select(func.count()).select_from(Invoice)).one()
+
+    deadline = time.monotonic() + 120
+    while stored() < 5 and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    done = stored()
+    assert 5 <= done < 60
+
+    with Session(engine) as session:
+        for invoice in session.exec(select(Invoice)).all():
+            lines = session.exec(
+                select(func.count()).where(InvoiceLine.invoice_id == invoice.id)
+            ).one()
+            docs = session.exec(
+                select(func.count()).where(SignedDocument.invoice_id == invoice.id)
+            ).one()
+            assert (lines, docs) == (5, 1), invoice.number
+
+    run = cli("publish", batch, check_code=0)
+    assert f"60 invoices: {done} unchanged, {60 - done} published" in run.stdout
