@@ -6,8 +6,6 @@ Reflex's `reflex db` machinery is not involved. For several backend workers
 set REFLEX_REDIS_URL (Reflex reads it directly) and PORTAL_DATABASE_URL.
 """
 
-import os
-
 import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
@@ -22,7 +20,7 @@ config = rx.Config(
     show_built_with_reflex=False,
     frontend_port=_settings.port,
     backend_port=_settings.port,
-    api_url=os.environ.get("PORTAL_BASE_URL", _settings.base_url),
+    api_url=_settings.base_url,
     deploy_url=_settings.base_url,
     # A private portal has nothing to list for search engines.
     disable_plugins=[SitemapPlugin],

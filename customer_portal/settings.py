@@ -29,6 +29,8 @@ DEFAULT_TAGLINE = "#nuestrocompromisoerestu"
 DEMO_P12_PASSWORD = "demo-signing"
 
 ENVIRONMENTS = ("dev", "prod")
+SMTP_TLS_MODES = ("none", "starttls", "ssl")
+_DEFAULT_SMTP_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
 
 
 class SettingsError(ValueError):
@@ -51,6 +53,25 @@ class Branding:
 
 
 @dataclass(frozen=True)
+class MailSettings:
+    """SMTP delivery; ``host`` None means no SMTP: mail stays in the outbox."""
+
+    host: str | None = None
+    port: int = 25
+    user: str | None = None
+    password: str | None = None
+    tls: str = "none"
+    mail_from: str = "Link Soluciones <no-reply@linksoluciones.com>"
+    timeout_seconds: int = 15
+    poll_seconds: int = 2
+    max_attempts: int = 12
+
+    @property
+    def enabled(self) -> bool:
+        return self.host is not None
+
+
+@dataclass(frozen=True)
 class Settings:
     """The portal's configuration; build it with :func:`load_settings`."""
 
@@ -68,6 +89,9 @@ class Settings:
     uses_demo_pki: bool
     max_request_bytes: int
     branding: Branding = field(default_factory=Branding)
+    mail: MailSettings = field(default_factory=MailSettings)
+    activation_ttl_hours: int = 7 * 24
+    reset_ttl_minutes: int = 60
 
     @property
     def is_dev(self) -> bool:
@@ -148,9 +172,13 @@ def _branding(env: Mapping[str, str]) -> Branding:
     logo_path = Path(logo) if logo else None
     if logo_path is not None and not logo_path.is_file():
         raise SettingsError(f"PORTAL_COMPANY_LOGO: no such file {logo!r}")
+    company_name = _text(env, "PORTAL_COMPANY_NAME", DEFAULT_COMPANY_NAME, max_len=80)
     return Branding(
-        company_name=_text(env, "PORTAL_COMPANY_NAME", DEFAULT_COMPANY_NAME, max_len=80),
-        portal_name=_text(env, "PORTAL_NAME", DEFAULT_PORTAL_NAME, max_len=80),
+        company_name=company_name,
+        # "Link Customer Portal Web" in the manual: the company's short name first.
+        portal_name=_text(
+            env, "PORTAL_NAME", f"{company_name.split()[0]} Customer Portal Web", max_len=80
+        ),
         legal_name=_text(env, "PORTAL_COMPANY_LEGAL_NAME", "Link Soluciones S.L.", max_len=120),
         tax_id=_text(env, "PORTAL_COMPANY_TAX_ID", "B35000000", max_len=20),
         address=_text(
@@ -160,6 +188,30 @@ def _branding(env: Mapping[str, str]) -> Branding:
         web=_text(env, "PORTAL_COMPANY_WEB", DEFAULT_WEB, max_len=120),
         tagline=_text(env, "PORTAL_COMPANY_TAGLINE", DEFAULT_TAGLINE, max_len=120),
         logo_path=logo_path,
+    )
+
+
+def _mail(env: Mapping[str, str], branding: Branding) -> MailSettings:
+    tls = env.get("PORTAL_SMTP_TLS", "none").strip().lower()
+    if tls not in SMTP_TLS_MODES:
+        raise SettingsError(f"PORTAL_SMTP_TLS must be one of {', '.join(SMTP_TLS_MODES)}")
+    host = env.get("PORTAL_SMTP_HOST", "").strip() or None
+    web = branding.web.removeprefix("www.")
+    mail_from = env.get(
+        "PORTAL_MAIL_FROM", f"{branding.company_name} <no-reply@{web}>"
+    ).strip()
+    if "@" not in mail_from:
+        raise SettingsError(f"PORTAL_MAIL_FROM must hold an email address, got {mail_from!r}")
+    return MailSettings(
+        host=host,
+        port=_int(env, "PORTAL_SMTP_PORT", _DEFAULT_SMTP_PORTS[tls], low=1, high=65535),
+        user=env.get("PORTAL_SMTP_USER", "").strip() or None,
+        password=env.get("PORTAL_SMTP_PASSWORD") or None,
+        tls=tls,
+        mail_from=mail_from,
+        timeout_seconds=_int(env, "PORTAL_SMTP_TIMEOUT", 15, low=1, high=300),
+        poll_seconds=_int(env, "PORTAL_MAIL_POLL_SECONDS", 2, low=1, high=3600),
+        max_attempts=_int(env, "PORTAL_MAIL_MAX_ATTEMPTS", 12, low=1, high=100),
     )
 
 
@@ -216,6 +268,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     else:
         trust_roots = ()  # taken from the self-signed certificates inside the PKCS#12
 
+    branding = _branding(env)
     return Settings(
         env=portal_env,
         instance_dir=instance_dir,
@@ -232,7 +285,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_request_bytes=_int(
             env, "PORTAL_MAX_REQUEST_BYTES", 20 * 1024 * 1024, low=1024, high=1024**3
         ),
-        branding=_branding(env),
+        branding=branding,
+        mail=_mail(env, branding),
+        activation_ttl_hours=_int(env, "PORTAL_ACTIVATION_TTL_HOURS", 7 * 24, low=1, high=90 * 24),
+        reset_ttl_minutes=_int(env, "PORTAL_RESET_TTL_MINUTES", 60, low=5, high=7 * 24 * 60),
     )
 
 

@@ -30,6 +30,7 @@ def test_overrides(tmp_path):
     assert settings.base_url == "http://localhost:8123"
     assert settings.database_url == "postgresql+psycopg://u@db/portal"
     assert settings.branding.company_name == "Otra"
+    assert settings.branding.portal_name == "Otra Customer Portal Web"
     assert settings.branding.phones == ("900 1", "900 2")
 
 

@@ -122,8 +122,10 @@ async def publish_invoices(request: Request) -> JSONResponse:
     items = await _batch(request, "invoices")
     if isinstance(items, JSONResponse):
         return items
-    publisher = get_publisher()
-    summary = await run_in_threadpool(publisher.publish_many, items, actor=_client(request))
+    actor = _client(request)
+    # In the thread pool: the first call loads the signing key, which must
+    # not stall the event loop that serves every customer's page.
+    summary = await run_in_threadpool(lambda: get_publisher().publish_many(items, actor=actor))
     return _response(summary)
 
 
