@@ -231,6 +231,43 @@ def verify(file: str, trust: tuple[str, ...]) -> None:
     sys.exit(0 if report.valid else 1)
 
 
+@main.command("deliver-mail")
+def deliver_mail() -> None:
+    """Send the emails that are due, once, and exit (1 if some could not be sent)."""
+    from customer_portal.mail.worker import deliver_once
+
+    settings = _settings()
+    if not settings.mail.enabled:
+        raise _Fail("SMTP is not configured: set PORTAL_SMTP_HOST (see `customer-portal outbox`)")
+    report = deliver_once(_ready_engine(), settings)
+    out.print(
+        f"{len(report.sent)} sent, {len(report.retried)} to retry later, "
+        f"{len(report.failed)} failed for good"
+    )
+    sys.exit(0 if not (report.retried or report.failed) else 1)
+
+
+@main.command()
+@click.option("--all", "show_all", is_flag=True, help="Include emails already sent.")
+def outbox(show_all: bool) -> None:
+    """List queued emails: recipient, subject, state, attempts, link, last error."""
+    from sqlmodel import col
+
+    from customer_portal.mail.outbox import describe_row
+    from customer_portal.models import OutboxEmail
+
+    settings = _settings()
+    with Session(_ready_engine()) as session:
+        query = select(OutboxEmail).order_by(col(OutboxEmail.id))
+        if not show_all:
+            query = query.where(col(OutboxEmail.sent_at).is_(None))
+        rows = session.exec(query).all()
+    for row in rows:
+        out.print(describe_row(row, settings), markup=False, highlight=False, soft_wrap=True)
+    if not rows:
+        out.print("The outbox is empty." if show_all else "No unsent emails.")
+
+
 @main.command("seed-demo")
 def seed_demo() -> None:
     """Add the demo customers, logins and invoices (safe to run again)."""

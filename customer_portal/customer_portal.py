@@ -17,3 +17,12 @@ app = rx.App(
     head_components=[rx.el.link(rel="icon", href="/logo.png")],
 )
 app.add_page(home.index, route=routes.HOME, title=_branding.portal_name)
+
+
+@app.register_lifespan_task
+async def mail_worker() -> None:
+    """Deliver queued emails within seconds (or print them when SMTP is off)."""
+    from customer_portal.db import get_engine
+    from customer_portal.mail.worker import run_mail_worker
+
+    await run_mail_worker(get_engine(), get_settings())

@@ -41,7 +41,8 @@ CUSTOMERS = [
         "address": None,
     },
 ]
-#: Customers 1 and 2 have active logins; customer 3 has not activated yet.
+#: Customers 1 and 2 have active logins; customer 3 has not activated yet, so
+#: the demo outbox holds both Nueva Factura and Alta emails.
 ACTIVE_LOGINS = ("CLI-0001", "CLI-0002")
 
 SERVICES = [
@@ -108,26 +109,18 @@ def demo_payments(totals: dict[str, int]) -> list[dict]:
     return payments
 
 
-def seed(*, engine: sa.Engine, publisher: Publisher) -> list[tuple[str, str]]:
-    """Publish the demo data; returns the demo logins as ``(email, password)``."""
-    summary = publisher.publish_many(demo_invoices(), actor="demo")
-    if not summary.ok:
-        raise RuntimeError(f"demo invoices rejected: {[r.message for r in summary.results]}")
-
-    from customer_portal.models import Invoice
-
-    with Session(engine) as session:
-        totals = dict(
-            session.exec(
-                select(Invoice.number, Invoice.total_cents).where(Invoice.number.like("F2026-%"))
-            ).all()
-        )
-    record_payments(engine=engine, raws=demo_payments(totals), actor="demo")
-
+def _ensure_logins(engine: sa.Engine) -> list[tuple[str, str]]:
+    """Customers with active demo logins, so their invoices bring Nueva Factura emails."""
     logins = []
     with Session(engine) as session:
-        for code in ACTIVE_LOGINS:
-            customer = session.exec(select(Customer).where(Customer.code == code)).one()
+        for data in CUSTOMERS:
+            customer = session.exec(select(Customer).where(Customer.code == data["code"])).first()
+            if customer is None:
+                customer = Customer(**data)
+                session.add(customer)
+                session.flush()
+            if data["code"] not in ACTIVE_LOGINS:
+                continue
             email = customer.email.lower()
             if session.exec(select(Account).where(Account.email == email)).first() is None:
                 now = utcnow()
@@ -142,4 +135,24 @@ def seed(*, engine: sa.Engine, publisher: Publisher) -> list[tuple[str, str]]:
                 )
             logins.append((email, DEMO_PASSWORD))
         session.commit()
+    return logins
+
+
+def seed(*, engine: sa.Engine, publisher: Publisher) -> list[tuple[str, str]]:
+    """Publish the demo data; returns the demo logins as ``(email, password)``."""
+    logins = _ensure_logins(engine)
+    summary = publisher.publish_many(demo_invoices(), actor="demo")
+    if not summary.ok:
+        raise RuntimeError(f"demo invoices rejected: {[r.message for r in summary.results]}")
+
+    from customer_portal.models import Invoice
+
+    with Session(engine) as session:
+        totals = dict(
+            session.exec(
+                select(Invoice.number, Invoice.total_cents).where(Invoice.number.like("F2026-%"))
+            ).all()
+        )
+    record_payments(engine=engine, raws=demo_payments(totals), actor="demo")
+
     return logins

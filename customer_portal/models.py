@@ -136,7 +136,12 @@ class SignedDocument(SQLModel, table=True):
 
 
 class OutboxEmail(SQLModel, table=True):
-    """An email written in the same transaction as the change that causes it."""
+    """An email written in the same transaction as the change that causes it.
+
+    The row holds what to say (``kind`` and ``context``); subject and bodies
+    are rendered at delivery and kept once sent, so a template problem keeps
+    the email waiting instead of failing the publication that caused it.
+    """
 
     __tablename__ = "outbox_email"
     __table_args__ = (sa.Index("ix_outbox_pending", "sent_at", "failed_at", "next_attempt_at"),)
@@ -144,14 +149,16 @@ class OutboxEmail(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=40)
     to_address: str = Field(max_length=254)
-    subject: str = Field(max_length=200)
-    html: str = Field(sa_type=sa.Text)
-    text: str = Field(sa_type=sa.Text)
+    context: str = Field(sa_type=sa.Text)  # JSON
+    subject: str | None = Field(default=None, max_length=200)
+    html: str | None = Field(default=None, sa_type=sa.Text)
+    text: str | None = Field(default=None, sa_type=sa.Text)
     dedupe_key: str = Field(max_length=200, unique=True)
-    message_id: str = Field(max_length=200)
+    message_id: str = Field(max_length=200)  # stable across retries: receivers can dedupe
     attempts: int = 0
     next_attempt_at: datetime = _ts(default_factory=utcnow)
     claimed_until: datetime | None = _ts(default=None)
+    claim_token: str | None = Field(default=None, max_length=32)
     sent_at: datetime | None = _ts(default=None)
     failed_at: datetime | None = _ts(default=None)
     last_error: str | None = Field(default=None, max_length=2000)

@@ -197,9 +197,7 @@ def _mail(env: Mapping[str, str], branding: Branding) -> MailSettings:
         raise SettingsError(f"PORTAL_SMTP_TLS must be one of {', '.join(SMTP_TLS_MODES)}")
     host = env.get("PORTAL_SMTP_HOST", "").strip() or None
     web = branding.web.removeprefix("www.")
-    mail_from = env.get(
-        "PORTAL_MAIL_FROM", f"{branding.company_name} <no-reply@{web}>"
-    ).strip()
+    mail_from = env.get("PORTAL_MAIL_FROM", f"{branding.company_name} <no-reply@{web}>").strip()
     if "@" not in mail_from:
         raise SettingsError(f"PORTAL_MAIL_FROM must hold an email address, got {mail_from!r}")
     return MailSettings(

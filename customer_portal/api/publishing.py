@@ -53,7 +53,7 @@ def get_publisher() -> Publisher:
         engine=get_engine(),
         signer=get_signer(),
         branding=get_settings().branding,
-        after_store=publication_hooks(),
+        after_store=publication_hooks(get_settings()),
     )
 
 

@@ -1,13 +1,14 @@
-"""What publishing an invoice adds to its transaction on the mail side.
-
-The Alta / Nueva Factura emails are written into the outbox by these hooks,
-inside the invoice's own transaction (issue 3 fills the list).
-"""
+"""What publishing an invoice adds to its transaction on the mail side."""
 
 from __future__ import annotations
 
+import functools
+
 from customer_portal.domain.publishing import AfterStore
+from customer_portal.mail.notices import notify_invoice_published
+from customer_portal.settings import Settings
 
 
-def publication_hooks() -> tuple[AfterStore, ...]:
-    return ()
+def publication_hooks(settings: Settings) -> tuple[AfterStore, ...]:
+    """The Alta / Nueva Factura email, queued in the invoice's own transaction."""
+    return (functools.partial(notify_invoice_published, settings=settings),)

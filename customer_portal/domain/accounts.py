@@ -1,0 +1,40 @@
+"""Customer accounts: one login per customer, created unactivated on first invoice."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlmodel import Session, select
+
+from customer_portal.models import Account, Customer
+
+log = logging.getLogger(__name__)
+
+
+def normalize_email(email: str) -> str:
+    """Login emails compare without case or surrounding spaces."""
+    return email.strip().lower()
+
+
+def ensure_account(session: Session, customer: Customer) -> Account | None:
+    """The customer's account, created (without a password) if it has none.
+
+    While an account is not activated it follows the customer's notice email,
+    so the Alta email and the activation check always name the same address.
+    Returns None when that email already belongs to another customer's login.
+    """
+    email = normalize_email(customer.email)
+    account = session.exec(select(Account).where(Account.customer_id == customer.id)).first()
+    owner = session.exec(select(Account).where(Account.email == email)).first()
+    if owner is not None and owner.customer_id != customer.id:
+        log.warning("email of customer %s already used by another customer's login", customer.code)
+        return account
+    if account is None:
+        account = Account(customer_id=customer.id, email=email)
+        session.add(account)
+        session.flush()
+    elif account.activated_at is None and account.email != email:
+        account.email = email
+        session.add(account)
+        session.flush()
+    return account

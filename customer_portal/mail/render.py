@@ -1,0 +1,77 @@
+"""Rendering the customer emails from their Jinja2 templates.
+
+Each kind has ``<kind>.html`` and ``<kind>.txt`` in ``templates/`` and a
+subject below. Variables are strict: a template that names a variable the
+context lacks raises :class:`TemplateProblem` instead of sending "Estimado/a ."
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from customer_portal.settings import Branding
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+class EmailKind(StrEnum):
+    WELCOME = "welcome"  # "Alta en ..." with Ver credenciales
+    NEW_INVOICE = "new_invoice"  # "Nueva Factura disponible en ..." with Ver factura
+    PASSWORD_RESET = "password_reset"  # "Restablecer contraseña"
+
+
+SUBJECTS = {
+    EmailKind.WELCOME: "Alta en {portal_name}",
+    EmailKind.NEW_INVOICE: "Nueva Factura disponible en {portal_name}",
+    EmailKind.PASSWORD_RESET: "Restablecer contraseña",
+}
+
+
+class TemplateProblem(Exception):
+    """A template cannot be rendered with the context it was given."""
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    html: str
+    text: str
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def render_email(
+    kind: EmailKind | str, context: dict[str, Any], *, branding: Branding, base_url: str
+) -> RenderedEmail:
+    """Subject, HTML and text of one email.
+
+    Raises:
+        TemplateProblem: an unknown kind, a missing variable or a broken template.
+    """
+    try:
+        kind = EmailKind(kind)
+    except ValueError:
+        raise TemplateProblem(f"unknown email kind {kind!r}") from None
+    subject = SUBJECTS[kind].format(portal_name=branding.portal_name)
+    variables = {**context, "branding": branding, "base_url": base_url, "subject": subject}
+    env = _environment()
+    try:
+        html = env.get_template(f"{kind.value}.html").render(variables)
+        text = env.get_template(f"{kind.value}.txt").render(variables)
+    except jinja2.TemplateError as exc:
+        raise TemplateProblem(f"{kind.value}: {exc.__class__.__name__}: {exc}") from exc
+    return RenderedEmail(subject=subject, html=html, text=text)

@@ -1,0 +1,94 @@
+"""Sending one rendered email over SMTP with the ``emails`` package.
+
+Every failure is sorted into :class:`TemporaryFailure` (connection refused,
+timeout, 4xx: try again later) or :class:`PermanentFailure` (a 5xx answer
+about this message: retrying will not help). A socket timeout bounds every
+step, so a server that hangs never blocks a deliverer for long.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.utils import parseaddr
+
+import emails
+from emails.backend.smtp import SMTPBackend
+
+from customer_portal.mail.outbox import PermanentFailure, TemporaryFailure
+from customer_portal.mail.render import RenderedEmail
+from customer_portal.settings import MailSettings
+
+
+def _codes(exc: smtplib.SMTPException) -> list[int]:
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return [code for code, _msg in exc.recipients.values()]
+    code = getattr(exc, "smtp_code", None)
+    return [code] if isinstance(code, int) else []
+
+
+def classify(exc: BaseException) -> Exception:
+    """The failure class of an exception raised while sending."""
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        # The relay refused our credentials: an operator must fix the settings;
+        # the email itself is fine, so keep it for a later try.
+        return TemporaryFailure(f"SMTP authentication failed ({exc.smtp_code})")
+    if isinstance(exc, smtplib.SMTPException):
+        codes = _codes(exc)
+        detail = f"{exc.__class__.__name__}: {exc}"
+        if codes and all(500 <= c < 600 for c in codes):
+            return PermanentFailure(detail)
+        return TemporaryFailure(detail)
+    return TemporaryFailure(f"{exc.__class__.__name__}: {exc}")
+
+
+class SmtpTransport:
+    """Sends through the configured relay, one connection per delivery round."""
+
+    def __init__(self, settings: MailSettings):
+        if not settings.enabled:
+            raise ValueError("SMTP is not configured (PORTAL_SMTP_HOST is empty)")
+        self._settings = settings
+        name, address = parseaddr(settings.mail_from)
+        self._from = (name or None, address)
+        self._backend: SMTPBackend | None = None
+
+    def _connection(self) -> SMTPBackend:
+        if self._backend is None:
+            s = self._settings
+            options: dict = {
+                "host": s.host,
+                "port": s.port,
+                "timeout": s.timeout_seconds,
+                "fail_silently": False,
+            }
+            if s.tls == "ssl":
+                options["ssl"] = True
+            elif s.tls == "starttls":
+                options["tls"] = True
+            if s.user:
+                options.update(user=s.user, password=s.password or "")
+            self._backend = SMTPBackend(**options)
+        return self._backend
+
+    def send(self, email: RenderedEmail, *, to: str, message_id: str) -> None:
+        message = emails.html(
+            subject=email.subject,
+            html=email.html,
+            text=email.text,
+            mail_from=self._from,
+            message_id=message_id,
+        )
+        try:
+            message.send(to=to, smtp=self._connection())
+        except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
+            self.close()  # the connection may be half-dead; start clean next time
+            raise classify(exc) from exc
+
+    def close(self) -> None:
+        if self._backend is not None:
+            try:
+                self._backend.close()
+            except (smtplib.SMTPException, OSError):
+                pass
+            self._backend = None

@@ -1,0 +1,75 @@
+"""The portal's background mail worker and the mail commands of the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from customer_portal.mail.worker import run_mail_worker
+from customer_portal.settings import load_settings
+from tests.mail.test_delivery import queue
+
+CLI = str(Path(sys.executable).with_name("customer-portal"))
+
+
+async def _until(predicate, timeout: float) -> bool:
+    for _ in range(int(timeout * 10)):
+        if predicate():
+            return True
+        await asyncio.sleep(0.1)
+    return False
+
+
+async def test_worker_delivers_within_seconds_and_survives_errors(
+    engine, smtp_server, smtp_settings
+):
+    settings = smtp_settings(PORTAL_MAIL_POLL_SECONDS="1")
+    task = asyncio.create_task(run_mail_worker(engine, settings))
+    try:
+        queue(engine, 1)
+        assert await _until(lambda: len(smtp_server.received) == 1, timeout=10)
+        queue(engine, 1, to="otra@example.com")
+        assert await _until(lambda: len(smtp_server.received) == 2, timeout=10)
+        assert not task.done()
+    finally:
+        task.cancel()
+
+
+async def test_without_smtp_the_worker_prints_each_email_once(engine, portal_env, capsys):
+    settings = load_settings({**portal_env, "PORTAL_MAIL_POLL_SECONDS": "1"})
+    queue(engine, 2)
+    task = asyncio.create_task(run_mail_worker(engine, settings))
+    await asyncio.sleep(2.5)  # at least two polls
+    queue(engine, 1, to="tercera@example.com")
+    await asyncio.sleep(1.5)
+    task.cancel()
+    printed = capsys.readouterr().out
+    for n in (1, 2, 3):
+        assert printed.count(f"Email #{n} [") == 1
+    assert "to tercera@example.com: Nueva Factura disponible" in printed
+    assert "https://facturas.example.com/factura?numero=F-0" in printed
+
+
+def cli(*args):
+    return subprocess.run([CLI, *args], capture_output=True, text=True, env=os.environ.copy())
+
+
+def test_outbox_lists_and_deliver_mail_sends(engine, smtp_server, monkeypatch):
+    queue(engine, 2)
+    listed = cli("outbox")
+    assert listed.returncode == 0
+    assert listed.stdout.count("Nueva Factura disponible") == 2 and "pending" in listed.stdout
+
+    refused = cli("deliver-mail")
+    assert refused.returncode == 2 and "PORTAL_SMTP_HOST" in refused.stderr
+
+    monkeypatch.setenv("PORTAL_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("PORTAL_SMTP_PORT", str(smtp_server.port))
+    sent = cli("deliver-mail")
+    assert sent.returncode == 0 and "2 sent" in sent.stdout
+    assert len(smtp_server.received) == 2
+    assert "No unsent emails." in cli("outbox").stdout
+    assert cli("outbox", "--all").stdout.count("[sent, 1 tries]") == 2
