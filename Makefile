@@ -26,8 +26,11 @@ run: setup
 	@echo "Serving the portal at http://localhost:$(PORTAL_PORT)"
 	$(BIN)/reflex run --env prod --single-port
 
+# Unit and integration tests on two workers, then the browser tests in one
+# process, so a single portal is built and started for them.
 test: setup
-	$(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/pytest -p no:cacheprovider -n 2 -m "not e2e" $(PYTEST_ARGS)
+	$(BIN)/pytest -p no:cacheprovider -m e2e $(PYTEST_ARGS)
 
 bench: setup
 	$(BIN)/python -m bench

@@ -6,7 +6,7 @@ import reflex as rx
 
 from customer_portal import routes
 from customer_portal.api.app import build_api
-from customer_portal.pages import home
+from customer_portal.pages import home, mailbox
 from customer_portal.settings import get_settings
 
 _branding = get_settings().branding
@@ -17,6 +17,15 @@ app = rx.App(
     head_components=[rx.el.link(rel="icon", href="/logo.png")],
 )
 app.add_page(home.index, route=routes.HOME, title=_branding.portal_name)
+if get_settings().is_dev:
+    from customer_portal.state.mailbox import MailboxState
+
+    app.add_page(
+        mailbox.mailbox,
+        route=routes.DEV_MAILBOX,
+        title="Buzón de pruebas",
+        on_load=MailboxState.load,
+    )
 
 
 @app.register_lifespan_task

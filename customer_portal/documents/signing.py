@@ -20,6 +20,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers, timestamps
 from pyhanko.sign.general import SigningError
 
+from customer_portal.documents.threads import outside_event_loop
 from customer_portal.settings import Settings
 
 SIGNATURE_FIELD = "FirmaFactura"
@@ -95,9 +96,9 @@ class InvoiceSigner:
         signed_at = datetime.now(UTC)
         reserved = _RESERVED_BYTES_WITH_TIMESTAMP if self.timestamps else _RESERVED_BYTES
         try:
-            data = self._sign(pdf, reserved)
+            data = outside_event_loop(self._sign, pdf, reserved)
         except SigningError:
-            data = self._sign(pdf, None)
+            data = outside_event_loop(self._sign, pdf, None)
         return SignedPdf(
             pdf=data,
             sha256=hashlib.sha256(data).hexdigest(),

@@ -24,6 +24,7 @@ from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
+from customer_portal.documents.threads import outside_event_loop
 from customer_portal.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -120,7 +121,7 @@ def verify_pdf(data: bytes, trust_roots: list[asn1_x509.Certificate]) -> Verific
     report.pades = str(signature.sig_object.get("/SubFilter")) == PADES_SUBFILTER
     context = ValidationContext(trust_roots=trust_roots, allow_fetching=False)
     try:
-        status = validate_pdf_signature(signature, context)
+        status = outside_event_loop(validate_pdf_signature, signature, context)
     except (SignatureValidationError, PdfError, ValueError) as exc:
         report.problems.append(f"the signature could not be checked ({exc})")
         return report

@@ -105,3 +105,11 @@ def test_tsa_url_gives_a_timestamped_b_t_signature(pki, unsigned_pdf, trust_root
     assert report.valid and report.timestamped
     assert any("proven by a timestamp authority" in line for line in report.lines())
     assert "Signature is Valid." in pdfsig(signed.pdf, tmp_path)
+
+
+async def test_signing_and_verifying_work_inside_a_running_event_loop(
+    signer, unsigned_pdf, trust_roots
+):
+    # pyHanko's sync API calls asyncio.run, which fails inside a running loop
+    # (a Reflex handler, Playwright's sync API...); ours must not.
+    assert verify_pdf(signer.sign(unsigned_pdf).pdf, trust_roots).valid

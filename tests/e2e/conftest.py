@@ -56,7 +56,17 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: floa
 
 
 @pytest.fixture(scope="session")
-def portal(tmp_path_factory, pki) -> Iterator[Portal]:
+def mail_server():
+    """The SMTP relay of the running portal: a real server on loopback."""
+    from tests.mail.smtp_server import SmtpServer
+
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def portal(tmp_path_factory, pki, mail_server) -> Iterator[Portal]:
     """The portal on a free port with its own instance folder and demo data."""
     instance = tmp_path_factory.mktemp("instance")
     port = _free_port()
@@ -68,7 +78,12 @@ def portal(tmp_path_factory, pki) -> Iterator[Portal]:
         PORTAL_SIGNING_P12=str(pki.signer_p12),
         PORTAL_SIGNING_P12_PASSWORD=DEMO_P12_PASSWORD,
         PORTAL_TRUST_ROOTS=str(pki.ca_pem),
+        PORTAL_SMTP_HOST="127.0.0.1",
+        PORTAL_SMTP_PORT=str(mail_server.port),
+        PORTAL_MAIL_POLL_SECONDS="1",
         REFLEX_USE_SYSTEM_BUN="1",
+        # Its own build folder: a `make run` beside the tests keeps its .web.
+        REFLEX_WEB_WORKDIR=str(ROOT / ".web-e2e"),
         PATH=f"{ROOT / '.tools/node_modules/.bin'}{os.pathsep}{env.get('PATH', '')}",
     )
     for command in (["init"], ["seed-demo"]):
@@ -98,7 +113,9 @@ def portal(tmp_path_factory, pki) -> Iterator[Portal]:
             os.killpg(process.pid, 9)
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an event loop
+# running in this thread, which would break async tests that run after it.
+@pytest.fixture(scope="module")
 def browser():
     from playwright.sync_api import sync_playwright
 
@@ -124,3 +141,21 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """On a failed browser test, attach what the page showed and the portal's log."""
+    report = yield
+    if report.when == "call" and report.failed:
+        page = item.funcargs.get("page")
+        portal = item.funcargs.get("portal")
+        if page is not None:
+            try:
+                report.sections.append(("page text", page.locator("body").inner_text()[:3000]))
+                page.screenshot(path=str(Path(item.config.rootpath) / f"failed-{item.name}.png"))
+            except Exception as exc:  # the page may be gone; the report must still print
+                report.sections.append(("page", f"unavailable: {exc}"))
+        if portal is not None:
+            report.sections.append(("portal log", portal.log.read_text()[-3000:]))
+    return report

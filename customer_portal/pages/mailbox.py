@@ -1,0 +1,70 @@
+"""Dev-only mailbox: the emails in the outbox, rendered as customers get them."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from customer_portal.components.layout import page
+from customer_portal.settings import get_settings
+from customer_portal.state.mailbox import MailboxState
+
+
+def _row(email: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(email["id"]),
+        rx.table.cell(email["to"]),
+        rx.table.cell(
+            rx.button(
+                email["subject"],
+                variant="ghost",
+                size="1",
+                on_click=MailboxState.select(email["id"]),
+            )
+        ),
+        rx.table.cell(email["state"]),
+        rx.table.cell(email["created"]),
+    )
+
+
+def mailbox() -> rx.Component:
+    return page(
+        get_settings().branding,
+        rx.heading("Buzón de pruebas", as_="h1", size="6"),
+        rx.cond(
+            MailboxState.enabled,
+            rx.vstack(
+                rx.text("Correos de la cola de salida (solo en modo desarrollo).", size="2"),
+                rx.table.root(
+                    rx.table.header(
+                        rx.table.row(
+                            *(
+                                rx.table.column_header_cell(h)
+                                for h in ("#", "Para", "Asunto", "Estado", "Creado")
+                            )
+                        )
+                    ),
+                    rx.table.body(rx.foreach(MailboxState.emails, _row)),
+                    width="100%",
+                ),
+                rx.cond(
+                    MailboxState.selected_id > 0,
+                    rx.vstack(
+                        rx.heading(MailboxState.selected_subject, as_="h2", size="4"),
+                        rx.el.iframe(
+                            src_doc=MailboxState.selected_html,
+                            title="Vista del correo",
+                            width="100%",
+                            height="720px",
+                            border="1px solid #d0d7de",
+                            # No scripts; links in the email may open a new tab.
+                            sandbox="allow-popups allow-popups-to-escape-sandbox",
+                        ),
+                        width="100%",
+                    ),
+                ),
+                width="100%",
+                spacing="4",
+            ),
+            rx.text("El buzón de pruebas solo existe en modo desarrollo."),
+        ),
+    )
