@@ -61,6 +61,7 @@ class MailSettings:
     user: str | None = None
     password: str | None = None
     tls: str = "none"
+    ca_file: str | None = None  # extra roots for a relay with a private certificate
     mail_from: str = "Link Soluciones <no-reply@linksoluciones.com>"
     timeout_seconds: int = 15
     poll_seconds: int = 2
@@ -200,12 +201,16 @@ def _mail(env: Mapping[str, str], branding: Branding) -> MailSettings:
     mail_from = env.get("PORTAL_MAIL_FROM", f"{branding.company_name} <no-reply@{web}>").strip()
     if "@" not in mail_from:
         raise SettingsError(f"PORTAL_MAIL_FROM must hold an email address, got {mail_from!r}")
+    ca_file = env.get("PORTAL_SMTP_CA_FILE", "").strip() or None
+    if ca_file is not None and not Path(ca_file).is_file():
+        raise SettingsError(f"PORTAL_SMTP_CA_FILE: no such file {ca_file!r}")
     return MailSettings(
         host=host,
         port=_int(env, "PORTAL_SMTP_PORT", _DEFAULT_SMTP_PORTS[tls], low=1, high=65535),
         user=env.get("PORTAL_SMTP_USER", "").strip() or None,
         password=env.get("PORTAL_SMTP_PASSWORD") or None,
         tls=tls,
+        ca_file=ca_file,
         mail_from=mail_from,
         timeout_seconds=_int(env, "PORTAL_SMTP_TIMEOUT", 15, low=1, high=300),
         poll_seconds=_int(env, "PORTAL_MAIL_POLL_SECONDS", 2, low=1, high=3600),

@@ -11,9 +11,11 @@ from __future__ import annotations
 import smtplib
 import ssl
 from email.utils import parseaddr
+from smtplib import SMTP_SSL
 
 import emails
 from emails.backend.smtp import SMTPBackend
+from emails.backend.smtp.client import SMTPClientWithResponse, SMTPClientWithResponse_SSL
 
 from customer_portal.mail.outbox import PermanentFailure, TemporaryFailure
 from customer_portal.mail.render import RenderedEmail
@@ -42,6 +44,30 @@ def classify(exc: BaseException) -> Exception:
     return TemporaryFailure(f"{exc.__class__.__name__}: {exc}")
 
 
+def _verifying_backend(context: ssl.SSLContext) -> type[SMTPBackend]:
+    """An SMTPBackend whose STARTTLS and SSL connections check the relay's certificate.
+
+    The emails package (like smtplib by default) encrypts without verifying
+    who answers, which lets anyone on the path read customers' links.
+    """
+
+    class StartTlsClient(SMTPClientWithResponse):
+        def starttls(self, *args, **kwargs):
+            return super().starttls(context=context)
+
+    class SslClient(SMTPClientWithResponse_SSL):
+        def __init__(self, **kw):
+            args = {k: kw[k] for k in ("host", "port", "local_hostname", "timeout") if k in kw}
+            SMTP_SSL.__init__(self, context=context, **args)
+            SMTPClientWithResponse.__init__(self, **kw)
+
+    return type(
+        "VerifyingSMTPBackend",
+        (SMTPBackend,),
+        {"connection_cls": StartTlsClient, "connection_ssl_cls": SslClient},
+    )
+
+
 class SmtpTransport:
     """Sends through the configured relay, one connection per delivery round."""
 
@@ -68,7 +94,8 @@ class SmtpTransport:
                 options["tls"] = True
             if s.user:
                 options.update(user=s.user, password=s.password or "")
-            self._backend = SMTPBackend(**options)
+            context = ssl.create_default_context(cafile=s.ca_file)
+            self._backend = _verifying_backend(context)(**options)
         return self._backend
 
     def send(self, email: RenderedEmail, *, to: str, message_id: str) -> None:

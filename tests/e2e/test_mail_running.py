@@ -26,8 +26,15 @@ def publish(portal, invoice) -> None:
 
 
 def test_published_invoice_email_arrives_within_seconds(portal, mail_server):
-    publish(portal, make_invoice("MAIL-1", customer=make_customer(
-        code="E2E-MAIL", name="Lucía Pérez Muñoz", email="lucia@example.com")))
+    publish(
+        portal,
+        make_invoice(
+            "MAIL-1",
+            customer=make_customer(
+                code="E2E-MAIL", name="Lucía Pérez Muñoz", email="lucia@example.com"
+            ),
+        ),
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         mine = [r for r in mail_server.received if r.rcpt_tos == ["lucia@example.com"]]

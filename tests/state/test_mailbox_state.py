@@ -14,9 +14,14 @@ from tests.factories import reset_process_caches
 @pytest.fixture
 def queued(engine):
     with session_scope(engine) as session:
-        row = enqueue(session, kind=EmailKind.PASSWORD_RESET, to="ana@example.com",
-                      context={"link": "http://x/restablecer/t", "expires": "hoy"},
-                      dedupe_key="k", domain="example.com")
+        row = enqueue(
+            session,
+            kind=EmailKind.PASSWORD_RESET,
+            to="ana@example.com",
+            context={"link": "http://x/restablecer/t", "expires": "hoy"},
+            dedupe_key="k",
+            domain="example.com",
+        )
         session.flush()
         return row.id
 
