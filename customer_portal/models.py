@@ -68,8 +68,6 @@ class Account(SQLModel, table=True):
     password_hash: str | None = Field(default=None, max_length=100)
     activated_at: datetime | None = _ts(default=None)
     password_changed_at: datetime | None = _ts(default=None)
-    failed_logins: int = 0
-    locked_until: datetime | None = _ts(default=None)
     created_at: datetime = _ts(default_factory=utcnow)
 
 
@@ -178,6 +176,25 @@ class AuthSession(SQLModel, table=True):
     expires_at: datetime = _ts()
     revoked_at: datetime | None = _ts(default=None)
     user_agent: str | None = Field(default=None, max_length=300)
+    ip: str | None = Field(default=None, max_length=64)
+
+
+class LoginFailure(SQLModel, table=True):
+    """A failed sign-in; counted per email and per address for the lockout.
+
+    Kept in the database, so the lockout holds across workers and restarts,
+    and keyed by the email typed (known or not), so it reveals nothing.
+    """
+
+    __tablename__ = "login_failure"
+    __table_args__ = (
+        sa.Index("ix_login_failure_email_at", "email", "at"),
+        sa.Index("ix_login_failure_ip_at", "ip", "at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _ts(default_factory=utcnow)
+    email: str = Field(max_length=254)
     ip: str | None = Field(default=None, max_length=64)
 
 

@@ -1,0 +1,253 @@
+"""Signing in and setting passwords: the account flows of the seed manual.
+
+Every function is synchronous and may run bcrypt; callers in an event loop
+run them with ``asyncio.to_thread`` so one login never stalls other
+customers. Messages are the Spanish texts customers read.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, func, select
+
+from customer_portal.db import session_scope
+from customer_portal.domain.accounts import normalize_email
+from customer_portal.domain.audit import record_event
+from customer_portal.domain.password_rules import check_password
+from customer_portal.domain.passwords import hash_password, verify_password
+from customer_portal.domain.sessions import end_other_sessions, start_session
+from customer_portal.domain.tokens import TokenError, TokenKeys, TokenPurpose
+from customer_portal.models import Account, LoginFailure, utcnow
+from customer_portal.settings import Settings
+
+log = logging.getLogger(__name__)
+
+LOCKOUT_WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_EMAIL = 5
+MAX_FAILURES_PER_IP = 50
+
+LOGIN_FAILED = "El correo electrónico o la contraseña no son correctos."
+LOCKED = (
+    "Demasiados intentos fallidos. Por seguridad, espera {minutes} minutos antes de volver a "
+    "intentarlo, o restablece tu contraseña con «¿Has olvidado tu contraseña?»."
+)
+EMAIL_MISMATCH = (
+    "La dirección de correo electrónico debe ser la misma a la que te ha llegado el correo. "
+    "Si informas otra cuenta de correo, no te llegarán las facturas."
+)
+LINK_EXPIRED = "El enlace ha caducado."
+LINK_INVALID = "El enlace no es válido o ya se ha utilizado."
+RULES_FAILED = "La contraseña no cumple los requisitos: {rules}."
+CURRENT_WRONG = "La contraseña actual no es correcta."
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    # Checked when the email is unknown, so both cases cost one bcrypt.
+    return hash_password("not-a-real-password-Aa1!")
+
+
+@dataclass(frozen=True)
+class AuthResult:
+    ok: bool
+    message: str = ""
+    account_id: int | None = None
+    session_token: str | None = None
+
+
+def _idle(settings: Settings) -> timedelta:
+    return timedelta(minutes=settings.session_idle_minutes)
+
+
+def _locked_minutes(session: Session, email: str, ip: str | None) -> int:
+    """Minutes until a new try is allowed; 0 when not locked."""
+    since = utcnow() - LOCKOUT_WINDOW
+    checks = [(LoginFailure.email == email, MAX_FAILURES_PER_EMAIL)]
+    if ip:
+        checks.append((LoginFailure.ip == ip, MAX_FAILURES_PER_IP))
+    for condition, limit in checks:
+        count, oldest = session.exec(
+            select(func.count(), func.min(LoginFailure.at)).where(
+                condition, col(LoginFailure.at) > since
+            )
+        ).one()
+        if count >= limit:
+            remaining = oldest + LOCKOUT_WINDOW - utcnow()
+            return max(1, int(remaining.total_seconds() // 60) + 1)
+    return 0
+
+
+def log_in(
+    engine: sa.Engine,
+    settings: Settings,
+    *,
+    email: str,
+    password: str,
+    ip: str | None = None,
+    user_agent: str | None = None,
+) -> AuthResult:
+    """Check the credentials; on success, a new session token for the browser."""
+    email = normalize_email(email)[:254]
+    with Session(engine) as session:
+        minutes = _locked_minutes(session, email, ip)
+        account = session.exec(select(Account).where(Account.email == email)).first()
+    if minutes:
+        return AuthResult(False, LOCKED.format(minutes=minutes))
+
+    usable = account is not None and account.password_hash is not None
+    matches = verify_password(password, account.password_hash if usable else _dummy_hash())
+    with session_scope(engine) as session:
+        if not (usable and matches):
+            session.add(LoginFailure(email=email, ip=ip))
+            record_event(session, actor=email, action="login.failed", ip=ip)
+            return AuthResult(False, LOGIN_FAILED)
+        token = start_session(session, account, idle=_idle(settings), user_agent=user_agent, ip=ip)
+        # A success clears the account's count, as a correct password proves the owner.
+        session.exec(sa.delete(LoginFailure).where(LoginFailure.email == email))
+        record_event(session, actor=email, action="login.succeeded", ip=ip)
+    return AuthResult(True, account_id=account.id, session_token=token)
+
+
+def preview_link(
+    engine: sa.Engine, settings: Settings, *, purpose: TokenPurpose, token: str
+) -> AuthResult:
+    """Whether a link is usable, without spending it: opening a link only shows the form."""
+    with Session(engine) as session:
+        try:
+            account = TokenKeys(settings.secret_key).redeem(
+                session, purpose, token, max_age_seconds=_max_age(settings, purpose)
+            )
+        except TokenError as exc:
+            return AuthResult(False, LINK_EXPIRED if exc.reason == "expired" else LINK_INVALID)
+    return AuthResult(True, account_id=account.id)
+
+
+def _max_age(settings: Settings, purpose: TokenPurpose) -> int:
+    if purpose is TokenPurpose.ACTIVATION:
+        return settings.activation_ttl_hours * 3600
+    return settings.reset_ttl_minutes * 60
+
+
+def set_password_with_link(
+    engine: sa.Engine,
+    settings: Settings,
+    *,
+    purpose: TokenPurpose,
+    token: str,
+    email: str,
+    password: str,
+    repeat: str,
+    ip: str | None = None,
+    user_agent: str | None = None,
+) -> AuthResult:
+    """The Modificar contraseña form: check everything again, then spend the link.
+
+    The link is spent by one conditional UPDATE on the password state it was
+    issued for, so of two simultaneous submissions exactly one succeeds.
+    """
+    check = check_password(password, repeat, min_length=settings.password_min_length)
+    if not check.acceptable:
+        return AuthResult(False, RULES_FAILED.format(rules=", ".join(check.failed()).lower()))
+    keys = TokenKeys(settings.secret_key)
+    with Session(engine) as session:
+        try:
+            account = keys.redeem(
+                session, purpose, token, max_age_seconds=_max_age(settings, purpose)
+            )
+        except TokenError as exc:
+            return AuthResult(False, LINK_EXPIRED if exc.reason == "expired" else LINK_INVALID)
+    if normalize_email(email) != account.email:
+        return AuthResult(False, EMAIL_MISMATCH)
+
+    new_hash = hash_password(password)  # slow: outside any transaction
+    now = utcnow()
+    with session_scope(engine) as session:
+        updated = session.exec(
+            sa.update(Account)
+            .where(
+                col(Account.id) == account.id,
+                col(Account.password_hash).is_not_distinct_from(account.password_hash),
+                col(Account.password_changed_at).is_not_distinct_from(account.password_changed_at),
+            )
+            .values(
+                password_hash=new_hash,
+                password_changed_at=now,
+                activated_at=sa.func.coalesce(Account.activated_at, now),
+            )
+        ).rowcount
+        if updated != 1:
+            return AuthResult(False, LINK_INVALID)
+        end_other_sessions(session, account.id, keep_token=None)
+        fresh = session.get(Account, account.id)
+        session.refresh(fresh)
+        token_out = start_session(
+            session, fresh, idle=_idle(settings), user_agent=user_agent, ip=ip
+        )
+        action = "account.activated" if purpose is TokenPurpose.ACTIVATION else "password.reset"
+        record_event(session, actor=account.email, action=action, ip=ip)
+    return AuthResult(True, account_id=account.id, session_token=token_out)
+
+
+def request_password_reset(
+    engine: sa.Engine, settings: Settings, *, email: str, ip: str | None = None
+) -> None:
+    """Queue a Restablecer contraseña email if ``email`` is an active account.
+
+    The caller answers the same whatever happens here and the email leaves
+    later from the outbox, so the form reveals nothing about who is a
+    customer. At most three emails per account per hour.
+    """
+    from customer_portal.mail.notices import queue_password_reset
+    from customer_portal.models import OutboxEmail
+
+    email = normalize_email(email)[:254]
+    with session_scope(engine) as session:
+        account = session.exec(select(Account).where(Account.email == email)).first()
+        if account is None or account.activated_at is None:
+            return
+        recent = session.exec(
+            select(func.count()).where(
+                col(OutboxEmail.dedupe_key).startswith(f"password-reset:{account.id}:"),
+                col(OutboxEmail.created_at) > utcnow() - timedelta(hours=1),
+            )
+        ).one()
+        if recent >= 3:
+            log.info("password reset for account %s throttled", account.id)
+            return
+        queue_password_reset(session, account, settings=settings)
+        record_event(session, actor=email, action="password.reset_requested", ip=ip)
+
+
+def change_password(
+    engine: sa.Engine,
+    settings: Settings,
+    *,
+    account_id: int,
+    current: str,
+    password: str,
+    repeat: str,
+    keep_token: str,
+) -> AuthResult:
+    """Change the password of a signed-in customer; other sessions end."""
+    check = check_password(password, repeat, min_length=settings.password_min_length)
+    if not check.acceptable:
+        return AuthResult(False, RULES_FAILED.format(rules=", ".join(check.failed()).lower()))
+    with Session(engine) as session:
+        account = session.get(Account, account_id)
+    if account is None or not account.password_hash:
+        return AuthResult(False, CURRENT_WRONG)
+    if not verify_password(current, account.password_hash):
+        return AuthResult(False, CURRENT_WRONG)
+    new_hash = hash_password(password)
+    with session_scope(engine) as session:
+        stored = session.get(Account, account_id)
+        stored.password_hash, stored.password_changed_at = new_hash, utcnow()
+        session.add(stored)
+        end_other_sessions(session, account_id, keep_token=keep_token)
+        record_event(session, actor=stored.email, action="password.changed")
+    return AuthResult(True, account_id=account_id)

@@ -1,0 +1,130 @@
+"""Signed-in browsers: opaque random tokens, of which only a hash is stored.
+
+A token is 256 random bits. The database keeps its SHA-256, so a stolen
+database copy signs nobody in. A session ends after a period without use
+(sliding), after an absolute lifetime, on Salir, or when the password changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from customer_portal.models import Account, AuthSession, utcnow
+
+ABSOLUTE_LIFETIME = timedelta(days=7)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    id: int
+    created_at: datetime
+    last_seen_at: datetime
+    user_agent: str
+    ip: str
+    current: bool
+
+
+def start_session(
+    session: Session,
+    account: Account,
+    *,
+    idle: timedelta,
+    user_agent: str | None = None,
+    ip: str | None = None,
+) -> str:
+    """A new session for ``account``; returns the token for the browser (never stored)."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(
+        AuthSession(
+            token_hash=token_hash(token),
+            account_id=account.id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + idle,
+            user_agent=(user_agent or "")[:300] or None,
+            ip=ip,
+        )
+    )
+    return token
+
+
+def resume_session(session: Session, token: str, *, idle: timedelta) -> Account | None:
+    """The account of a live session, sliding its idle expiry; None if dead or unknown."""
+    if not token or len(token) > 200:
+        return None
+    now = utcnow()
+    row = session.exec(
+        select(AuthSession).where(
+            AuthSession.token_hash == token_hash(token),
+            col(AuthSession.revoked_at).is_(None),
+            col(AuthSession.expires_at) > now,
+            col(AuthSession.created_at) > now - ABSOLUTE_LIFETIME,
+        )
+    ).first()
+    if row is None:
+        return None
+    account = session.get(Account, row.account_id)
+    if account is None or account.activated_at is None:
+        return None
+    # Writing on every event would serialise all customers on SQLite; a
+    # minute's precision is plenty for an eight-hour idle timeout.
+    if now - row.last_seen_at > timedelta(minutes=1):
+        row.last_seen_at, row.expires_at = now, now + idle
+        session.add(row)
+        session.commit()
+    return account
+
+
+def end_session(session: Session, token: str) -> None:
+    session.exec(
+        sa.update(AuthSession)
+        .where(AuthSession.token_hash == token_hash(token), col(AuthSession.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def end_other_sessions(session: Session, account_id: int, *, keep_token: str | None) -> int:
+    """Revoke every live session of the account except ``keep_token``'s."""
+    query = sa.update(AuthSession).where(
+        AuthSession.account_id == account_id, col(AuthSession.revoked_at).is_(None)
+    )
+    if keep_token:
+        query = query.where(AuthSession.token_hash != token_hash(keep_token))
+    return session.exec(query.values(revoked_at=utcnow())).rowcount
+
+
+def live_sessions(session: Session, account_id: int, *, current_token: str) -> list[SessionInfo]:
+    now = utcnow()
+    current = token_hash(current_token) if current_token else ""
+    rows = session.exec(
+        select(AuthSession)
+        .where(
+            AuthSession.account_id == account_id,
+            col(AuthSession.revoked_at).is_(None),
+            col(AuthSession.expires_at) > now,
+            col(AuthSession.created_at) > now - ABSOLUTE_LIFETIME,
+        )
+        .order_by(col(AuthSession.last_seen_at).desc())
+    ).all()
+    return [
+        SessionInfo(
+            id=row.id,
+            created_at=row.created_at,
+            last_seen_at=row.last_seen_at,
+            user_agent=row.user_agent or "",
+            ip=row.ip or "",
+            current=row.token_hash == current,
+        )
+        for row in rows
+    ]

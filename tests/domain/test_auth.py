@@ -1,0 +1,318 @@
+"""Login, lockout, links and password changes on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, col, select
+
+from customer_portal.db import session_scope
+from customer_portal.domain import auth
+from customer_portal.domain.passwords import hash_password
+from customer_portal.domain.sessions import end_session, live_sessions, resume_session
+from customer_portal.domain.tokens import TokenKeys, TokenPurpose
+from customer_portal.models import Account, AuthSession, Customer, LoginFailure, OutboxEmail, utcnow
+
+PASSWORD = "Buena-Clave1"
+IDLE = timedelta(hours=8)
+
+
+@pytest.fixture
+def make_account(engine):
+    def make(email="ana@example.com", password: str | None = PASSWORD, code="C1") -> Account:
+        with session_scope(engine) as session:
+            customer = Customer(code=code, name="Ana", tax_id="12345678Z", email=email)
+            session.add(customer)
+            session.flush()
+            account = Account(customer_id=customer.id, email=email)
+            if password:
+                account.password_hash = hash_password(password, rounds=4)
+                account.activated_at = account.password_changed_at = utcnow()
+            session.add(account)
+            session.flush()
+            session.refresh(account)
+            return account
+
+    return make
+
+
+def link(settings, account, purpose=TokenPurpose.ACTIVATION) -> str:
+    return TokenKeys(settings.secret_key).issue(purpose, account)
+
+
+def test_login_success_gives_a_session(engine, settings, make_account):
+    make_account()
+    result = auth.log_in(engine, settings, email=" Ana@Example.com ", password=PASSWORD)
+    assert result.ok and result.session_token
+    with Session(engine) as session:
+        assert resume_session(session, result.session_token, idle=IDLE).email == "ana@example.com"
+        stored = session.exec(select(AuthSession)).one()
+        assert stored.token_hash != result.session_token  # only the hash is kept
+
+
+@pytest.mark.parametrize("case", ["wrong password", "unknown email", "not activated"])
+def test_every_failure_gets_the_same_message(engine, settings, make_account, case):
+    make_account()
+    make_account("nueva@example.com", password=None, code="C2")
+    email, password = {
+        "wrong password": ("ana@example.com", "Otra-Clave1"),
+        "unknown email": ("nadie@example.com", PASSWORD),
+        "not activated": ("nueva@example.com", PASSWORD),
+    }[case]
+    result = auth.log_in(engine, settings, email=email, password=password)
+    assert (result.ok, result.message, result.session_token) == (False, auth.LOGIN_FAILED, None)
+
+
+def test_five_failures_lock_the_email_in_the_database(engine, settings, make_account):
+    make_account()
+    for _ in range(5):
+        assert auth.log_in(engine, settings, email="ana@example.com", password="x").message == (
+            auth.LOGIN_FAILED
+        )
+    locked = auth.log_in(engine, settings, email="ana@example.com", password=PASSWORD)
+    assert (
+        not locked.ok and "Demasiados intentos" in locked.message and "15 minutos" in locked.message
+    )
+    # Another engine (another worker, or after a restart) sees the same lockout.
+    from customer_portal.db import create_db_engine
+
+    other = create_db_engine(engine.url.render_as_string(hide_password=False))
+    assert (
+        "Demasiados"
+        in auth.log_in(other, settings, email="ana@example.com", password=PASSWORD).message
+    )
+    other.dispose()
+    # Unknown emails lock the same way, so the lockout reveals nothing.
+    for _ in range(5):
+        auth.log_in(engine, settings, email="nadie@example.com", password="x")
+    assert (
+        "Demasiados"
+        in auth.log_in(engine, settings, email="nadie@example.com", password="x").message
+    )
+
+
+def test_lockout_ends_after_the_window(engine, settings, make_account):
+    make_account()
+    with session_scope(engine) as session:
+        for _ in range(5):
+            session.add(LoginFailure(email="ana@example.com", at=utcnow() - timedelta(minutes=16)))
+    assert auth.log_in(engine, settings, email="ana@example.com", password=PASSWORD).ok
+
+
+def test_many_failures_from_one_address_are_refused(engine, settings, make_account):
+    make_account()
+    with session_scope(engine) as session:
+        for i in range(auth.MAX_FAILURES_PER_IP):
+            session.add(LoginFailure(email=f"u{i}@example.com", ip="203.0.113.9"))
+    refused = auth.log_in(
+        engine, settings, email="ana@example.com", password=PASSWORD, ip="203.0.113.9"
+    )
+    assert "Demasiados" in refused.message
+    assert auth.log_in(
+        engine, settings, email="ana@example.com", password=PASSWORD, ip="198.51.100.1"
+    ).ok
+
+
+def test_activation_sets_the_password_and_spends_the_link(engine, settings, make_account):
+    account = make_account(password=None)
+    token = link(settings, account)
+    assert auth.preview_link(engine, settings, purpose=TokenPurpose.ACTIVATION, token=token).ok
+    assert auth.preview_link(engine, settings, purpose=TokenPurpose.ACTIVATION, token=token).ok
+
+    result = auth.set_password_with_link(
+        engine,
+        settings,
+        purpose=TokenPurpose.ACTIVATION,
+        token=token,
+        email=" ANA@example.com",
+        password=PASSWORD,
+        repeat=PASSWORD,
+    )
+    assert result.ok and result.session_token
+    assert auth.log_in(engine, settings, email="ana@example.com", password=PASSWORD).ok
+    again = auth.set_password_with_link(
+        engine,
+        settings,
+        purpose=TokenPurpose.ACTIVATION,
+        token=token,
+        email="ana@example.com",
+        password="Otra-Clave2",
+        repeat="Otra-Clave2",
+    )
+    assert (again.ok, again.message) == (False, auth.LINK_INVALID)
+    preview = auth.preview_link(engine, settings, purpose=TokenPurpose.ACTIVATION, token=token)
+    assert not preview.ok
+
+
+def test_activation_needs_the_email_the_link_was_sent_to(engine, settings, make_account):
+    account = make_account(password=None)
+    result = auth.set_password_with_link(
+        engine,
+        settings,
+        purpose=TokenPurpose.ACTIVATION,
+        token=link(settings, account),
+        email="otra@example.com",
+        password=PASSWORD,
+        repeat=PASSWORD,
+    )
+    assert (result.ok, result.message) == (False, auth.EMAIL_MISMATCH)
+    with Session(engine) as session:
+        assert session.get(Account, account.id).password_hash is None
+
+
+@pytest.mark.parametrize(
+    ("password", "repeat"),
+    [("abc", "abc"), (PASSWORD, PASSWORD + "x"), ("Aa!" + "ñ" * 35, "Aa!" + "ñ" * 35)],
+)
+def test_the_server_checks_the_rules_again(engine, settings, make_account, password, repeat):
+    account = make_account(password=None)
+    result = auth.set_password_with_link(
+        engine,
+        settings,
+        purpose=TokenPurpose.ACTIVATION,
+        token=link(settings, account),
+        email="ana@example.com",
+        password=password,
+        repeat=repeat,
+    )
+    assert not result.ok and result.message.startswith("La contraseña no cumple")
+
+
+def test_two_simultaneous_submissions_of_one_link_only_one_wins(engine, settings, make_account):
+    account = make_account(password=None)
+    token = link(settings, account)
+
+    def submit(i):
+        return auth.set_password_with_link(
+            engine,
+            settings,
+            purpose=TokenPurpose.ACTIVATION,
+            token=token,
+            email="ana@example.com",
+            password=f"Clave-{i}Aa",
+            repeat=f"Clave-{i}Aa",
+        ).ok
+
+    with ThreadPoolExecutor(4) as pool:
+        assert sorted(pool.map(submit, range(4))) == [False, False, False, True]
+
+
+def test_reset_request_queues_mail_only_for_active_accounts(engine, settings, make_account):
+    make_account()
+    make_account("nueva@example.com", password=None, code="C2")
+    for email in ("nadie@example.com", "nueva@example.com"):
+        auth.request_password_reset(engine, settings, email=email)
+    for _ in range(5):
+        auth.request_password_reset(engine, settings, email="ANA@example.com")
+    with Session(engine) as session:
+        emails = session.exec(select(OutboxEmail)).all()
+    assert [e.to_address for e in emails] == ["ana@example.com"] * 3  # throttled at three
+
+
+def test_reset_link_dies_when_the_password_changes_by_any_route(engine, settings, make_account):
+    account = make_account()
+    reset = link(settings, account, TokenPurpose.PASSWORD_RESET)
+    login = auth.log_in(engine, settings, email="ana@example.com", password=PASSWORD)
+    assert auth.change_password(
+        engine,
+        settings,
+        account_id=account.id,
+        current=PASSWORD,
+        password="Nueva-Clave2",
+        repeat="Nueva-Clave2",
+        keep_token=login.session_token,
+    ).ok
+    result = auth.set_password_with_link(
+        engine,
+        settings,
+        purpose=TokenPurpose.PASSWORD_RESET,
+        token=reset,
+        email="ana@example.com",
+        password="Tercera-Clave3",
+        repeat="Tercera-Clave3",
+    )
+    assert (result.ok, result.message) == (False, auth.LINK_INVALID)
+
+
+def test_a_reset_ends_every_other_session(engine, settings, make_account):
+    account = make_account()
+    old = auth.log_in(engine, settings, email="ana@example.com", password=PASSWORD).session_token
+    result = auth.set_password_with_link(
+        engine,
+        settings,
+        purpose=TokenPurpose.PASSWORD_RESET,
+        token=link(settings, account, TokenPurpose.PASSWORD_RESET),
+        email="ana@example.com",
+        password="Nueva-Clave2",
+        repeat="Nueva-Clave2",
+    )
+    assert result.ok
+    with Session(engine) as session:
+        assert resume_session(session, old, idle=IDLE) is None
+        assert resume_session(session, result.session_token, idle=IDLE) is not None
+
+
+def test_change_password_needs_the_current_one_and_keeps_this_session(
+    engine, settings, make_account
+):
+    account = make_account()
+    here = auth.log_in(engine, settings, email="ana@example.com", password=PASSWORD).session_token
+    there = auth.log_in(engine, settings, email="ana@example.com", password=PASSWORD).session_token
+    wrong = auth.change_password(
+        engine,
+        settings,
+        account_id=account.id,
+        current="nope",
+        password="Nueva-Clave2",
+        repeat="Nueva-Clave2",
+        keep_token=here,
+    )
+    assert (wrong.ok, wrong.message) == (False, auth.CURRENT_WRONG)
+    assert auth.change_password(
+        engine,
+        settings,
+        account_id=account.id,
+        current=PASSWORD,
+        password="Nueva-Clave2",
+        repeat="Nueva-Clave2",
+        keep_token=here,
+    ).ok
+    with Session(engine) as session:
+        assert resume_session(session, here, idle=IDLE) is not None
+        assert resume_session(session, there, idle=IDLE) is None
+    assert auth.log_in(engine, settings, email="ana@example.com", password="Nueva-Clave2").ok
+
+
+def test_sessions_expire_when_idle_and_end_on_logout(engine, settings, make_account):
+    make_account()
+    token = auth.log_in(engine, settings, email="ana@example.com", password=PASSWORD).session_token
+    with session_scope(engine) as session:
+        row = session.exec(select(AuthSession)).one()
+        row.expires_at = utcnow() - timedelta(seconds=1)
+        session.add(row)
+    with Session(engine) as session:
+        assert resume_session(session, token, idle=IDLE) is None
+    token = auth.log_in(engine, settings, email="ana@example.com", password=PASSWORD).session_token
+    with session_scope(engine) as session:
+        end_session(session, token)
+    with Session(engine) as session:
+        assert resume_session(session, token, idle=IDLE) is None
+        assert resume_session(session, "forged-token", idle=IDLE) is None
+        revoked = session.exec(select(AuthSession).where(col(AuthSession.revoked_at).is_not(None)))
+        assert len(revoked.all()) == 1
+
+
+def test_live_sessions_marks_the_current_one(engine, settings, make_account):
+    account = make_account()
+    a = auth.log_in(
+        engine, settings, email="ana@example.com", password=PASSWORD, user_agent="Firefox"
+    ).session_token
+    auth.log_in(engine, settings, email="ana@example.com", password=PASSWORD, user_agent="Chrome")
+    with Session(engine) as session:
+        sessions = live_sessions(session, account.id, current_token=a)
+    assert sorted((s.user_agent, s.current) for s in sessions) == [
+        ("Chrome", False),
+        ("Firefox", True),
+    ]
