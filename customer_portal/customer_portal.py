@@ -6,8 +6,20 @@ import reflex as rx
 
 from customer_portal import routes
 from customer_portal.api.app import build_api
-from customer_portal.pages import home, mailbox
+from customer_portal.pages import (
+    account,
+    credentials,
+    forgot_password,
+    home,
+    invoices,
+    login,
+    mailbox,
+)
 from customer_portal.settings import get_settings
+from customer_portal.state.account import AccountState
+from customer_portal.state.auth import AuthState
+from customer_portal.state.credentials import CredentialsState
+from customer_portal.state.login import ForgotPasswordState, LoginState
 
 _branding = get_settings().branding
 
@@ -17,6 +29,31 @@ app = rx.App(
     head_components=[rx.el.link(rel="icon", href="/logo.png")],
 )
 app.add_page(home.index, route=routes.HOME, title=_branding.portal_name)
+app.add_page(login.login, route=routes.LOGIN, title="Entrar", on_load=LoginState.open_login)
+app.add_page(
+    forgot_password.forgot_password,
+    route=routes.FORGOT_PASSWORD,
+    title="¿Has olvidado tu contraseña?",
+    on_load=ForgotPasswordState.open_form,
+)
+app.add_page(
+    credentials.credentials,
+    route=routes.ACTIVATE,
+    title="Modificar contraseña",
+    on_load=[CredentialsState.open_activation, ForgotPasswordState.open_form],
+)
+app.add_page(
+    credentials.credentials,
+    route=routes.RESET_PASSWORD,
+    title="Modificar contraseña",
+    on_load=[CredentialsState.open_reset, ForgotPasswordState.open_form],
+)
+app.add_page(
+    invoices.invoices, route=routes.INVOICES, title="Mis facturas", on_load=AuthState.require_login
+)
+app.add_page(
+    account.account, route=routes.ACCOUNT, title="Mi cuenta", on_load=AccountState.open_account
+)
 if get_settings().is_dev:
     from customer_portal.state.mailbox import MailboxState
 

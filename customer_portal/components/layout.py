@@ -39,10 +39,13 @@ def footer(branding: Branding) -> rx.Component:
     )
 
 
-def page(branding: Branding, *children: rx.Component) -> rx.Component:
-    """A full page: header, main content (max 960 px wide), footer."""
+def page(
+    branding: Branding, *children: rx.Component, nav: rx.Component | None = None
+) -> rx.Component:
+    """A full page: header, optional navigation, main content (max 960 px), footer."""
     return rx.box(
         header(branding),
+        *([nav] if nav is not None else []),
         rx.el.main(
             rx.container(*children, size="3", padding_y="2em", padding_x="1em"),
             flex="1",

@@ -193,6 +193,37 @@ def set_password_with_link(
     return AuthResult(True, account_id=account.id, session_token=token_out)
 
 
+def _recent_emails(session: Session, key_prefix: str) -> int:
+    from customer_portal.models import OutboxEmail
+
+    return session.exec(
+        select(func.count()).where(
+            col(OutboxEmail.dedupe_key).startswith(key_prefix),
+            col(OutboxEmail.created_at) > utcnow() - timedelta(hours=1),
+        )
+    ).one()
+
+
+def request_new_activation_link(
+    engine: sa.Engine, settings: Settings, *, email: str, ip: str | None = None
+) -> None:
+    """Send a fresh Alta email if ``email`` has an account still waiting for activation.
+
+    Answered the same way whatever the email, like the reset request.
+    """
+    from customer_portal.mail.notices import queue_activation
+
+    email = normalize_email(email)[:254]
+    with session_scope(engine) as session:
+        account = session.exec(select(Account).where(Account.email == email)).first()
+        if account is None or account.activated_at is not None:
+            return
+        if _recent_emails(session, f"activation:{account.id}:") >= 3:
+            return
+        queue_activation(session, account, settings=settings)
+        record_event(session, actor=email, action="activation.resent", ip=ip)
+
+
 def request_password_reset(
     engine: sa.Engine, settings: Settings, *, email: str, ip: str | None = None
 ) -> None:
@@ -203,20 +234,13 @@ def request_password_reset(
     customer. At most three emails per account per hour.
     """
     from customer_portal.mail.notices import queue_password_reset
-    from customer_portal.models import OutboxEmail
 
     email = normalize_email(email)[:254]
     with session_scope(engine) as session:
         account = session.exec(select(Account).where(Account.email == email)).first()
         if account is None or account.activated_at is None:
             return
-        recent = session.exec(
-            select(func.count()).where(
-                col(OutboxEmail.dedupe_key).startswith(f"password-reset:{account.id}:"),
-                col(OutboxEmail.created_at) > utcnow() - timedelta(hours=1),
-            )
-        ).one()
-        if recent >= 3:
+        if _recent_emails(session, f"password-reset:{account.id}:") >= 3:
             log.info("password reset for account %s throttled", account.id)
             return
         queue_password_reset(session, account, settings=settings)

@@ -73,6 +73,29 @@ def notify_invoice_published(
     )
 
 
+def queue_activation(
+    session: Session, account: Account, *, settings: Settings
+) -> OutboxEmail | None:
+    """Queue a new Alta email for an account whose link expired or broke."""
+    customer = session.get(Customer, account.customer_id)
+    token = TokenKeys(settings.secret_key).issue(TokenPurpose.ACTIVATION, account)
+    expires = utcnow() + timedelta(hours=settings.activation_ttl_hours)
+    return enqueue(
+        session,
+        kind=EmailKind.WELCOME,
+        to=account.email,
+        context={
+            "customer_name": customer.name if customer else "",
+            "invoice_number": "",
+            "invoice_date": "",
+            "link": settings.base_url + routes.activation(token),
+            "expires": formats.timestamp(expires),
+        },
+        dedupe_key=f"activation:{account.id}:{secrets.token_hex(8)}",
+        domain=_domain(settings),
+    )
+
+
 def queue_password_reset(
     session: Session, account: Account, *, settings: Settings
 ) -> OutboxEmail | None:

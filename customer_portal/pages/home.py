@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from customer_portal import routes
 from customer_portal.components.layout import BRAND_COLOR, page
 from customer_portal.domain.status import InvoiceStatus
 from customer_portal.settings import get_settings
@@ -30,6 +31,13 @@ def index() -> rx.Component:
                     + "."
                 ),
                 rx.list_item("Descargar tus facturas en PDF, firmadas digitalmente."),
+            ),
+            rx.hstack(
+                rx.link(rx.button("Entrar", size="3"), href=routes.LOGIN),
+                rx.link("¿Has olvidado tu contraseña?", href=routes.FORGOT_PASSWORD, size="2"),
+                spacing="4",
+                align="center",
+                wrap="wrap",
             ),
             rx.callout(
                 "Se recomienda el uso de navegadores como Firefox o Google Chrome.",

@@ -1,0 +1,77 @@
+"""Form pieces: labelled fields, announced messages, the password checklist."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+
+def field(label: str, input_id: str, **input_props) -> rx.Component:
+    """A label tied to its input (for screen readers and a bigger click target)."""
+    return rx.vstack(
+        rx.el.label(label, html_for=input_id, style={"font_weight": "500"}),
+        rx.input(id=input_id, name=input_id, width="100%", size="3", **input_props),
+        spacing="1",
+        width="100%",
+    )
+
+
+def alert(message: rx.Var, *, tone: str = "red") -> rx.Component:
+    """A message that screen readers announce as soon as it appears."""
+    return rx.box(
+        rx.cond(
+            message != "",
+            rx.callout(message, color_scheme=tone, icon="info", size="1", width="100%"),
+        ),
+        role="alert" if tone == "red" else "status",
+        aria_live="assertive" if tone == "red" else "polite",
+        width="100%",
+    )
+
+
+def checklist(rules: rx.Var, asterisk_warning: rx.Var) -> rx.Component:
+    """The live list of password rules: each turns green when it passes."""
+
+    def item(rule: rx.Var) -> rx.Component:
+        passed = rule["passed"] != ""
+        return rx.el.li(
+            rx.hstack(
+                rx.cond(
+                    passed,
+                    rx.icon("circle-check", color="var(--green-10)", size=16, aria_hidden="true"),
+                    rx.icon("circle-x", color="var(--gray-9)", size=16, aria_hidden="true"),
+                ),
+                rx.text(
+                    rule["label"],
+                    size="2",
+                    color=rx.cond(passed, "var(--green-11)", "var(--gray-11)"),
+                ),
+                rx.el.span(
+                    rx.cond(passed, " (cumplido)", " (pendiente)"),
+                    class_name="sr-only",
+                    style={"position": "absolute", "left": "-9999px"},
+                ),
+                spacing="2",
+                align="center",
+            ),
+            data_rule=rule["key"],
+            data_passed=rx.cond(passed, "true", "false"),
+            style={"list_style": "none"},
+        )
+
+    return rx.vstack(
+        rx.el.ul(
+            rx.foreach(rules, item), id="password-rules", style={"padding": "0", "margin": "0"}
+        ),
+        rx.cond(
+            asterisk_warning,
+            rx.callout(
+                "Desaconsejamos el uso del símbolo del asterisco (*).",
+                icon="triangle-alert",
+                color_scheme="amber",
+                size="1",
+            ),
+        ),
+        spacing="2",
+        width="100%",
+        aria_live="polite",
+    )

@@ -1,0 +1,107 @@
+"""Mi cuenta: change the password (current one required) and manage sessions."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from customer_portal.components.forms import alert, checklist, field
+from customer_portal.components.layout import page
+from customer_portal.components.nav import signed_in_bar
+from customer_portal.settings import get_settings
+from customer_portal.state.account import AccountState
+
+
+def _session_row(row: rx.Var) -> rx.Component:
+    return rx.table.row(
+        rx.table.cell(
+            row["device"],
+            rx.cond(row["current"] != "", rx.badge("Esta sesión", color_scheme="green", ml="2")),
+        ),
+        rx.table.cell(row["ip"]),
+        rx.table.cell(row["since"]),
+        rx.table.cell(row["last_seen"]),
+    )
+
+
+def account() -> rx.Component:
+    return page(
+        get_settings().branding,
+        rx.vstack(
+            rx.heading("Mi cuenta", as_="h1", size="6"),
+            alert(AccountState.notice, tone="green"),
+            rx.card(
+                rx.vstack(
+                    rx.heading("Cambiar contraseña", as_="h2", size="4"),
+                    alert(AccountState.error),
+                    field(
+                        "Contraseña actual",
+                        "current",
+                        type="password",
+                        value=AccountState.current_password,
+                        on_change=AccountState.set_current_password,
+                        auto_complete="current-password",
+                    ),
+                    field(
+                        "Contraseña nueva",
+                        "password",
+                        type="password",
+                        value=AccountState.password,
+                        on_change=AccountState.set_password,
+                        auto_complete="new-password",
+                        aria_describedby="password-rules",
+                    ),
+                    field(
+                        "Repetir contraseña",
+                        "repeat",
+                        type="password",
+                        value=AccountState.repeat,
+                        on_change=AccountState.set_repeat,
+                        auto_complete="new-password",
+                    ),
+                    checklist(AccountState.rules, AccountState.asterisk_warning),
+                    rx.button(
+                        "Actualizar",
+                        on_click=AccountState.change_password,
+                        disabled=~AccountState.can_submit,
+                        size="3",
+                    ),
+                    spacing="3",
+                    width="100%",
+                ),
+                width="100%",
+                max_width="520px",
+            ),
+            rx.card(
+                rx.vstack(
+                    rx.heading("Sesiones abiertas", as_="h2", size="4"),
+                    rx.box(
+                        rx.table.root(
+                            rx.table.header(
+                                rx.table.row(
+                                    rx.table.column_header_cell("Navegador"),
+                                    rx.table.column_header_cell("Dirección"),
+                                    rx.table.column_header_cell("Desde"),
+                                    rx.table.column_header_cell("Último uso"),
+                                )
+                            ),
+                            rx.table.body(rx.foreach(AccountState.sessions, _session_row)),
+                            width="100%",
+                        ),
+                        overflow_x="auto",
+                        width="100%",
+                    ),
+                    rx.button(
+                        "Cerrar las demás sesiones",
+                        on_click=AccountState.close_other_sessions,
+                        variant="soft",
+                    ),
+                    spacing="3",
+                    width="100%",
+                ),
+                width="100%",
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        nav=signed_in_bar(AccountState.customer_name, AccountState.log_out),
+    )

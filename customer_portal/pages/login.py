@@ -1,0 +1,48 @@
+"""Entrar: email and password, and the way to ¿Has olvidado tu contraseña?"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from customer_portal import routes
+from customer_portal.components.forms import alert, field
+from customer_portal.components.layout import page
+from customer_portal.settings import get_settings
+from customer_portal.state.login import LoginState
+
+
+def login() -> rx.Component:
+    return page(
+        get_settings().branding,
+        rx.card(
+            rx.form(
+                rx.vstack(
+                    rx.heading("Entrar", as_="h1", size="6"),
+                    alert(LoginState.error),
+                    field(
+                        "Correo electrónico",
+                        "email",
+                        type="email",
+                        required=True,
+                        auto_complete="username",
+                    ),
+                    field(
+                        "Contraseña",
+                        "password",
+                        type="password",
+                        required=True,
+                        auto_complete="current-password",
+                    ),
+                    rx.button("Entrar", type="submit", size="3", width="100%"),
+                    rx.link("¿Has olvidado tu contraseña?", href=routes.FORGOT_PASSWORD, size="2"),
+                    spacing="4",
+                    width="100%",
+                ),
+                on_submit=LoginState.submit,
+                reset_on_submit=False,
+            ),
+            max_width="420px",
+            width="100%",
+            margin_x="auto",
+        ),
+    )
