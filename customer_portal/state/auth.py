@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import reflex as rx
 from sqlmodel import Session
@@ -57,6 +58,18 @@ class AuthState(rx.State):
         self.signed_in, self.customer_name = True, name
         return account
 
+    def _path_and_query(self) -> str:
+        """This page's path with its query, e.g. ``/factura?numero=F%2F1``."""
+        parts = urlsplit(str(self.router.url))
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+
+    def _query(self, name: str) -> str:
+        value = self.router.url.query_parameters.get(name, "")
+        return value if isinstance(value, str) else ""
+
+    def _last_path_segment(self) -> str:
+        return urlsplit(str(self.router.url)).path.rstrip("/").rsplit("/", 1)[-1]
+
     def _client_ip(self) -> str | None:
         return self.router.session.client_ip or None
 
@@ -67,7 +80,7 @@ class AuthState(rx.State):
     async def require_login(self):
         """on_load of every protected page: no session, no page (back here after Entrar)."""
         if await self._current_account() is None:
-            return rx.redirect(routes.login(self.router.page.raw_path))
+            return rx.redirect(routes.login(self._path_and_query()))
         return None
 
     @rx.event

@@ -29,8 +29,7 @@ class CredentialsState(PasswordFormState):
         self.email = str(value)[:254]
 
     def _token(self) -> str:
-        token = self.router.page.params.get("token", "")
-        return token if isinstance(token, str) else ""
+        return self._last_path_segment()
 
     async def _open(self, purpose: TokenPurpose):
         self.purpose = purpose.value

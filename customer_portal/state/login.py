@@ -36,7 +36,7 @@ class LoginState(AuthState):
         self.error = ""
         self.notice = ""
         if await self._current_account() is not None:
-            return rx.redirect(routes.safe_next(self.router.page.params.get("next")))
+            return rx.redirect(routes.safe_next(self._query("next")))
         return None
 
     @rx.event
@@ -57,7 +57,7 @@ class LoginState(AuthState):
             return rx.set_value("password", "")
         self.error = ""
         self.session_token = result.session_token
-        return rx.redirect(routes.safe_next(self.router.page.params.get("next")))
+        return rx.redirect(routes.safe_next(self._query("next")))
 
 
 class ForgotPasswordState(AuthState):

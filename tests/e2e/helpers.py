@@ -1,0 +1,46 @@
+"""Helpers for the browser tests: publish through the API, read the mail that arrives."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import urllib.request
+
+from tests.e2e.conftest import API_KEY
+
+LINK = re.compile(r"https?://\S+")
+
+
+def publish(portal, *invoices) -> dict:
+    request = urllib.request.Request(
+        portal.url + "/api/v1/invoices",
+        data=json.dumps(list(invoices)).encode(),
+        headers={"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.load(response)
+
+
+def wait_for_email(mail_server, to: str, subject: str, *, after: int = 0, timeout: float = 30):
+    """The first message to ``to`` with ``subject`` among those received after index ``after``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for received in mail_server.received[after:]:
+            if received.rcpt_tos == [to] and received.message["Subject"] == subject:
+                return received.message
+        time.sleep(0.3)
+    raise AssertionError(f"no email {subject!r} to {to} within {timeout} s")
+
+
+def link_in(message, contains: str) -> str:
+    text = message.get_body(("plain",)).get_content()
+    return next(url for url in LINK.findall(text) if contains in url)
+
+
+def log_in(page, portal, email: str, password: str, *, path: str = "/entrar") -> None:
+    page.goto(portal.url + path)
+    page.get_by_label("Correo electrónico").fill(email)
+    page.get_by_label("Contraseña").fill(password)
+    page.get_by_role("button", name="Entrar").click()
