@@ -1,4 +1,4 @@
-"""Publishing speed: what loading the signing key once buys, and where time goes.
+"""Publishing speed, and login timing that must not tell who is a customer.
 
 Prints ratios measured side by side in this run, never absolute targets,
 so the numbers mean the same on a slow or a fast machine.
@@ -10,16 +10,21 @@ import tempfile
 import time
 from pathlib import Path
 
+import sqlalchemy as sa
 from rich.console import Console
 from rich.table import Table
+from sqlmodel import Session
 
 from customer_portal import db
 from customer_portal.documents.pki import ensure_demo_pki
 from customer_portal.documents.render import render_invoice_pdf
 from customer_portal.documents.signing import InvoiceSigner
+from customer_portal.domain import auth
 from customer_portal.domain.invoice_input import parse_invoice
+from customer_portal.domain.passwords import hash_password
 from customer_portal.domain.publishing import Publisher
-from customer_portal.settings import Branding
+from customer_portal.models import Account, Customer, LoginFailure, utcnow
+from customer_portal.settings import Branding, load_settings
 from tests.factories import make_invoice, make_line
 
 N = 30
@@ -77,6 +82,50 @@ def main() -> None:
     )
     table.add_row("  of which render", f"{render / N * 1000:.1f} ms", f"{render / shared:.0%}")
     table.add_row("  of which sign", f"{sign / N * 1000:.1f} ms", f"{sign / shared:.0%}")
+    console.print(table)
+    login_timing(console)
+
+
+def login_timing(console: Console, rounds: int = 8) -> None:
+    """Unknown email vs wrong password: the same bcrypt work, so the same time."""
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings({"PORTAL_INSTANCE_DIR": tmp})
+        engine = db.create_db_engine(f"sqlite:///{tmp}/login.db")
+        db.migrate(engine)
+        with Session(engine) as session:
+            customer = Customer(code="B", name="B", tax_id="B1", email="b@example.com")
+            session.add(customer)
+            session.flush()
+            session.add(
+                Account(
+                    customer_id=customer.id,
+                    email="b@example.com",
+                    password_hash=hash_password("Right-Pass1"),
+                    activated_at=utcnow(),
+                )
+            )
+            session.commit()
+        timings = {"unknown email": 0.0, "wrong password": 0.0}
+        for i in range(rounds):
+            # Different emails each round, so the lockout never short-cuts a try.
+            timings["unknown email"] += _timed(
+                lambda i=i: auth.log_in(
+                    engine, settings, email=f"nobody{i}@example.com", password="x"
+                )
+            )
+            timings["wrong password"] += _timed(
+                lambda: auth.log_in(engine, settings, email="b@example.com", password="x")
+            )
+            with Session(engine) as session:  # clear the failures the wrong tries left
+                session.exec(sa.delete(LoginFailure))
+                session.commit()
+    table = Table(title=f"Failed logins ({rounds} each, bcrypt cost 12)")
+    table.add_column("case")
+    table.add_column("per try", justify="right")
+    table.add_column("ratio", justify="right")
+    base = timings["wrong password"]
+    for case, total in timings.items():
+        table.add_row(case, f"{total / rounds * 1000:.0f} ms", f"{total / base:.2f}")
     console.print(table)
 
 

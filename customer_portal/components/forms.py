@@ -75,3 +75,35 @@ def checklist(rules: rx.Var, asterisk_warning: rx.Var) -> rx.Component:
         width="100%",
         aria_live="polite",
     )
+
+
+def new_password_fields(state, *, password_label: str, on_submit) -> list[rx.Component]:
+    """Password, repeat, the live checklist and Actualizar, bound to a PasswordFormState."""
+    return [
+        field(
+            password_label,
+            "password",
+            type="password",
+            value=state.password,
+            on_change=state.set_password,
+            auto_complete="new-password",
+            aria_describedby="password-rules",
+        ),
+        field(
+            "Repetir contraseña",
+            "repeat",
+            type="password",
+            value=state.repeat,
+            on_change=state.set_repeat,
+            auto_complete="new-password",
+        ),
+        checklist(state.rules, state.asterisk_warning),
+        rx.button(
+            "Actualizar", on_click=on_submit, disabled=~state.can_submit, size="3", width="100%"
+        ),
+    ]
+
+
+def form_card(*children: rx.Component, max_width: str = "440px") -> rx.Component:
+    """A narrow centred card holding one form."""
+    return rx.card(*children, max_width=max_width, width="100%", margin_x="auto")

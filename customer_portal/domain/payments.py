@@ -29,6 +29,7 @@ from customer_portal.domain.results import (
     BatchSummary,
     ItemResult,
     rejected,
+    run_batch,
 )
 from customer_portal.domain.status import invoice_status
 from customer_portal.domain.validation import (
@@ -172,10 +173,8 @@ def record_payments(
     progress: Callable[[ItemResult], None] | None = None,
 ) -> BatchSummary:
     """Record each payment in its own transaction; one result per payment."""
-    summary = BatchSummary()
-    for index, raw in enumerate(raws):
-        result = record_payment(engine=engine, raw=raw, index=index, actor=actor)
-        summary.results.append(result)
-        if progress is not None:
-            progress(result)
-    return summary
+    return run_batch(
+        raws,
+        lambda raw, index: record_payment(engine=engine, raw=raw, index=index, actor=actor),
+        progress,
+    )

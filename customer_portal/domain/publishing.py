@@ -31,6 +31,7 @@ from customer_portal.domain.results import (
     BatchSummary,
     ItemResult,
     rejected,
+    run_batch,
 )
 from customer_portal.domain.validation import FieldError, InputRejected
 from customer_portal.models import Customer, Invoice, InvoiceLine, SignedDocument, utcnow
@@ -197,10 +198,6 @@ class Publisher:
         actor: str = "system",
         progress: Callable[[ItemResult], None] | None = None,
     ) -> BatchSummary:
-        summary = BatchSummary()
-        for index, raw in enumerate(raws):
-            result = self.publish(raw, index=index, actor=actor)
-            summary.results.append(result)
-            if progress is not None:
-                progress(result)
-        return summary
+        return run_batch(
+            raws, lambda raw, index: self.publish(raw, index=index, actor=actor), progress
+        )

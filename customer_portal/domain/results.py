@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,3 +50,18 @@ class BatchSummary:
     @property
     def ok(self) -> bool:
         return self.counts()[REJECTED] == 0
+
+
+def run_batch(
+    raws: Iterable[Any],
+    process: Callable[[Any, int], ItemResult],
+    progress: Callable[[ItemResult], None] | None = None,
+) -> BatchSummary:
+    """``process(raw, index)`` for each item in order, collecting the results."""
+    summary = BatchSummary()
+    for index, raw in enumerate(raws):
+        result = process(raw, index)
+        summary.results.append(result)
+        if progress is not None:
+            progress(result)
+    return summary

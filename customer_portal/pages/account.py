@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from customer_portal.components.forms import alert, checklist, field
+from customer_portal.components.forms import alert, field, new_password_fields
 from customer_portal.components.layout import page
 from customer_portal.components.nav import signed_in_bar
 from customer_portal.settings import get_settings
@@ -41,29 +41,10 @@ def account() -> rx.Component:
                         on_change=AccountState.set_current_password,
                         auto_complete="current-password",
                     ),
-                    field(
-                        "Contraseña nueva",
-                        "password",
-                        type="password",
-                        value=AccountState.password,
-                        on_change=AccountState.set_password,
-                        auto_complete="new-password",
-                        aria_describedby="password-rules",
-                    ),
-                    field(
-                        "Repetir contraseña",
-                        "repeat",
-                        type="password",
-                        value=AccountState.repeat,
-                        on_change=AccountState.set_repeat,
-                        auto_complete="new-password",
-                    ),
-                    checklist(AccountState.rules, AccountState.asterisk_warning),
-                    rx.button(
-                        "Actualizar",
-                        on_click=AccountState.change_password,
-                        disabled=~AccountState.can_submit,
-                        size="3",
+                    *new_password_fields(
+                        AccountState,
+                        password_label="Contraseña nueva",
+                        on_submit=AccountState.change_password,
                     ),
                     spacing="3",
                     width="100%",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from customer_portal import routes
-from customer_portal.components.forms import alert, checklist, field
+from customer_portal.components.forms import alert, field, form_card, new_password_fields
 from customer_portal.components.layout import page
 from customer_portal.settings import get_settings
 from customer_portal.state.credentials import CredentialsState
@@ -28,30 +28,8 @@ def _form() -> rx.Component:
             on_change=CredentialsState.set_email,
             auto_complete="username",
         ),
-        field(
-            "Contraseña",
-            "password",
-            type="password",
-            value=CredentialsState.password,
-            on_change=CredentialsState.set_password,
-            auto_complete="new-password",
-            aria_describedby="password-rules",
-        ),
-        field(
-            "Repetir contraseña",
-            "repeat",
-            type="password",
-            value=CredentialsState.repeat,
-            on_change=CredentialsState.set_repeat,
-            auto_complete="new-password",
-        ),
-        checklist(CredentialsState.rules, CredentialsState.asterisk_warning),
-        rx.button(
-            "Actualizar",
-            on_click=CredentialsState.submit,
-            disabled=~CredentialsState.can_submit,
-            size="3",
-            width="100%",
+        *new_password_fields(
+            CredentialsState, password_label="Contraseña", on_submit=CredentialsState.submit
         ),
         spacing="4",
         width="100%",
@@ -88,10 +66,5 @@ def _dead_link() -> rx.Component:
 def credentials() -> rx.Component:
     return page(
         get_settings().branding,
-        rx.card(
-            rx.cond(CredentialsState.link_ok, _form(), _dead_link()),
-            max_width="460px",
-            width="100%",
-            margin_x="auto",
-        ),
+        form_card(rx.cond(CredentialsState.link_ok, _form(), _dead_link())),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from customer_portal import routes
-from customer_portal.components.forms import alert, field
+from customer_portal.components.forms import alert, field, form_card
 from customer_portal.components.layout import page
 from customer_portal.settings import get_settings
 from customer_portal.state.login import LoginState
@@ -14,7 +14,7 @@ from customer_portal.state.login import LoginState
 def login() -> rx.Component:
     return page(
         get_settings().branding,
-        rx.card(
+        form_card(
             rx.form(
                 rx.vstack(
                     rx.heading("Entrar", as_="h1", size="6"),
@@ -41,8 +41,5 @@ def login() -> rx.Component:
                 on_submit=LoginState.submit,
                 reset_on_submit=False,
             ),
-            max_width="420px",
-            width="100%",
-            margin_x="auto",
         ),
     )

@@ -23,7 +23,9 @@ def publish(portal, *invoices) -> dict:
         return json.load(response)
 
 
-def wait_for_email(mail_server, to: str, subject: str, *, after: int = 0, timeout: float = 30):
+def wait_for_email(
+    mail_server, to: str, subject: str, *, after: int = 0, timeout: float = 60, portal=None
+):
     """The first message to ``to`` with ``subject`` among those received after index ``after``."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -31,7 +33,8 @@ def wait_for_email(mail_server, to: str, subject: str, *, after: int = 0, timeou
             if received.rcpt_tos == [to] and received.message["Subject"] == subject:
                 return received.message
         time.sleep(0.3)
-    raise AssertionError(f"no email {subject!r} to {to} within {timeout} s")
+    outbox = portal.cli("outbox", "--all").stdout[-3000:] if portal is not None else ""
+    raise AssertionError(f"no email {subject!r} to {to} within {timeout} s\n{outbox}")
 
 
 def link_in(message, contains: str) -> str:

@@ -29,8 +29,15 @@ def new_customer(portal, mail_server):
             customer=make_customer(code=f"ACC{n}", name=f"Cliente Muñoz {n}", email=email),
         ),
     )
-    alta = wait_for_email(mail_server, email, "Alta en Link Customer Portal Web", after=before)
+    alta = wait_for_email(
+        mail_server, email, "Alta en Link Customer Portal Web", after=before, portal=portal
+    )
     return email, link_in(alta, "/credenciales/")
+
+
+def signed_out(page):
+    """A new browser profile: no cookie and no Reflex tab state from before."""
+    return page.context.browser.new_context(locale="es-ES").new_page()
 
 
 def activate(page, link, email, password=PASSWORD):
@@ -143,7 +150,7 @@ def test_login_errors_are_generic_and_logout_ends_the_session(portal, mail_serve
 def test_a_deep_link_survives_the_login(portal, mail_server, page):
     email, link = new_customer(portal, mail_server)
     activate(page, link, email)
-    page.context.clear_cookies()
+    page = signed_out(page)
     page.goto(portal.url + "/cuenta")
     page.wait_for_url(re.compile(r"/entrar\?next=%2Fcuenta"))
     page.get_by_label("Correo electrónico").fill(email)
@@ -156,7 +163,7 @@ def test_a_deep_link_survives_the_login(portal, mail_server, page):
 def test_an_outside_next_is_ignored(portal, mail_server, page):
     email, link = new_customer(portal, mail_server)
     activate(page, link, email)
-    page.context.clear_cookies()
+    page = signed_out(page)
     log_in(page, portal, email, PASSWORD, path="/entrar?next=https%3A%2F%2Fevil.example%2F")
     page.wait_for_url(re.compile(r"/facturas/?$"))
 
@@ -164,7 +171,7 @@ def test_an_outside_next_is_ignored(portal, mail_server, page):
 def test_five_failures_lock_the_account(portal, mail_server, page):
     email, link = new_customer(portal, mail_server)
     activate(page, link, email)
-    page.context.clear_cookies()
+    page = signed_out(page)
     for _ in range(5):
         log_in(page, portal, email, "Mala-Clave1")
         expect(page.get_by_role("alert")).to_contain_text("no son correctos")
@@ -175,7 +182,7 @@ def test_five_failures_lock_the_account(portal, mail_server, page):
 def test_forgot_password_round_trip(portal, mail_server, page):
     email, link = new_customer(portal, mail_server)
     activate(page, link, email)
-    page.context.clear_cookies()
+    page = signed_out(page)
 
     answers = []
     for address in ("nadie.nunca@example.com", email):
@@ -202,7 +209,7 @@ def test_forgot_password_round_trip(portal, mail_server, page):
 
     page.goto(reset_link)
     expect(page.get_by_role("heading", name="Este enlace ya no sirve")).to_be_visible()
-    page.context.clear_cookies()
+    page = signed_out(page)
     log_in(page, portal, email, PASSWORD)
     expect(page.get_by_role("alert")).to_contain_text("no son correctos")
     log_in(page, portal, email, "Nueva-Clave2")
