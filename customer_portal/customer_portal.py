@@ -11,6 +11,7 @@ from customer_portal.pages import (
     credentials,
     forgot_password,
     home,
+    invoice_detail,
     invoices,
     login,
     mailbox,
@@ -19,6 +20,7 @@ from customer_portal.settings import get_settings
 from customer_portal.state.account import AccountState
 from customer_portal.state.auth import AuthState
 from customer_portal.state.credentials import CredentialsState
+from customer_portal.state.invoice_detail import InvoiceDetailState
 from customer_portal.state.login import ForgotPasswordState, LoginState
 
 _branding = get_settings().branding
@@ -50,6 +52,12 @@ app.add_page(
 )
 app.add_page(
     invoices.invoices, route=routes.INVOICES, title="Mis facturas", on_load=AuthState.require_login
+)
+app.add_page(
+    invoice_detail.invoice_detail,
+    route=routes.INVOICE_DETAIL,
+    title="Factura",
+    on_load=InvoiceDetailState.open_invoice,
 )
 app.add_page(
     account.account, route=routes.ACCOUNT, title="Mi cuenta", on_load=AccountState.open_account

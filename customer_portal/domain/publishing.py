@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from customer_portal.db import session_scope
+from customer_portal.documents.render import render_invoice_pdf
 from customer_portal.domain.audit import record_event
 from customer_portal.domain.invoice_input import InvoiceData, invoice_label, parse_invoice
 from customer_portal.domain.results import (
@@ -132,11 +133,9 @@ class Publisher:
         engine: sa.Engine,
         signer: Signer,
         branding: Branding,
-        render: Renderer | None = None,
+        render: Renderer = render_invoice_pdf,
         after_store: Iterable[AfterStore] = (),
     ):
-        if render is None:
-            from customer_portal.documents.render import render_invoice_pdf as render
         self._engine = engine
         self._signer = signer
         self._branding = branding

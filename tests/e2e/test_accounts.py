@@ -253,3 +253,48 @@ def test_forms_fit_a_phone(portal, browser, path):
     page.get_by_role("heading", level=1).wait_for()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     context.close()
+
+
+def test_ver_factura_from_the_email_survives_the_login(portal, mail_server, page):
+    email, link = new_customer(portal, mail_server)
+    activate(page, link, email)
+    n = email.split("e2e")[1].split("@")[0]
+    before = len(mail_server.received)
+    publish(
+        portal,
+        make_invoice(
+            f"ACC-{n}/2",
+            customer=make_customer(code=f"ACC{n}", name=f"Cliente Muñoz {n}", email=email),
+        ),
+    )
+    notice = wait_for_email(
+        mail_server,
+        email,
+        "Nueva Factura disponible en Link Customer Portal Web",
+        after=before,
+        portal=portal,
+    )
+    ver_factura = link_in(notice, "/factura?numero=")
+    assert ver_factura.endswith(f"/factura?numero=ACC-{n}%2F2")
+
+    stranger = signed_out(page)
+    stranger.goto(ver_factura)
+    stranger.wait_for_url(re.compile(r"/entrar\?next="))
+    stranger.get_by_label("Correo electrónico").fill(email)
+    stranger.get_by_label("Contraseña").fill(PASSWORD)
+    stranger.get_by_role("button", name="Entrar").click()
+    stranger.wait_for_url(re.compile(r"/factura/?\?numero=ACC-"))
+    expect(stranger.get_by_role("heading", level=1)).to_have_text(f"Factura ACC-{n}/2")
+    expect(stranger.get_by_text("Pendiente").first).to_be_visible()
+    expect(stranger.get_by_text("42,69 €").first).to_be_visible()
+    expect(stranger.get_by_text("firmada digitalmente")).to_be_visible()
+
+
+def test_a_customer_cannot_open_another_customers_invoice(portal, mail_server, page):
+    first_email, first_link = new_customer(portal, mail_server)
+    first_number = "ACC-" + first_email.split("e2e")[1].split("@")[0]
+    second_email, second_link = new_customer(portal, mail_server)
+    activate(page, second_link, second_email)
+    page.goto(f"{portal.url}/factura?numero={first_number}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Factura no encontrada")
+    expect(page.get_by_text("42,69")).to_have_count(0)

@@ -1,0 +1,52 @@
+"""An invoice is readable only by its owner, on SQLite and PostgreSQL."""
+
+from sqlmodel import Session, select
+
+from customer_portal.domain.invoices import invoice_for_customer
+from customer_portal.domain.payments import record_payment
+from customer_portal.models import Customer
+from tests.factories import make_customer, make_invoice, make_line, make_payment
+
+
+def customer_id(engine, code):
+    with Session(engine) as session:
+        return session.exec(select(Customer.id).where(Customer.code == code)).one()
+
+
+def test_owner_sees_formatted_invoice_with_payments(publisher, engine):
+    publisher.publish(
+        make_invoice(
+            "F-2019/1",
+            lines=[
+                make_line(description="Fibra", unit_price="1000"),
+                make_line(description="Centralita", tax_name="IVA", tax_rate="21", unit_price="10"),
+            ],
+        )
+    )
+    record_payment(engine=engine, raw=make_payment("F-2019/1", "100", "R-1"))
+    with Session(engine) as session:
+        view = invoice_for_customer(
+            session, customer_id=customer_id(engine, "CLI-TEST-1"), number="F-2019/1"
+        )
+    assert (view.issue_date, view.due_date, view.status) == (
+        "30/04/2019",
+        "30/05/2019",
+        "Cobrado parcialmente",
+    )
+    assert (view.total, view.paid, view.pending) == ("1.082,10\xa0€", "100,00\xa0€", "982,10\xa0€")
+    assert [line["description"] for line in view.lines] == ["Fibra", "Centralita"]
+    assert [t["tax"] for t in view.taxes] == ["IGIC 7\xa0%", "IVA 21\xa0%"]
+    assert view.payments == [{"date": "15/05/2019", "amount": "100,00\xa0€", "reference": "R-1"}]
+    assert "Link Soluciones" in view.signed_by and view.signed_at
+
+
+def test_another_customer_gets_nothing(publisher, engine):
+    publisher.publish(make_invoice("F-A"))
+    publisher.publish(
+        make_invoice("F-B", customer=make_customer(code="OTHER", email="b@example.com"))
+    )
+    other = customer_id(engine, "OTHER")
+    with Session(engine) as session:
+        assert invoice_for_customer(session, customer_id=other, number="F-A") is None
+        assert invoice_for_customer(session, customer_id=other, number="F-B") is not None
+        assert invoice_for_customer(session, customer_id=other, number="F-%") is None
