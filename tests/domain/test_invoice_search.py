@@ -1,0 +1,199 @@
+"""Mis facturas' query: filters, sort, pages, totals and isolation, on both databases."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from customer_portal.db import session_scope
+from customer_portal.domain import formats
+from customer_portal.domain.invoice_search import (
+    InvoiceFilters,
+    filters_to_query,
+    parse_filters,
+    search_invoices,
+)
+from customer_portal.models import Customer, Invoice
+
+TODAY = date(2024, 6, 1)
+
+
+@pytest.fixture
+def invoices(engine):
+    """Customer A: 30 invoices (10 paid, 10 partly, 10 pending); customer B: 5 more."""
+    with session_scope(engine) as session:
+        a = Customer(code="A", name="A", tax_id="A1", email="a@example.com")
+        b = Customer(code="B", name="B", tax_id="B1", email="b@example.com")
+        session.add_all([a, b])
+        session.flush()
+        for i in range(30):
+            total = 1000 * (i + 1)
+            paid = total if i % 3 == 0 else (total // 2 if i % 3 == 1 else 0)
+            session.add(
+                Invoice(
+                    number=f"A-{i:03d}",
+                    customer_id=a.id,
+                    issue_date=date(2024, 1, 1) + timedelta(days=i),
+                    due_date=date(2024, 1, 31) + timedelta(days=i * 5),
+                    subtotal_cents=total,
+                    tax_cents=0,
+                    total_cents=total,
+                    paid_cents=paid,
+                    content_hash="x",
+                )
+            )
+        for i in range(5):
+            session.add(
+                Invoice(
+                    number=f"B-{i:03d}",
+                    customer_id=b.id,
+                    issue_date=date(2024, 1, 1),
+                    subtotal_cents=99_999,
+                    tax_cents=0,
+                    total_cents=99_999,
+                    content_hash="x",
+                )
+            )
+        return a.id, b.id
+
+
+def search(engine, customer_id, **filters):
+    with Session(engine) as session:
+        return search_invoices(
+            session, customer_id=customer_id, filters=InvoiceFilters(**filters), today=TODAY
+        )
+
+
+def test_first_page_newest_first_with_count_and_pending(engine, invoices):
+    a, _ = invoices
+    page = search(engine, a, page_size=10)
+    assert page.count == 30 and page.pages == 3
+    assert [r["number"] for r in page.rows][:3] == ["A-029", "A-028", "A-027"]
+    # Pending: the half of 10 partly paid plus 10 unpaid invoices.
+    partly = sum(1000 * (i + 1) - 1000 * (i + 1) // 2 for i in range(30) if i % 3 == 1)
+    unpaid = sum(1000 * (i + 1) for i in range(30) if i % 3 == 2)
+    assert page.pending_total == formats.money(partly + unpaid)
+
+
+def test_statuses_filter_alone_and_together(engine, invoices):
+    a, _ = invoices
+    assert search(engine, a, statuses=frozenset({"cobrado"})).count == 10
+    both = search(engine, a, statuses=frozenset({"parcial", "pendiente"}), page_size=100)
+    assert both.count == 20
+    assert {r["status"] for r in both.rows} == {"Cobrado parcialmente", "Pendiente"}
+
+
+def test_number_dates_and_amounts(engine, invoices):
+    a, _ = invoices
+    assert [r["number"] for r in search(engine, a, number="a-00").rows] == [
+        f"A-00{i}" for i in range(9, -1, -1)
+    ]
+    assert search(engine, a, number="%").count == 0  # wildcards are literal
+    ranged = search(engine, a, date_from=date(2024, 1, 5), date_to=date(2024, 1, 7))
+    assert [r["issue_date"] for r in ranged.rows] == ["07/01/2024", "06/01/2024", "05/01/2024"]
+    priced = search(engine, a, amount_min_cents=5000, amount_max_cents=7000)
+    assert [r["total"] for r in priced.rows] == ["70,00\xa0€", "60,00\xa0€", "50,00\xa0€"]
+
+
+@pytest.mark.parametrize(
+    ("sort", "first"),
+    [("numero", "A-000"), ("total", "A-000"), ("vencimiento", "A-000"), ("fecha", "A-000")],
+)
+def test_sort_by_any_column(engine, invoices, sort, first):
+    a, _ = invoices
+    assert search(engine, a, sort=sort, descending=False).rows[0]["number"] == first
+    assert search(engine, a, sort=sort).rows[0]["number"] == "A-029"
+
+
+def test_pending_sort_and_overdue_flag(engine, invoices):
+    a, _ = invoices
+    rows = search(engine, a, sort="pendiente", page_size=100).rows
+    assert rows[0]["number"] == "A-029" and rows[-1]["pending"] == "0,00\xa0€"
+    overdue = {r["number"] for r in rows if r["overdue"]}
+    assert "A-002" in overdue and "A-000" not in overdue  # paid is never overdue
+
+
+def test_pages_clamp_and_other_customers_stay_invisible(engine, invoices):
+    a, b = invoices
+    last = search(engine, a, page=99, page_size=25)
+    assert (last.page, len(last.rows)) == (2, 5)
+    assert all(r["number"].startswith("A-") for r in search(engine, a, page_size=100).rows)
+    assert search(engine, a, number="B-").count == 0
+    assert search(engine, a, amount_min_cents=99_999).count == 0
+    assert search(engine, b, page_size=100).count == 5
+
+
+def test_empty_states_tell_no_invoices_from_no_results(engine, invoices):
+    a, _ = invoices
+    nothing = search(engine, a, number="zzz")
+    assert nothing.count == 0 and nothing.customer_has_invoices
+    assert not search(engine, 999_999).customer_has_invoices
+
+
+def test_url_query_round_trip_and_garbage_is_ignored():
+    filters = parse_filters(
+        {
+            "numero": "F-1",
+            "estado": "parcial,pendiente,bogus",
+            "desde": "2024-01-01",
+            "hasta": "no-date",
+            "min": "10,5",
+            "max": "-3",
+            "orden": "total",
+            "dir": "asc",
+            "pagina": "3",
+            "tam": "50",
+        }
+    )
+    assert filters == InvoiceFilters(
+        number="F-1",
+        statuses=frozenset({"parcial", "pendiente"}),
+        date_from=date(2024, 1, 1),
+        amount_min_cents=1050,
+        sort="total",
+        descending=False,
+        page=3,
+        page_size=50,
+    )
+    assert parse_filters(filters_to_query(filters)) == filters
+    assert parse_filters({"orden": "password_hash", "tam": "1000000", "pagina": "-1"}) == (
+        InvoiceFilters()
+    )
+    assert filters_to_query(InvoiceFilters()) == {}
+
+
+def test_fifty_thousand_invoices_page_without_loading_them(engine):
+    """Counts and pages come from SQL: the query returns one page whatever the total."""
+    with session_scope(engine) as session:
+        customer = Customer(code="BIG", name="Big", tax_id="X1", email="big@example.com")
+        session.add(customer)
+        session.flush()
+        big = customer.id
+    rows = [
+        {
+            "number": f"N{i:06d}",
+            "customer_id": big,
+            "issue_date": date(2020, 1, 1) + timedelta(days=i % 1500),
+            "currency": "EUR",
+            "subtotal_cents": i,
+            "tax_cents": 0,
+            "total_cents": i,
+            "paid_cents": 0,
+            "content_hash": "x",
+            "published_at": None,
+        }
+        for i in range(50_000)
+    ]
+    from customer_portal.models import utcnow
+
+    now = utcnow()
+    for row in rows:
+        row["published_at"] = now
+    with engine.begin() as conn:
+        conn.execute(Invoice.__table__.insert(), rows)
+    page = search(engine, big, page=40, page_size=100, statuses=frozenset({"pendiente"}))
+    assert page.count == 49_999 and page.pages == 500 and len(page.rows) == 100
+    with Session(engine) as session:
+        assert session.exec(select(Invoice.id).where(Invoice.customer_id == big)).first()
