@@ -12,15 +12,15 @@ from customer_portal.pages import (
     forgot_password,
     home,
     invoice_detail,
-    invoices,
+    invoice_list,
     login,
     mailbox,
 )
 from customer_portal.settings import get_settings
 from customer_portal.state.account import AccountState
-from customer_portal.state.auth import AuthState
 from customer_portal.state.credentials import CredentialsState
 from customer_portal.state.invoice_detail import InvoiceDetailState
+from customer_portal.state.invoice_list import InvoiceListState
 from customer_portal.state.login import ForgotPasswordState, LoginState
 
 _branding = get_settings().branding
@@ -51,7 +51,10 @@ app.add_page(
     on_load=[CredentialsState.open_reset, ForgotPasswordState.open_form],
 )
 app.add_page(
-    invoices.invoices, route=routes.INVOICES, title="Mis facturas", on_load=AuthState.require_login
+    invoice_list.invoice_list,
+    route=routes.INVOICES,
+    title="Mis facturas",
+    on_load=InvoiceListState.open_list,
 )
 app.add_page(
     invoice_detail.invoice_detail,

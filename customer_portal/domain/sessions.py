@@ -18,6 +18,8 @@ from sqlmodel import Session, col, select
 from customer_portal.models import Account, AuthSession, utcnow
 
 ABSOLUTE_LIFETIME = timedelta(days=7)
+#: The browser cookie that holds the token (pages set it; the download route reads it).
+SESSION_COOKIE = "portal_session"
 
 
 def token_hash(token: str) -> str:

@@ -10,6 +10,7 @@ from customer_portal.components.nav import signed_in_bar
 from customer_portal.components.status import status_badge
 from customer_portal.settings import get_settings
 from customer_portal.state.invoice_detail import InvoiceDetailState as S
+from customer_portal.state.invoice_list import InvoiceListState
 
 
 def _table(headers: list[str], rows: rx.Var, keys: list[str]) -> rx.Component:
@@ -41,6 +42,11 @@ def _found() -> rx.Component:
         rx.hstack(
             rx.heading("Factura ", inv["number"], as_="h1", size="6"),
             status_badge(inv["status"]),
+            rx.button(
+                rx.icon("download", size=16, aria_hidden="true"),
+                "Descargar PDF",
+                on_click=InvoiceListState.download(inv["number"]),
+            ),
             align="center",
             wrap="wrap",
             spacing="3",

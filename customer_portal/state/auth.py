@@ -16,12 +16,11 @@ from sqlmodel import Session
 
 from customer_portal import routes
 from customer_portal.db import get_engine, session_scope
-from customer_portal.domain.sessions import end_session, resume_session
+from customer_portal.domain.sessions import SESSION_COOKIE, end_session, resume_session
 from customer_portal.models import Account, Customer
 from customer_portal.settings import get_settings
 
 _settings = get_settings()
-SESSION_COOKIE = "portal_session"
 
 
 def _lookup(token: str) -> tuple[Account, str] | None:

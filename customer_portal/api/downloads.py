@@ -1,0 +1,68 @@
+"""``GET /api/v1/descargas/<token>``: the stored signed PDF, byte for byte."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import quote
+
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from customer_portal.db import get_engine, session_scope
+from customer_portal.domain.audit import record_event
+from customer_portal.domain.downloads import Download, open_download
+from customer_portal.domain.sessions import SESSION_COOKIE
+from customer_portal.settings import get_settings
+
+_SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+_REFUSED = """<!DOCTYPE html><html lang="es"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Descarga no disponible</title></head>
+<body style="font-family:Arial,Helvetica,sans-serif;max-width:560px;margin:3em auto;padding:0 1em">
+<h1 style="color:#0b5394">Descarga no disponible</h1>
+<p>El enlace de descarga ha caducado o no corresponde a tu sesión.
+Vuelve a <a href="/facturas">Mis facturas</a> y pulsa de nuevo en descargar.</p>
+</body></html>"""
+
+
+def _open(token: str, session_token: str, ip: str | None) -> Download | None:
+    settings = get_settings()
+    idle = timedelta(minutes=settings.session_idle_minutes)
+    with Session(get_engine()) as session:
+        found = open_download(
+            session, settings.secret_key, token=token, session_token=session_token, idle=idle
+        )
+    if found is not None:
+        with session_scope(get_engine()) as session:
+            record_event(
+                session,
+                actor=found.account_email,
+                action="invoice.downloaded",
+                subject=found.number,
+                ip=ip,
+            )
+    return found
+
+
+async def download_invoice(request: Request) -> Response:
+    token = request.path_params["token"]
+    cookie = request.cookies.get(SESSION_COOKIE, "")
+    ip = request.client.host if request.client else None
+    found = await run_in_threadpool(_open, token[:500], cookie[:200], ip)
+    if found is None:
+        return HTMLResponse(_REFUSED, status_code=403, headers=_SECURITY_HEADERS)
+    disposition = (
+        f"attachment; filename=\"{found.filename}\"; filename*=UTF-8''{quote(found.filename)}"
+    )
+    return Response(
+        found.pdf,
+        media_type="application/pdf",
+        headers={**_SECURITY_HEADERS, "Content-Disposition": disposition},
+    )

@@ -1,0 +1,146 @@
+"""Mis facturas in the browser: filters in the URL, sort, pages, detail, download, isolation."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import urllib.error
+import urllib.request
+
+import pytest
+from playwright.sync_api import expect
+
+from customer_portal.demo import DEMO_PASSWORD
+
+pytestmark = pytest.mark.e2e
+
+DEMO = "cliente1@example.com"  # 12 invoices: 8 paid, 2 partly paid, 2 pending
+OTHER = "administracion@ferreteria-munoz.example.com"
+
+
+def signed_in(browser, portal, email=DEMO):
+    page = browser.new_context(locale="es-ES", accept_downloads=True).new_page()
+    page.goto(portal.url + "/entrar")
+    page.get_by_label("Correo electrónico").fill(email)
+    page.get_by_label("Contraseña").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Entrar").click()
+    page.wait_for_url(re.compile(r"/facturas/?$"))
+    return page
+
+
+def summary(page):
+    return page.get_by_role("status").filter(has_text="facturas")
+
+
+def numbers(page):
+    return page.locator("table tbody tr td:first-child").all_inner_texts()
+
+
+def test_list_filters_live_in_the_url_and_back_works(portal, browser):
+    page = signed_in(browser, portal)
+    expect(summary(page)).to_contain_text("12 facturas")
+    assert numbers(page)[0] == "F2026-1012"
+
+    page.locator("#estado_parcial").check()
+    page.locator("#estado_pendiente").check()
+    page.get_by_role("button", name="Buscar").click()
+    page.wait_for_url(re.compile(r"estado=parcial(%2C|,)pendiente"))
+    expect(summary(page)).to_contain_text("4 facturas")
+
+    page.get_by_label("Número de factura").fill("1010")
+    page.get_by_role("button", name="Buscar").click()
+    expect(summary(page)).to_contain_text("1 facturas")
+    assert numbers(page) == ["F2026-1010"]
+
+    page.go_back()
+    expect(summary(page)).to_contain_text("4 facturas")
+    bookmarked = page.url
+    fresh = signed_in(browser, portal)
+    fresh.goto(bookmarked)
+    expect(summary(fresh)).to_contain_text("4 facturas")
+    expect(fresh.locator("#estado_parcial")).to_be_checked()
+
+
+def test_sort_and_pages(portal, browser):
+    page = signed_in(browser, portal)
+    page.goto(portal.url + "/facturas?tam=10")
+    expect(page.get_by_text("Página 1 de 2")).to_be_visible()
+    page.get_by_role("button", name="Siguiente").click()
+    expect(page.get_by_text("Página 2 de 2")).to_be_visible()
+    assert numbers(page) == ["F2026-1002", "F2026-1001"]
+
+    page.goto(portal.url + "/facturas")
+    page.get_by_role("button", name="Ordenar por número").click()
+    page.wait_for_url(re.compile(r"orden=numero"))
+    expect(page.locator("table tbody tr").first).to_contain_text("F2026-1001")
+    page.get_by_role("button", name="Ordenar por total").click()
+    page.wait_for_url(re.compile(r"orden=total"))
+    expect(page.locator("table tbody tr").first).to_contain_text("225,54 €")
+
+
+def test_empty_results_offer_to_clear_the_filters(portal, browser):
+    page = signed_in(browser, portal)
+    page.goto(portal.url + "/facturas?numero=no-existe")
+    expect(page.get_by_text("Ningún resultado con estos filtros.")).to_be_visible()
+    page.get_by_role("status").get_by_role("button", name="Limpiar filtros").click()
+    expect(summary(page)).to_contain_text("12 facturas")
+
+
+def test_download_gives_the_stored_signed_bytes(portal, browser, tmp_path):
+    page = signed_in(browser, portal)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Descargar factura F2026-1005").click()
+    assert download.value.suggested_filename == "Factura-F2026-1005.pdf"
+    saved = tmp_path / "downloaded.pdf"
+    download.value.save_as(saved)
+    stored = tmp_path / "stored.pdf"
+    assert portal.cli("pdf", "F2026-1005", "--output", str(stored)).returncode == 0
+    assert saved.read_bytes() == stored.read_bytes()
+    pdfsig = subprocess.run(["pdfsig", str(saved)], capture_output=True, text=True).stdout
+    assert "Signature is Valid." in pdfsig
+
+
+def test_detail_page_shows_the_invoice_and_downloads_it(portal, browser):
+    page = signed_in(browser, portal)
+    page.get_by_role("link", name="F2026-1010").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Factura F2026-1010")
+    expect(page.get_by_text("Cobrado parcialmente").first).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Descargar PDF").click()
+    assert download.value.suggested_filename == "Factura-F2026-1010.pdf"
+
+
+def test_another_customer_cannot_use_a_download_link_or_url(portal, browser):
+    owner = signed_in(browser, portal)
+    with owner.expect_download() as download:
+        owner.get_by_role("button", name="Descargar factura F2026-1001").click()
+    link = download.value.url
+    assert "/api/v1/descargas/" in link
+
+    thief = signed_in(browser, portal, OTHER)
+    response = thief.request.get(link)
+    assert response.status == 403 and b"%PDF" not in response.body()
+    with pytest.raises(urllib.error.HTTPError) as anonymous:
+        urllib.request.urlopen(link, timeout=10)
+    assert anonymous.value.code == 403
+
+    thief.goto(portal.url + "/factura?numero=F2026-1001")
+    expect(thief.get_by_role("heading", level=1)).to_have_text("Factura no encontrada")
+    thief.goto(portal.url + "/facturas?numero=F2026-1001")
+    expect(thief.get_by_text("Ningún resultado con estos filtros.")).to_be_visible()
+    thief.goto(portal.url + "/facturas")
+    expect(summary(thief)).to_contain_text("12 facturas")
+    assert all(n.startswith("F2026-2") for n in numbers(thief))
+
+
+def test_a_phone_gets_cards(portal, browser):
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto(portal.url + "/entrar")
+    page.get_by_label("Correo electrónico").fill(DEMO)
+    page.get_by_label("Contraseña").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Entrar").click()
+    page.wait_for_url(re.compile(r"/facturas/?$"))
+    expect(page.get_by_text("12 facturas")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    context.close()
