@@ -76,13 +76,6 @@ class AuthState(rx.State):
         return self.router.headers.user_agent or None
 
     @rx.event
-    async def require_login(self):
-        """on_load of every protected page: no session, no page (back here after Entrar)."""
-        if await self._current_account() is None:
-            return rx.redirect(routes.login(self._path_and_query()))
-        return None
-
-    @rx.event
     async def log_out(self):
         token = self.session_token
         if token:
