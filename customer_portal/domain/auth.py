@@ -7,7 +7,6 @@ customers. Messages are the Spanish texts customers read.
 
 from __future__ import annotations
 
-import functools
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -46,10 +45,10 @@ RULES_FAILED = "La contraseña no cumple los requisitos: {rules}."
 CURRENT_WRONG = "La contraseña actual no es correcta."
 
 
-@functools.cache
-def _dummy_hash() -> str:
-    # Checked when the email is unknown, so both cases cost one bcrypt.
-    return hash_password("not-a-real-password-Aa1!")
+# Checked when the email is unknown, so both cases cost one bcrypt at the same
+# cost. A constant (of a random password nobody knows), not computed at the
+# first unknown email, which would make that one request slower and telling.
+_DUMMY_HASH = "$2b$12$suKiJj4S2eSodxnXVcIatuV2KVXmbFEXn3kw1yJnaM5wsM3T69lLK"
 
 
 @dataclass(frozen=True)
@@ -100,7 +99,7 @@ def log_in(
         return AuthResult(False, LOCKED.format(minutes=minutes))
 
     usable = account is not None and account.password_hash is not None
-    matches = verify_password(password, account.password_hash if usable else _dummy_hash())
+    matches = verify_password(password, account.password_hash if usable else _DUMMY_HASH)
     with session_scope(engine) as session:
         if not (usable and matches):
             session.add(LoginFailure(email=email, ip=ip))

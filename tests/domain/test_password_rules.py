@@ -51,3 +51,11 @@ def test_the_button_state_is_the_conjunction_of_the_rules(password, repeat):
 def test_a_password_always_matches_itself_and_never_a_changed_copy(password):
     assert "match" in keys_passed(password, password)
     assert "match" not in keys_passed(password, password + "x")
+
+
+def test_the_dummy_hash_costs_what_a_real_one_costs():
+    # Unknown emails are checked against it: a cheaper hash would answer faster.
+    from customer_portal.domain.auth import _DUMMY_HASH
+    from customer_portal.domain.passwords import BCRYPT_ROUNDS
+
+    assert _DUMMY_HASH.startswith(f"$2b${BCRYPT_ROUNDS:02d}$") and len(_DUMMY_HASH) == 60
