@@ -15,6 +15,13 @@ def field(label: str, input_id: str, **input_props) -> rx.Component:
     )
 
 
+def email_field() -> rx.Component:
+    """The login email, named ``email`` for the form data and autofill."""
+    return field(
+        "Correo electrónico", "email", type="email", required=True, auto_complete="username"
+    )
+
+
 def alert(message: rx.Var, *, tone: str = "red") -> rx.Component:
     """A message that screen readers announce as soon as it appears."""
     return rx.box(

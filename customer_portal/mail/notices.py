@@ -35,6 +35,18 @@ def _domain(settings: Settings) -> str:
     return parseaddr(settings.mail.mail_from)[1].rpartition("@")[2] or "localhost"
 
 
+def _link(settings: Settings, account: Account, purpose: TokenPurpose) -> dict[str, str]:
+    """A fresh signed link for ``account`` and, in Spanish, when it stops working."""
+    token = TokenKeys(settings.secret_key).issue(purpose, account)
+    if purpose is TokenPurpose.ACTIVATION:
+        path = routes.activation(token)
+        lifetime = timedelta(hours=settings.activation_ttl_hours)
+    else:
+        path = routes.password_reset(token)
+        lifetime = timedelta(minutes=settings.reset_ttl_minutes)
+    return {"link": settings.base_url + path, "expires": formats.timestamp(utcnow() + lifetime)}
+
+
 def notify_invoice_published(
     session: Session,
     invoice: Invoice,
@@ -52,12 +64,7 @@ def notify_invoice_published(
     }
     if account is not None and account.activated_at is None:
         kind = EmailKind.WELCOME
-        token = TokenKeys(settings.secret_key).issue(TokenPurpose.ACTIVATION, account)
-        expires = utcnow() + timedelta(hours=settings.activation_ttl_hours)
-        context.update(
-            link=settings.base_url + routes.activation(token),
-            expires=formats.timestamp(expires),
-        )
+        context.update(_link(settings, account, TokenPurpose.ACTIVATION))
         to = account.email
     else:
         kind = EmailKind.NEW_INVOICE
@@ -78,8 +85,6 @@ def queue_activation(
 ) -> OutboxEmail | None:
     """Queue a new Alta email for an account whose link expired or broke."""
     customer = session.get(Customer, account.customer_id)
-    token = TokenKeys(settings.secret_key).issue(TokenPurpose.ACTIVATION, account)
-    expires = utcnow() + timedelta(hours=settings.activation_ttl_hours)
     return enqueue(
         session,
         kind=EmailKind.WELCOME,
@@ -88,8 +93,7 @@ def queue_activation(
             "customer_name": customer.name if customer else "",
             "invoice_number": "",
             "invoice_date": "",
-            "link": settings.base_url + routes.activation(token),
-            "expires": formats.timestamp(expires),
+            **_link(settings, account, TokenPurpose.ACTIVATION),
         },
         dedupe_key=f"activation:{account.id}:{secrets.token_hex(8)}",
         domain=_domain(settings),
@@ -100,16 +104,11 @@ def queue_password_reset(
     session: Session, account: Account, *, settings: Settings
 ) -> OutboxEmail | None:
     """Queue a Restablecer contraseña email with a fresh link (one hour by default)."""
-    token = TokenKeys(settings.secret_key).issue(TokenPurpose.PASSWORD_RESET, account)
-    expires = utcnow() + timedelta(minutes=settings.reset_ttl_minutes)
     return enqueue(
         session,
         kind=EmailKind.PASSWORD_RESET,
         to=account.email,
-        context={
-            "link": settings.base_url + routes.password_reset(token),
-            "expires": formats.timestamp(expires),
-        },
+        context=_link(settings, account, TokenPurpose.PASSWORD_RESET),
         # Every request is its own email; throttling requests is the caller's job.
         dedupe_key=f"password-reset:{account.id}:{secrets.token_hex(8)}",
         domain=_domain(settings),

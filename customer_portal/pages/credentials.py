@@ -5,7 +5,13 @@ from __future__ import annotations
 import reflex as rx
 
 from customer_portal import routes
-from customer_portal.components.forms import alert, field, form_card, new_password_fields
+from customer_portal.components.forms import (
+    alert,
+    email_field,
+    field,
+    form_card,
+    new_password_fields,
+)
 from customer_portal.components.layout import page
 from customer_portal.settings import get_settings
 from customer_portal.state.credentials import CredentialsState
@@ -50,7 +56,7 @@ def _dead_link() -> rx.Component:
         rx.form(
             rx.vstack(
                 rx.el.input(type="hidden", name="purpose", value=CredentialsState.purpose),
-                field("Correo electrónico", "email", type="email", required=True),
+                email_field(),
                 rx.button("Enviar un enlace nuevo", type="submit", size="3", width="100%"),
                 width="100%",
             ),

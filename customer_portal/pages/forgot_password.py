@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from customer_portal import routes
-from customer_portal.components.forms import alert, field, form_card
+from customer_portal.components.forms import alert, email_field, form_card
 from customer_portal.components.layout import page
 from customer_portal.settings import get_settings
 from customer_portal.state.login import ForgotPasswordState
@@ -24,13 +24,7 @@ def forgot_password() -> rx.Component:
                         size="2",
                     ),
                     alert(ForgotPasswordState.answer, tone="green"),
-                    field(
-                        "Correo electrónico",
-                        "email",
-                        type="email",
-                        required=True,
-                        auto_complete="username",
-                    ),
+                    email_field(),
                     rx.button("Enviar enlace", type="submit", size="3", width="100%"),
                     rx.link("Volver a Entrar", href=routes.LOGIN, size="2"),
                     spacing="4",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from customer_portal import routes
-from customer_portal.components.forms import alert, field, form_card
+from customer_portal.components.forms import alert, email_field, field, form_card
 from customer_portal.components.layout import page
 from customer_portal.settings import get_settings
 from customer_portal.state.login import LoginState
@@ -19,13 +19,7 @@ def login() -> rx.Component:
                 rx.vstack(
                     rx.heading("Entrar", as_="h1", size="6"),
                     alert(LoginState.error),
-                    field(
-                        "Correo electrónico",
-                        "email",
-                        type="email",
-                        required=True,
-                        auto_complete="username",
-                    ),
+                    email_field(),
                     field(
                         "Contraseña",
                         "password",
