@@ -76,15 +76,17 @@ def resume_session(session: Session, token: str, *, idle: timedelta) -> Account 
     ).first()
     if row is None:
         return None
-    account = session.get(Account, row.account_id)
-    if account is None or account.activated_at is None:
-        return None
     # Writing on every event would serialise all customers on SQLite; a
     # minute's precision is plenty for an eight-hour idle timeout.
     if now - row.last_seen_at > timedelta(minutes=1):
         row.last_seen_at, row.expires_at = now, now + idle
         session.add(row)
         session.commit()
+    # Loaded after the commit, which expires what was loaded before it: the
+    # caller reads this account after the session has closed.
+    account = session.get(Account, row.account_id)
+    if account is None or account.activated_at is None:
+        return None
     return account
 
 

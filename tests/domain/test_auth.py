@@ -316,3 +316,20 @@ def test_live_sessions_marks_the_current_one(engine, settings, make_account):
         ("Chrome", False),
         ("Firefox", True),
     ]
+
+
+def test_a_session_in_use_slides_and_its_account_stays_readable(engine, settings, make_account):
+    make_account()
+    token = auth.log_in(engine, settings, email="ana@example.com", password=PASSWORD).session_token
+    with session_scope(engine) as session:
+        row = session.exec(select(AuthSession)).one()
+        row.last_seen_at = utcnow() - timedelta(minutes=5)
+        row.expires_at = utcnow() + timedelta(minutes=1)
+        session.add(row)
+    with Session(engine) as session:
+        account = resume_session(session, token, idle=IDLE)
+    # Read after the session closed, as the pages do.
+    assert (account.email, account.customer_id) == ("ana@example.com", account.customer_id)
+    with Session(engine) as session:
+        row = session.exec(select(AuthSession)).one()
+    assert row.expires_at > utcnow() + IDLE - timedelta(minutes=1)
