@@ -77,10 +77,6 @@ def to_scaled(value: Decimal, scale: int) -> int:
     return int(value * scale)
 
 
-def from_scaled(value: int, scale: int) -> Decimal:
-    return Decimal(value) / scale
-
-
 def line_amount_cents(quantity: Decimal, unit_price: Decimal) -> int:
     """Net amount of one line, rounded half up to the cent."""
     return to_cents(quantity * unit_price)
