@@ -89,6 +89,12 @@ class Settings:
     tsa_url: str | None
     uses_demo_pki: bool
     max_request_bytes: int
+    #: Address the portal listens on; loopback unless told otherwise (PORTAL_HOST).
+    host: str = "127.0.0.1"
+    #: Reverse proxies in front of the portal whose X-Forwarded-For is believed.
+    trusted_proxy_hops: int = 0
+    #: Most invoices or payments one API request may carry.
+    max_batch_items: int = 500
     branding: Branding = field(default_factory=Branding)
     mail: MailSettings = field(default_factory=MailSettings)
     activation_ttl_hours: int = 7 * 24
@@ -99,6 +105,16 @@ class Settings:
     @property
     def is_dev(self) -> bool:
         return self.env == "dev"
+
+    @property
+    def is_https(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    @property
+    def origin(self) -> str:
+        """``scheme://host[:port]`` of the base URL: the only origin the portal serves."""
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}"
 
     @property
     def pki_dir(self) -> Path:
@@ -290,6 +306,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_request_bytes=_int(
             env, "PORTAL_MAX_REQUEST_BYTES", 20 * 1024 * 1024, low=1024, high=1024**3
         ),
+        host=_text(env, "PORTAL_HOST", "127.0.0.1", max_len=100),
+        trusted_proxy_hops=_int(env, "PORTAL_TRUSTED_PROXY_HOPS", 0, low=0, high=5),
+        max_batch_items=_int(env, "PORTAL_MAX_BATCH_ITEMS", 500, low=1, high=100_000),
         branding=branding,
         mail=_mail(env, branding),
         activation_ttl_hours=_int(env, "PORTAL_ACTIVATION_TTL_HOURS", 7 * 24, low=1, high=90 * 24),

@@ -1,0 +1,1 @@
+"""Attacks replayed against the portal, one test per attack (issue 8)."""
