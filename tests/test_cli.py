@@ -156,3 +156,18 @@ def test_a_killed_batch_leaves_whole_invoices_only(engine, tmp_path):
 
     run = cli("publish", batch, check_code=0)
     assert f"60 invoices: {done} unchanged, {60 - done} published" in run.stdout
+
+
+def test_verify_store_exits_0_on_an_intact_store(engine, publisher):
+    empty = cli("verify-store", check_code=0).stdout
+    assert "0 signed PDFs checked: 0 intact, 0 tampered" in empty
+    for number in ("F-1", "F-2", "F-3"):
+        publisher.publish(make_invoice(number))
+    run = cli("verify-store", check_code=0)
+    assert "3 signed PDFs checked: 3 intact, 0 tampered" in run.stdout
+    assert "TAMPERED" not in run.stdout
+
+
+def test_verify_store_exits_2_when_the_database_is_unreachable(portal_env, monkeypatch):
+    monkeypatch.setenv("PORTAL_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:1/test")
+    assert "cannot reach the database" in cli("verify-store", check_code=2).stderr

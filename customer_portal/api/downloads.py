@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from urllib.parse import quote
 
@@ -11,10 +12,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from customer_portal.db import get_engine, session_scope
+from customer_portal.documents.integrity import TamperedDocument
 from customer_portal.domain.audit import record_event
 from customer_portal.domain.downloads import Download, open_download
 from customer_portal.domain.sessions import SESSION_COOKIE
 from customer_portal.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 _SECURITY_HEADERS = {
     "Cache-Control": "no-store",
@@ -29,6 +33,21 @@ _REFUSED = """<!DOCTYPE html><html lang="es"><head><meta charset="utf-8">
 <h1 style="color:#0b5394">Descarga no disponible</h1>
 <p>El enlace de descarga ha caducado o no corresponde a tu sesión.
 Vuelve a <a href="/facturas">Mis facturas</a> y pulsa de nuevo en descargar.</p>
+</body></html>"""
+
+# The link was good but the stored PDF is not what was signed. 500, not 503:
+# the fault is the server's own data, and it does not go away by retrying
+# later (503 invites clients and crawlers to do just that); it needs the
+# operator, whom the log line tells.
+_TAMPERED_STATUS = 500
+_TAMPERED = """<!DOCTYPE html><html lang="es"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Factura no disponible</title></head>
+<body style="font-family:Arial,Helvetica,sans-serif;max-width:560px;margin:3em auto;padding:0 1em">
+<h1 style="color:#0b5394">Factura no disponible</h1>
+<p>En este momento no podemos entregarte esta factura. Hemos avisado a nuestro
+equipo para que lo revise; si la necesitas antes, ponte en contacto con nosotros.</p>
+<p>Vuelve a <a href="/facturas">Mis facturas</a>.</p>
 </body></html>"""
 
 
@@ -55,7 +74,17 @@ async def download_invoice(request: Request) -> Response:
     token = request.path_params["token"]
     cookie = request.cookies.get(SESSION_COOKIE, "")
     ip = request.client.host if request.client else None
-    found = await run_in_threadpool(_open, token[:500], cookie[:200], ip)
+    try:
+        found = await run_in_threadpool(_open, token[:500], cookie[:200], ip)
+    except TamperedDocument as exc:
+        # The number and hash prefixes say which row to restore; the link and the
+        # cookie would let a log reader download or act as the customer.
+        log.error(
+            "refused to serve invoice %r: its stored signed PDF does not match its record (%s)",
+            exc.mismatch.number,
+            exc.mismatch.describe(),
+        )
+        return HTMLResponse(_TAMPERED, status_code=_TAMPERED_STATUS, headers=_SECURITY_HEADERS)
     if found is None:
         return HTMLResponse(_REFUSED, status_code=403, headers=_SECURITY_HEADERS)
     disposition = (

@@ -6,6 +6,12 @@ age, that the request carries the same session cookie, that the session is
 still live, and that the invoice still belongs to its customer. A link that
 leaks (logs, a shared screen) is useless to anyone else, and an id cannot be
 guessed into someone else's PDF.
+
+Only then are the stored bytes checked against their recorded hash and size
+(:mod:`customer_portal.documents.integrity`): a PDF changed in the database
+is never handed out, and the caller learns it as
+:class:`~customer_portal.documents.integrity.TamperedDocument`, apart from
+the ``None`` that means "refused".
 """
 
 from __future__ import annotations
@@ -19,8 +25,9 @@ from datetime import timedelta
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlmodel import Session, select
 
+from customer_portal.documents.integrity import intact_pdf
 from customer_portal.domain.sessions import resume_session, token_hash
-from customer_portal.models import Account, Invoice, SignedDocument
+from customer_portal.models import Account, Invoice
 
 DOWNLOAD_MAX_AGE_SECONDS = 60
 DOWNLOAD_PREFIX = "/api/v1/descargas/"
@@ -67,7 +74,12 @@ class Download:
 def open_download(
     session: Session, secret_key: str, *, token: str, session_token: str, idle: timedelta
 ) -> Download | None:
-    """The PDF a download link names, if every check passes; None otherwise."""
+    """The PDF a download link names, if every check passes; None otherwise.
+
+    Raises:
+        TamperedDocument: the link is good, but the stored PDF no longer
+            matches its record; it must not be served.
+    """
     try:
         payload = _serializer(secret_key).loads(token, max_age=DOWNLOAD_MAX_AGE_SECONDS)
     except (BadSignature, SignatureExpired):
@@ -82,9 +94,8 @@ def open_download(
     invoice = session.get(Invoice, payload.get("i"))
     if invoice is None or invoice.customer_id != account.customer_id:
         return None
-    document = session.exec(
-        select(SignedDocument).where(SignedDocument.invoice_id == invoice.id)
-    ).first()
-    if document is None:
+    # Checked last, so only the invoice's owner, with a live link, learns it is damaged.
+    pdf = intact_pdf(session, invoice_id=invoice.id)
+    if pdf is None:
         return None
-    return Download(document.pdf, download_filename(invoice.number), invoice.number, account.email)
+    return Download(pdf, download_filename(invoice.number), invoice.number, account.email)

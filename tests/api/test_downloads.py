@@ -2,27 +2,37 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from customer_portal.api.app import build_api
 from customer_portal.db import session_scope
+from customer_portal.documents.integrity import TamperedDocument
 from customer_portal.domain import downloads
-from customer_portal.domain.downloads import download_filename, mint_download_path
+from customer_portal.domain.downloads import (
+    download_filename,
+    mint_download_path,
+    open_download,
+)
 from customer_portal.domain.sessions import start_session
-from customer_portal.models import Account, Customer, SignedDocument, utcnow
+from customer_portal.models import Account, AuditEvent, Customer, Invoice, SignedDocument, utcnow
 from tests.factories import make_customer, make_invoice
 
 SECRET = "test-secret-key-0123456789"
 IDLE = timedelta(hours=1)
 
 
-@pytest.fixture
-def two_customers(publisher, engine):
+def publish_two_customers(publisher, engine) -> dict[str, tuple[Account, str]]:
+    """F-2019/1 for CLI-TEST-1 and G-1 for B; each customer's login and session token."""
     publisher.publish(make_invoice("F-2019/1"))
     publisher.publish(make_invoice("G-1", customer=make_customer(code="B", email="b@x.com")))
     tokens = {}
@@ -41,6 +51,11 @@ def two_customers(publisher, engine):
     return tokens
 
 
+@pytest.fixture
+def two_customers(publisher, engine):
+    return publish_two_customers(publisher, engine)
+
+
 def cookie(token: str) -> dict[str, str]:
     return {"Cookie": f"portal_session={token}"}
 
@@ -52,10 +67,47 @@ def mint(engine, account, token, number="F-2019/1"):
         )
 
 
-@pytest.fixture
-async def client(engine):
+def stored_pdf(engine, number: str) -> bytes:
+    with Session(engine) as session:
+        return session.exec(
+            select(SignedDocument.pdf)
+            .join(Invoice, Invoice.id == SignedDocument.invoice_id)
+            .where(Invoice.number == number)
+        ).one()
+
+
+def tamper(engine, number: str, change: Callable[[bytes], bytes]) -> bytes:
+    """Rewrite the stored PDF of ``number`` as someone with database access would: in SQL."""
+    new = change(stored_pdf(engine, number))
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "UPDATE signed_document SET pdf = :pdf"
+                " WHERE invoice_id = (SELECT id FROM invoice WHERE number = :number)"
+            ),
+            {"pdf": new, "number": number},
+        )
+    return new
+
+
+def flip_byte(pdf: bytes) -> bytes:
+    """The same PDF, same size, with one bit changed in the middle."""
+    data = bytearray(pdf)
+    data[len(data) // 2] ^= 1
+    return bytes(data)
+
+
+@asynccontextmanager
+async def api_client() -> AsyncIterator[httpx.AsyncClient]:
+    """A client talking to the API in this process, no server needed."""
     transport = httpx.ASGITransport(app=build_api())
     async with httpx.AsyncClient(transport=transport, base_url="http://portal") as client:
+        yield client
+
+
+@pytest.fixture
+async def client(engine):
+    async with api_client() as client:
         yield client
 
 
@@ -100,3 +152,61 @@ async def test_links_expire_after_a_minute(engine, two_customers, client, monkey
 
 def test_filenames_are_safe():
     assert download_filename('F/2019\\1"; x.exe') == "Factura-F-2019-1---x.exe.pdf"
+
+
+async def test_a_tampered_pdf_gets_a_page_and_a_log_line_not_the_bytes(
+    engine, two_customers, client, caplog
+):
+    account, token = two_customers["CLI-TEST-1"]
+    original = stored_pdf(engine, "F-2019/1")
+    tamper(engine, "F-2019/1", flip_byte)
+    path = mint(engine, account, token)
+    with caplog.at_level(logging.ERROR, logger="customer_portal.api.downloads"):
+        response = await client.get(path, headers=cookie(token))
+
+    assert response.status_code == 500
+    assert response.headers["content-type"].startswith("text/html")
+    assert "content-disposition" not in response.headers
+    for name, value in {
+        "cache-control": "no-store",
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "no-referrer",
+    }.items():
+        assert response.headers[name] == value
+    page = response.text
+    assert '<html lang="es">' in page and "<title>Factura no disponible</title>" in page
+    assert "no podemos entregarte esta factura" in page and "ponte en contacto" in page
+    assert b"%PDF" not in response.content
+
+    [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    message = record.getMessage()
+    assert "'F-2019/1'" in message
+    assert hashlib.sha256(original).hexdigest()[:12] in message  # what the record says
+    assert hashlib.sha256(flip_byte(original)).hexdigest()[:12] in message  # what is stored
+    assert token not in caplog.text and path.rsplit("/", 1)[1] not in caplog.text
+
+    with Session(engine) as session:
+        actions = session.exec(select(AuditEvent.action)).all()
+    assert "invoice.downloaded" not in actions
+
+
+async def test_intact_pdfs_are_still_served_beside_a_tampered_one(engine, two_customers, client):
+    tamper(engine, "F-2019/1", flip_byte)
+    account, token = two_customers["B"]
+    response = await client.get(mint(engine, account, token, "G-1"), headers=cookie(token))
+    assert response.status_code == 200
+    assert response.content == stored_pdf(engine, "G-1")
+
+
+def test_the_domain_tells_a_tampered_pdf_from_a_refused_link(engine, two_customers):
+    account, token = two_customers["CLI-TEST-1"]
+    path = mint(engine, account, token)
+    tamper(engine, "F-2019/1", lambda pdf: pdf[:-1])
+    with Session(engine) as session:
+        link = path.removeprefix(downloads.DOWNLOAD_PREFIX)
+        with pytest.raises(TamperedDocument) as raised:
+            open_download(session, SECRET, token=link, session_token=token, idle=IDLE)
+        # A link that would be refused anyway is refused, tampered bytes or not.
+        assert open_download(session, SECRET, token=link, session_token="other", idle=IDLE) is None
+    mismatch = raised.value.mismatch
+    assert (mismatch.number, mismatch.expected_size - mismatch.actual_size) == ("F-2019/1", 1)
