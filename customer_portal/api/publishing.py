@@ -7,6 +7,11 @@ otherwise that of the most serious rejection: 500 (could not sign or
 store), 422 (invalid), 404 (payment for an unknown invoice), 409 (a number
 or reference already used with other content). Items that were accepted stay
 accepted either way: read ``results``.
+
+A request that cannot be read as a batch changes nothing and gets one error:
+400 (not UTF-8, malformed JSON or CSV, JSON nested too deep, a number too
+long or out of range, NaN/Infinity), 413 (more bytes than
+``PORTAL_MAX_REQUEST_BYTES``, or more items than ``PORTAL_MAX_BATCH_ITEMS``).
 """
 
 from __future__ import annotations
@@ -70,9 +75,12 @@ def _error(status: int, message: str, **headers: str) -> JSONResponse:
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise _TooLarge
+    declared = request.headers.get("content-length", "").lstrip("0")
+    # isascii: str.isdigit() is also true for "²" (int() refuses it) and "١٢".
+    # Comparing lengths first keeps int() off a header of thousands of digits.
+    if declared.isascii() and declared.isdigit():
+        if len(declared) > len(str(limit)) or int(declared) > limit:
+            raise _TooLarge
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
@@ -110,12 +118,22 @@ async def _batch(request: Request, key: str):
     content_type = request.headers.get("content-type", "application/json").split(";")[0].strip()
     try:
         if key == "invoices" and content_type == "text/csv":
-            return parse_invoice_csv(body.decode("utf-8-sig"))
-        return parse_json_batch(body, key)
+            items = parse_invoice_csv(body.decode("utf-8-sig"))
+        else:
+            items = parse_json_batch(body, key)
     except InputRejected as exc:
         return _error(400, str(exc))
     except UnicodeDecodeError:
         return _error(400, "the body is not UTF-8 text")
+    # Counted after parsing, so a CSV counts invoices rather than lines, and
+    # before anything is rendered, signed or stored.
+    if len(items) > settings.max_batch_items:
+        return _error(
+            413,
+            f"the request carries {len(items)} {key}; at most {settings.max_batch_items} "
+            "are accepted per request (PORTAL_MAX_BATCH_ITEMS)",
+        )
+    return items
 
 
 async def publish_invoices(request: Request) -> JSONResponse:

@@ -22,6 +22,7 @@ from email_validator import EmailNotValidError, validate_email
 from pydantic import BeforeValidator, Field, model_validator
 
 from customer_portal.domain.money import (
+    MAX_STORED_INTEGER,
     QUANTITY_SCALE,
     RATE_SCALE,
     UNIT_PRICE_SCALE,
@@ -166,6 +167,7 @@ def parse_invoice(raw: Any) -> InvoiceData:
         for index, line in enumerate(model.lines)
     )
     totals = compute_totals((ln.amount_cents, ln.tax_name, ln.tax_rate_bp) for ln in lines)
+    _check_storable(lines, totals)
     if model.total is not None and to_cents(model.total) != totals.total_cents:
         computed = Decimal(totals.total_cents) / 100
         raise InputRejected(
@@ -187,6 +189,44 @@ def parse_invoice(raw: Any) -> InvoiceData:
         lines=lines,
         totals=totals,
     )
+
+
+def _most(scale: int) -> Decimal:
+    return Decimal(MAX_STORED_INTEGER) / scale
+
+
+def _check_storable(lines: tuple[LineData, ...], totals: Totals) -> None:
+    """Refuse numbers the database columns cannot hold (see MAX_STORED_INTEGER).
+
+    Tax rates are at most 100 % and nothing is negative, so every line amount,
+    the subtotal and the tax are at most the total: checking the total covers them.
+    """
+    errors = []
+    for index, line in enumerate(lines):
+        if line.quantity_milli > MAX_STORED_INTEGER:
+            errors.append(
+                FieldError(
+                    f"lines[{index}].quantity",
+                    f"is more than {_most(QUANTITY_SCALE)}, the most the portal stores",
+                )
+            )
+        if line.unit_price_e4 > MAX_STORED_INTEGER:
+            errors.append(
+                FieldError(
+                    f"lines[{index}].unit_price",
+                    f"is more than {_most(UNIT_PRICE_SCALE)}, the most the portal stores",
+                )
+            )
+    if totals.total_cents > MAX_STORED_INTEGER:
+        errors.append(
+            FieldError(
+                "total",
+                f"the lines add up to {Decimal(totals.total_cents) / 100:.2f}; "
+                f"an invoice may total at most {_most(100)}",
+            )
+        )
+    if errors:
+        raise InputRejected(errors)
 
 
 def invoice_label(raw: Any, index: int) -> str:

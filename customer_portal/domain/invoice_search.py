@@ -7,25 +7,42 @@ starts from the customer's id, so no filter can reach another customer.
 
 Filters travel in the page's URL (Spanish keys, so a bookmarked view reads
 well): ``numero``, ``estado`` (comma list), ``desde``, ``hasta``, ``min``,
-``max``, ``orden``, ``dir``, ``pagina``, ``tam``.
+``max``, ``orden``, ``dir``, ``pagina``, ``tam``. Whatever a URL or a UI
+event holds, reading it never fails: an unusable value is ignored, a page
+number is clamped to :data:`MAX_PAGE`, an amount past :data:`MAX_FILTER_CENTS`
+is ignored, and :class:`InvoiceFilters` bounds itself however it is built.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from customer_portal.domain import formats
-from customer_portal.domain.money import to_cents
+from customer_portal.domain.money import cents_to_decimal, to_cents
 from customer_portal.domain.status import InvoiceStatus, invoice_status
 from customer_portal.models import Invoice
 
 PAGE_SIZES = (10, 25, 50, 100)
+DEFAULT_PAGE_SIZE = 25
+#: Highest page number a filter keeps. A million pages of ten is ten million
+#: invoices, more than any one customer has, and it keeps (page - 1) * page_size
+#: below 10^8, nowhere near the 2^63 - 1 an OFFSET may reach on SQLite or
+#: PostgreSQL. search_invoices clamps again to the real last page.
+MAX_PAGE = 1_000_000
+#: Amount filters above this many cents (100,000 million euros) are ignored.
+#: No stored total comes near it (see money.MAX_STORED_INTEGER), and a larger
+#: bound parameter would approach SQLite's 64-bit INTEGER, past which its
+#: driver raises OverflowError instead of comparing.
+MAX_FILTER_CENTS = 10**13
+#: Longest value read from the URL: an invoice number has at most 40 characters.
+MAX_QUERY_VALUE = 40
 STATUS_KEYS = {
     "cobrado": InvoiceStatus.PAID,
     "parcial": InvoiceStatus.PARTIALLY_PAID,
@@ -39,10 +56,43 @@ SORT_COLUMNS = {
     "total": col(Invoice.total_cents),
     "pendiente": _PENDING,
 }
+# Plain ASCII notation only: Decimal would also read "1e20", "NaN" or "١٢".
+_AMOUNT = re.compile(r"[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+")
+
+
+def clean_text(value: object) -> str:
+    """Printable text of at most MAX_QUERY_VALUE characters; anything else is "".
+
+    Non-printable characters go: PostgreSQL refuses NUL in a query parameter,
+    and a lone surrogate cannot be encoded for either database.
+    """
+    if not isinstance(value, str):
+        return ""
+    text = "".join(filter(str.isprintable, value[: 10 * MAX_QUERY_VALUE])).strip()
+    return text[:MAX_QUERY_VALUE].strip()
+
+
+def _bounded(value: object, *, low: int, high: int, default: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        return default
+    return min(max(value, low), high)
+
+
+def _cents_or_none(value: object) -> int | None:
+    if not isinstance(value, int) or isinstance(value, bool):
+        return None
+    return value if 0 <= value <= MAX_FILTER_CENTS else None
 
 
 @dataclass(frozen=True)
 class InvoiceFilters:
+    """What narrows, orders and pages Mis facturas.
+
+    Filters are built from the URL, from form events and with ``replace``, so
+    the constructor itself bounds every value (see ``__post_init__``): however
+    they were made, they never carry a value the SQL cannot take.
+    """
+
     number: str = ""
     statuses: frozenset[str] = frozenset()  # keys of STATUS_KEYS
     date_from: date | None = None
@@ -52,7 +102,22 @@ class InvoiceFilters:
     sort: str = "fecha"
     descending: bool = True
     page: int = 1
-    page_size: int = 25
+    page_size: int = DEFAULT_PAGE_SIZE
+
+    def __post_init__(self) -> None:
+        # Pages are clamped (a page past the end shows the last one); amounts
+        # out of range, unknown sorts, statuses and page sizes fall back to "none".
+        bounded = {
+            "number": clean_text(self.number),
+            "statuses": frozenset(s for s in self.statuses if s in STATUS_KEYS),
+            "amount_min_cents": _cents_or_none(self.amount_min_cents),
+            "amount_max_cents": _cents_or_none(self.amount_max_cents),
+            "sort": self.sort if self.sort in SORT_COLUMNS else "fecha",
+            "page": _bounded(self.page, low=1, high=MAX_PAGE, default=1),
+            "page_size": self.page_size if self.page_size in PAGE_SIZES else DEFAULT_PAGE_SIZE,
+        }
+        for name, value in bounded.items():
+            object.__setattr__(self, name, value)
 
     @property
     def active(self) -> bool:
@@ -75,38 +140,45 @@ def _date(value: str) -> date | None:
 
 
 def _cents(value: str) -> int | None:
-    try:
-        amount = Decimal(value.replace(",", ".")) if value else None
-    except InvalidOperation:
+    """Cents of a plain amount ("10", "10.5", "10,50"); None when unusable or too large."""
+    if not _AMOUNT.fullmatch(value):
         return None
-    return to_cents(amount) if amount is not None and amount.is_finite() and amount >= 0 else None
+    amount = Decimal(value.replace(",", "."))
+    # Compared before to_cents, so no arithmetic ever meets a huge number.
+    if amount > Decimal(MAX_FILTER_CENTS) / 100:
+        return None
+    return to_cents(amount)
 
 
-def _int(value: str, default: int) -> int:
-    return int(value) if value.isdigit() and len(value) < 7 else default
+def _digits(value: str) -> int | None:
+    # isascii: "²".isdigit() is true too, and int("²") raises.
+    return int(value) if value.isascii() and value.isdigit() else None
 
 
 def parse_filters(query: Mapping[str, str]) -> InvoiceFilters:
-    """Filters from a URL query; anything unusable is ignored, never an error."""
+    """Filters from a URL query; anything unusable is ignored, never an error.
+
+    Values longer than MAX_QUERY_VALUE are cut there; a page number past
+    MAX_PAGE is clamped to it. Never raises, whatever ``query`` holds.
+    """
 
     def get(key: str) -> str:
         value = query.get(key, "")
-        return value.strip()[:40] if isinstance(value, str) else ""
+        return value.strip()[:MAX_QUERY_VALUE] if isinstance(value, str) else ""
 
-    statuses = frozenset(s for s in get("estado").split(",") if s in STATUS_KEYS)
-    sort = get("orden") if get("orden") in SORT_COLUMNS else "fecha"
-    size = _int(get("tam"), 25)
+    page = _digits(get("pagina"))
+    size = _digits(get("tam"))
     return InvoiceFilters(
-        number=get("numero"),
-        statuses=statuses,
+        number=clean_text(query.get("numero", "")),
+        statuses=frozenset(get("estado").split(",")),
         date_from=_date(get("desde")),
         date_to=_date(get("hasta")),
         amount_min_cents=_cents(get("min")),
         amount_max_cents=_cents(get("max")),
-        sort=sort,
+        sort=get("orden"),
         descending=get("dir") != "asc",
-        page=max(1, _int(get("pagina"), 1)),
-        page_size=size if size in PAGE_SIZES else 25,
+        page=page if page is not None else 1,
+        page_size=size if size is not None else DEFAULT_PAGE_SIZE,
     )
 
 
@@ -122,16 +194,16 @@ def filters_to_query(filters: InvoiceFilters) -> dict[str, str]:
     if filters.date_to:
         out["hasta"] = filters.date_to.isoformat()
     if filters.amount_min_cents is not None:
-        out["min"] = f"{filters.amount_min_cents / 100:.2f}"
+        out["min"] = str(cents_to_decimal(filters.amount_min_cents))
     if filters.amount_max_cents is not None:
-        out["max"] = f"{filters.amount_max_cents / 100:.2f}"
+        out["max"] = str(cents_to_decimal(filters.amount_max_cents))
     if filters.sort != "fecha":
         out["orden"] = filters.sort
     if not filters.descending:
         out["dir"] = "asc"
     if filters.page != 1:
         out["pagina"] = str(filters.page)
-    if filters.page_size != 25:
+    if filters.page_size != DEFAULT_PAGE_SIZE:
         out["tam"] = str(filters.page_size)
     return out
 
@@ -233,4 +305,5 @@ def search_invoices(
 
 
 def with_page(filters: InvoiceFilters, page: int) -> InvoiceFilters:
-    return replace(filters, page=max(1, page))
+    """``filters`` at ``page``, clamped to 1..MAX_PAGE (a UI event may send any number)."""
+    return replace(filters, page=page)

@@ -18,6 +18,16 @@ CENT = Decimal("0.01")
 QUANTITY_SCALE = 1000
 UNIT_PRICE_SCALE = 10_000
 RATE_SCALE = 100  # basis points per percent
+#: Largest integer the amount, quantity and price columns can store. They are
+#: ``INTEGER``: 64-bit on SQLite but 32-bit on PostgreSQL, so this is the
+#: binding limit (21,474,836.47 in cents, 214,748.3647 per unit, 2,147,483.647
+#: units). Until a migration widens them to BIGINT, anything larger is refused
+#: as input rather than failing at INSERT time on one database only.
+MAX_STORED_INTEGER = 2**31 - 1
+#: Amounts at or above this (in currency units) are refused before any other
+#: arithmetic: a bigger value can never be stored, and checking first keeps
+#: ``quantize`` away from numbers longer than the decimal context's precision.
+MAX_AMOUNT_UNITS = Decimal(10) ** 12
 
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _RATE = re.compile(r"^\s*(\d{1,3}(?:[.,]\d{1,2})?)\s*%?\s*$")
@@ -47,10 +57,12 @@ def parse_decimal(value: object, *, places: int, allow_zero: bool = True) -> Dec
         raise AmountError("must not be negative")
     if number == 0 and not allow_zero:
         raise AmountError("must be greater than zero")
+    # Before quantize: a 30-digit number would exceed the context's precision
+    # and raise InvalidOperation there instead of this clear message.
+    if number >= MAX_AMOUNT_UNITS:
+        raise AmountError("is too large")
     if number != number.quantize(Decimal(1).scaleb(-places)):
         raise AmountError(f"has more than {places} decimals")
-    if number >= Decimal(10) ** 12:
-        raise AmountError("is too large")
     return number
 
 
@@ -69,6 +81,11 @@ def parse_rate(value: object) -> Decimal:
 
 
 def to_cents(amount: Decimal) -> int:
+    """``amount`` in cents, rounded half up.
+
+    The caller bounds ``amount`` first (:func:`parse_decimal` does): a
+    non-finite or astronomically large Decimal raises ``decimal`` errors here.
+    """
     return int((amount * 100).to_integral_value(ROUND_HALF_UP))
 
 

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
 from customer_portal.domain.money import AmountError, parse_decimal, parse_rate
@@ -35,10 +35,26 @@ class InputRejected(ValueError):
         super().__init__("; ".join(str(e) for e in errors))
 
 
+# ASCII control characters other than tab and line breaks: PostgreSQL refuses
+# NUL in text (the INSERT would fail after signing, as a 500), and no invoice
+# text needs the rest (escape sequences, form feeds) in a PDF or an email.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 class StrictModel(BaseModel):
-    """Unknown fields are errors: a typo such as ``due_dat`` must not pass silently."""
+    """Unknown fields are errors: a typo such as ``due_dat`` must not pass silently.
+
+    Every text field, in every model built on this one, refuses control characters.
+    """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        if isinstance(value, str) and _CONTROL.search(value):
+            raise custom_error("must not contain control characters")
+        return value
 
 
 def custom_error(message: str) -> PydanticCustomError:

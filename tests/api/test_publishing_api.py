@@ -8,6 +8,7 @@ from sqlmodel import Session, func, select
 
 from customer_portal.api.app import build_api
 from customer_portal.models import Invoice
+from customer_portal.settings import get_settings
 from tests.factories import make_invoice, make_line, make_payment, reset_process_caches
 
 KEY = "test-api-key-0123456789"
@@ -92,6 +93,18 @@ async def test_oversized_request_is_a_413(engine, monkeypatch):
         response = await client.post("/api/v1/invoices", json=big, headers=auth())
     assert response.status_code == 413
     assert invoices_stored(engine) == 0
+
+
+async def test_a_batch_of_exactly_the_item_limit_is_accepted(client, engine, monkeypatch):
+    monkeypatch.setenv("PORTAL_MAX_BATCH_ITEMS", "2")
+    get_settings.cache_clear()  # keep the engine fixture's engine (it is disposed of)
+    body = {"invoices": [make_invoice("F-1"), make_invoice("F-2")]}
+    response = await client.post("/api/v1/invoices", json=body, headers=auth())
+    assert response.status_code == 200 and response.json()["summary"] == {"published": 2}
+    # One more is refused whole; tests/security/test_malformed_input.py has the rest.
+    body["invoices"].append(make_invoice("F-3"))
+    assert (await client.post("/api/v1/invoices", json=body, headers=auth())).status_code == 413
+    assert invoices_stored(engine) == 2
 
 
 async def test_csv_body(client, engine):

@@ -1,6 +1,11 @@
 import pytest
 
-from customer_portal.domain.batches import parse_invoice_csv, parse_json_batch
+from customer_portal.domain.batches import (
+    MAX_JSON_DEPTH,
+    json_depth,
+    parse_invoice_csv,
+    parse_json_batch,
+)
 from customer_portal.domain.invoice_input import invoice_label, parse_invoice
 from customer_portal.domain.validation import InputRejected
 from tests.factories import make_customer, make_invoice, make_line
@@ -65,6 +70,18 @@ LONG = "x" * 10_000
         ({"total": "1.00"}, "total", "lines add up to 42.69"),
         ({"total": "-42.69"}, "total", "must not be negative"),
         ({"unexpected": 1}, "unexpected", "not a known field"),
+        # Longer than the decimal context's 28 digits: quantize() used to raise.
+        ({"lines": [make_line(unit_price="9" * 40)]}, "lines[0].unit_price", "too large"),
+        # What PostgreSQL's 32-bit INTEGER columns can store.
+        ({"lines": [make_line(quantity="2147483.648")]}, "lines[0].quantity", "2147483.647"),
+        ({"lines": [make_line(unit_price="214748.3648")]}, "lines[0].unit_price", "214748.3647"),
+        (
+            {"lines": [make_line(quantity="1000", unit_price="30000")]},
+            "total",
+            "the lines add up to 32100000.00; an invoice may total at most 21474836.47",
+        ),
+        ({"customer": make_customer(name="Ana\x00")}, "customer.name", "control characters"),
+        ({"lines": [make_line(description="a\x1b[2J")]}, "lines[0].description", "control"),
     ],
 )
 def test_bad_input_names_the_field(change, field, message):
@@ -84,6 +101,12 @@ def test_a_matching_total_is_accepted():
     assert parse_invoice(make_invoice("F-1", total="42.69")).totals.total_cents == 4269
 
 
+def test_the_largest_storable_invoice_is_accepted():
+    # 20,069,940.00 + 7 % = 21,474,835.80, just under 2^31 - 1 cents.
+    line = make_line(quantity="1000", unit_price="20069.94", description="Línea\n\tdos")
+    assert parse_invoice(make_invoice("F-1", lines=[line])).totals.total_cents == 2_147_483_580
+
+
 def test_label_falls_back_to_position_when_number_is_unusable():
     assert invoice_label({"number": "F-7"}, 0) == "F-7"
     assert invoice_label({"number": "x" * 100}, 2) == "#3"
@@ -96,11 +119,25 @@ def test_label_falls_back_to_position_when_number_is_unusable():
         ("{not json", "malformed JSON at line 1"),
         ('"a string"', "expected a list of invoices"),
         (b"\xff\xfe", "not UTF-8"),
+        ("[" * 2000 + "]" * 2000, "nested deeper than 32 levels"),
+        ("[" * 33 + "]" * 33, "nested deeper than 32 levels"),
+        ("[" + "1" * 5000 + "]", "more than 40 digits"),
+        ("[1e400]", "out of range: 1e400"),
+        ("[NaN]", "NaN is not a JSON number"),
+        ("[-Infinity]", "-Infinity is not a JSON number"),
     ],
 )
 def test_batch_rejects_malformed_json(text, message):
     with pytest.raises(InputRejected, match=message):
         parse_json_batch(text, "invoices")
+
+
+def test_depth_ignores_brackets_inside_strings():
+    deep_text = '[{"description": "' + "[{" * 100 + '\\"]"}]'
+    assert json_depth(deep_text) == 2
+    assert parse_json_batch(deep_text, "invoices")[0]["description"].startswith("[{[{")
+    assert json_depth("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH) == MAX_JSON_DEPTH
+    assert json_depth('"unterminated [[[') == 0 and json_depth("") == 0
 
 
 def test_batch_accepts_list_wrapper_and_keeps_decimals_exact():
@@ -135,6 +172,12 @@ def test_csv_rows_of_one_invoice_must_agree():
     )
     with pytest.raises(InputRejected, match="row 3: invoice or customer columns differ from row 2"):
         parse_invoice_csv(text)
+
+
+def test_csv_field_over_the_csv_module_limit_is_rejected():
+    row = "F-1,2019-04-30,,C1,Ana,12345678Z,ana@example.com," + "x" * 200_000 + ",1,1,IGIC,7\n"
+    with pytest.raises(InputRejected, match="malformed CSV at line 2: field larger than"):
+        parse_invoice_csv(CSV_HEADER + row)
 
 
 def test_csv_without_required_columns_is_rejected():

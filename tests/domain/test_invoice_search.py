@@ -5,15 +5,21 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from customer_portal.db import session_scope
 from customer_portal.domain import formats
 from customer_portal.domain.invoice_search import (
+    MAX_FILTER_CENTS,
+    MAX_PAGE,
+    PAGE_SIZES,
     InvoiceFilters,
     filters_to_query,
     parse_filters,
     search_invoices,
+    with_page,
 )
 from customer_portal.models import Customer, Invoice
 
@@ -162,6 +168,115 @@ def test_url_query_round_trip_and_garbage_is_ignored():
         InvoiceFilters()
     )
     assert filters_to_query(InvoiceFilters()) == {}
+
+
+URL_KEYS = ["numero", "estado", "desde", "hasta", "min", "max", "orden", "dir", "pagina", "tam"]
+NASTY_VALUES = [
+    "1e20",
+    "1e999999",
+    "-1e999999",
+    "NaN",
+    "sNaN",
+    "Infinity",
+    "-Infinity",
+    "-0",
+    "9" * 5000,
+    "99999999999999999999",
+    "١٢",
+    "²",
+    "0x10",
+    "1_000",
+    "\x00",
+    "\ud800",
+    "x" * 100_000,
+    "2024-W01-1",
+]
+# Every category, surrogates and control characters included.
+any_text = st.text(st.characters(exclude_categories=()))
+url_values = st.one_of(
+    st.sampled_from(NASTY_VALUES),
+    any_text,
+    st.from_regex(r"[+-]?[0-9]{0,30}([.,][0-9]{0,30})?([eE][+-]?[0-9]{1,7})?", fullmatch=True),
+    st.integers().map(str),
+    st.decimals().map(str),
+    st.floats().map(str),
+    st.none(),
+    st.integers(),
+    st.binary(),
+    st.lists(st.text(max_size=5), max_size=3),
+)
+
+
+@given(st.dictionaries(st.one_of(st.sampled_from(URL_KEYS), any_text), url_values))
+@example({"min": "1e999999"})  # decimal.Overflow in to_cents
+@example({"pagina": "²", "tam": "²"})  # "²".isdigit(), but int("²") raises
+def test_parse_filters_never_raises_and_bounds_every_value(query):
+    filters = parse_filters(query)
+    assert 1 <= filters.page <= MAX_PAGE and filters.page_size in PAGE_SIZES
+    for cents in (filters.amount_min_cents, filters.amount_max_cents):
+        assert cents is None or 0 <= cents <= MAX_FILTER_CENTS
+    assert len(filters.number) <= 40 and filters.number.isprintable()
+    assert parse_filters(filters_to_query(filters)) == filters
+
+
+def test_out_of_range_amounts_are_absent_and_pages_clamp():
+    assert parse_filters({"min": "1e20", "max": "9" * 5000}) == InvoiceFilters()
+    assert parse_filters({"min": "NaN", "max": "-Infinity"}) == InvoiceFilters()
+    assert parse_filters({"min": "١٢", "max": "-0"}) == InvoiceFilters()
+    assert parse_filters({"max": "100000000000"}).amount_max_cents == MAX_FILTER_CENTS
+    assert parse_filters({"max": "100000000000.01"}).amount_max_cents is None
+    assert parse_filters({"pagina": "99999999999999999999"}).page == MAX_PAGE
+    assert parse_filters({"numero": " F-1\x00\ud800 "}).number == "F-1"
+
+
+def test_filters_bound_themselves_however_they_are_built():
+    """UI handlers pass numbers straight in: with_page, replace, the constructor."""
+    assert with_page(InvoiceFilters(), 10**30).page == MAX_PAGE
+    assert with_page(InvoiceFilters(), 10**5000).page == MAX_PAGE
+    assert with_page(InvoiceFilters(), -(10**5000)).page == 1
+    # str() of a 5,000-digit int raises ValueError: the URL must never see one.
+    assert filters_to_query(with_page(InvoiceFilters(), 10**5000)) == {"pagina": str(MAX_PAGE)}
+    odd = InvoiceFilters(
+        number="9" * 10_000,
+        statuses=frozenset({"cobrado", "password_hash"}),
+        amount_min_cents=10**22,
+        amount_max_cents=-1,
+        sort="id; DROP TABLE invoice",
+        page=10**30,
+        page_size=0,
+    )
+    assert odd == InvoiceFilters(
+        number="9" * 40, statuses=frozenset({"cobrado"}), page=MAX_PAGE, page_size=25
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "count", "page"),
+    [
+        ({"min": "1e20"}, 30, 1),  # OverflowError: SQLite's INTEGER is 64-bit
+        ({"max": "1e999999", "min": "9" * 5000}, 30, 1),
+        ({"min": "NaN", "max": "Infinity"}, 30, 1),
+        ({"min": "-0", "max": "١٢"}, 30, 1),
+        ({"pagina": "99999999999999999999"}, 30, 2),
+        ({"pagina": "9" * 5000, "tam": "10"}, 30, 3),
+        ({"pagina": "²", "tam": "²"}, 30, 1),
+        ({"numero": "A-0\x00"}, 30, 1),  # PostgreSQL refuses NUL in a parameter
+        ({"numero": "\ud800A-00"}, 10, 1),  # not encodable for either database
+        ({"numero": "x" * 10_000}, 0, 1),
+    ],
+)
+def test_extreme_url_filters_search_without_error(engine, invoices, query, count, page):
+    a, _ = invoices
+    with Session(engine) as session:
+        result = search_invoices(session, customer_id=a, filters=parse_filters(query), today=TODAY)
+    assert (result.count, result.page) == (count, page)
+    assert result.customer_has_invoices
+
+
+def test_extreme_filters_built_in_code_search_without_error(engine, invoices):
+    a, _ = invoices
+    last = search(engine, a, page=10**30, amount_min_cents=10**22, number="\x00" * 5)
+    assert (last.count, last.page, len(last.rows)) == (30, 2, 5)
 
 
 def test_fifty_thousand_invoices_page_without_loading_them(engine):
