@@ -15,24 +15,22 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from customer_portal.db import session_scope
+from customer_portal.domain import throttle
 from customer_portal.domain.accounts import normalize_email
 from customer_portal.domain.audit import record_event
 from customer_portal.domain.password_rules import check_password
 from customer_portal.domain.passwords import hash_password, verify_password
 from customer_portal.domain.sessions import end_other_sessions, start_session
 from customer_portal.domain.tokens import TokenError, TokenKeys, TokenPurpose
-from customer_portal.models import Account, LoginFailure, utcnow
+from customer_portal.models import Account, utcnow
 from customer_portal.settings import Settings
 
 log = logging.getLogger(__name__)
 
-LOCKOUT_WINDOW = timedelta(minutes=15)
-MAX_FAILURES_PER_EMAIL = 5
-MAX_FAILURES_PER_IP = 50
-
 LOGIN_FAILED = "El correo electrónico o la contraseña no son correctos."
+# {wait} is "1 minuto", "15 minutos", "3 horas"...: see _wait_words.
 LOCKED = (
-    "Demasiados intentos fallidos. Por seguridad, espera {minutes} minutos antes de volver a "
+    "Demasiados intentos fallidos. Por seguridad, espera {wait} antes de volver a "
     "intentarlo, o restablece tu contraseña con «¿Has olvidado tu contraseña?»."
 )
 EMAIL_MISMATCH = (
@@ -63,22 +61,12 @@ def _idle(settings: Settings) -> timedelta:
     return timedelta(minutes=settings.session_idle_minutes)
 
 
-def _locked_minutes(session: Session, email: str, ip: str | None) -> int:
-    """Minutes until a new try is allowed; 0 when not locked."""
-    since = utcnow() - LOCKOUT_WINDOW
-    checks = [(LoginFailure.email == email, MAX_FAILURES_PER_EMAIL)]
-    if ip:
-        checks.append((LoginFailure.ip == ip, MAX_FAILURES_PER_IP))
-    for condition, limit in checks:
-        count, oldest = session.exec(
-            select(func.count(), func.min(LoginFailure.at)).where(
-                condition, col(LoginFailure.at) > since
-            )
-        ).one()
-        if count >= limit:
-            remaining = oldest + LOCKOUT_WINDOW - utcnow()
-            return max(1, int(remaining.total_seconds() // 60) + 1)
-    return 0
+def _wait_words(minutes: int) -> str:
+    """A wait as customers read it; the account ceiling can mean hours, not 900 minutos."""
+    if minutes < 60:
+        return "1 minuto" if minutes == 1 else f"{minutes} minutos"
+    hours = -(-minutes // 60)
+    return "1 hora" if hours == 1 else f"{hours} horas"
 
 
 def log_in(
@@ -90,24 +78,31 @@ def log_in(
     ip: str | None = None,
     user_agent: str | None = None,
 ) -> AuthResult:
-    """Check the credentials; on success, a new session token for the browser."""
+    """Check the credentials; on success, a new session token for the browser.
+
+    Throttled as :mod:`customer_portal.domain.throttle` documents: the attempt
+    is counted as a failure before bcrypt runs and forgotten if it succeeds.
+    """
     email = normalize_email(email)[:254]
-    with Session(engine) as session:
-        minutes = _locked_minutes(session, email, ip)
+    # The columns hold 64 characters; a forged X-Forwarded-For must not turn into a 500.
+    ip = (ip or "")[:64] or None
+    with session_scope(engine) as session:
+        decision = throttle.admit(session, email=email, ip=ip, now=utcnow())
         account = session.exec(select(Account).where(Account.email == email)).first()
-    if minutes:
-        return AuthResult(False, LOCKED.format(minutes=minutes))
+    if not decision.allowed:
+        log.info("sign-in throttled by rule %s", decision.rule)
+        return AuthResult(False, LOCKED.format(wait=_wait_words(decision.retry_after_minutes)))
 
     usable = account is not None and account.password_hash is not None
     matches = verify_password(password, account.password_hash if usable else _DUMMY_HASH)
     with session_scope(engine) as session:
         if not (usable and matches):
-            session.add(LoginFailure(email=email, ip=ip))
+            # Already counted by admit(), before bcrypt.
             record_event(session, actor=email, action="login.failed", ip=ip)
             return AuthResult(False, LOGIN_FAILED)
         token = start_session(session, account, idle=_idle(settings), user_agent=user_agent, ip=ip)
-        # A success clears the account's count, as a correct password proves the owner.
-        session.exec(sa.delete(LoginFailure).where(LoginFailure.email == email))
+        # Only this address's failures: an attacker elsewhere keeps his count.
+        throttle.clear_pair(session, email=email, ip=ip)
         record_event(session, actor=email, action="login.succeeded", ip=ip)
     return AuthResult(True, account_id=account.id, session_token=token)
 
@@ -181,6 +176,8 @@ def set_password_with_link(
         ).rowcount
         if updated != 1:
             return AuthResult(False, LINK_INVALID)
+        # A completed reset always lets the owner in, even under attack.
+        throttle.forget_failures(session, email=account.email)
         end_other_sessions(session, account.id, keep_token=None)
         fresh = session.get(Account, account.id)
         session.refresh(fresh)
@@ -271,6 +268,7 @@ def change_password(
         stored = session.get(Account, account_id)
         stored.password_hash, stored.password_changed_at = new_hash, utcnow()
         session.add(stored)
+        throttle.forget_failures(session, email=stored.email)
         end_other_sessions(session, account_id, keep_token=keep_token)
         record_event(session, actor=stored.email, action="password.changed")
     return AuthResult(True, account_id=account_id)
