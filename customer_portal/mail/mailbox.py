@@ -1,15 +1,22 @@
-"""Reading the outbox for the dev-only mailbox page (no Reflex here)."""
+"""Reading the outbox for the dev-only mailbox page (no Reflex here).
+
+A sent email is shown as the row keeps it, its link redacted. An unsent one
+is rendered as it would go out now, with a freshly minted link: that is how a
+developer without SMTP follows an Alta or reset link, and it is acceptable
+because the page exists only in dev mode, on loopback.
+"""
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from customer_portal.domain import formats
-from customer_portal.mail.outbox import email_state, render_row
-from customer_portal.mail.render import RenderedEmail, TemplateProblem
+from customer_portal.mail.outbox import NothingToSend, email_state, render_row
+from customer_portal.mail.render import RenderedEmail, TemplateProblem, subject_for
 from customer_portal.models import OutboxEmail
 from customer_portal.settings import Settings
 
@@ -32,7 +39,8 @@ def list_mailbox(engine: sa.Engine, settings: Settings, *, limit: int = 200) -> 
     entries = []
     for row in rows:
         try:
-            subject = row.subject or render_row(row, settings).subject
+            # The subject needs no link: listing mints nothing.
+            subject = row.subject or subject_for(row.kind, settings.branding)
         except TemplateProblem:
             subject = "(no se puede mostrar)"
         entries.append(
@@ -43,15 +51,21 @@ def list_mailbox(engine: sa.Engine, settings: Settings, *, limit: int = 200) -> 
     return entries
 
 
+def _notice(subject: str, problem: Exception) -> RenderedEmail:
+    return RenderedEmail(subject, f"<pre>{html.escape(str(problem))}</pre>", str(problem))
+
+
 def open_email(engine: sa.Engine, settings: Settings, email_id: int) -> RenderedEmail | None:
-    """The email as sent (or as it would be sent now); None if it does not exist."""
+    """The email as sent (redacted) or as it would be sent now; None if it does not exist."""
     with Session(engine) as session:
         row = session.get(OutboxEmail, email_id)
-    if row is None:
-        return None
-    if row.html is not None and row.subject is not None and row.text is not None:
-        return RenderedEmail(row.subject, row.html, row.text)
-    try:
-        return render_row(row, settings)
-    except TemplateProblem as exc:
-        return RenderedEmail("(no se puede mostrar)", f"<pre>{exc}</pre>", str(exc))
+        if row is None:
+            return None
+        if row.html is not None and row.subject is not None and row.text is not None:
+            return RenderedEmail(row.subject, row.html, row.text)
+        try:
+            return render_row(row, settings, session=session).email
+        except NothingToSend as exc:
+            return _notice("(no se enviará)", exc)
+        except TemplateProblem as exc:
+            return _notice("(no se puede mostrar)", exc)

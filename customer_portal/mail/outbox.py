@@ -8,6 +8,13 @@ sent; if the process dies in between, the claim expires and the row is sent
 again with the same Message-ID, so receivers can tell the copies apart. Two
 deliverers never hold the same claim, so they never send the same email twice
 in normal operation.
+
+No live link is ever stored. A link that opens an account is described in the
+context under :data:`SIGNED_LINK` and minted only when the email is rendered for
+delivery (see :func:`customer_portal.mail.notices.delivery_context`); once
+sent, the row keeps the subject and bodies with that link's token replaced by
+:data:`SENT_LINK_MARKER`. Every attempt mints its own link, and keeps the
+row's Message-ID.
 """
 
 from __future__ import annotations
@@ -18,15 +25,24 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from customer_portal.db import session_scope
-from customer_portal.mail.render import EmailKind, RenderedEmail, TemplateProblem, render_email
+from customer_portal.mail.render import (
+    EmailKind,
+    RenderedEmail,
+    TemplateProblem,
+    render_email,
+    subject_for,
+)
 from customer_portal.models import OutboxEmail, utcnow
 from customer_portal.settings import Settings
+
+if TYPE_CHECKING:
+    from customer_portal.mail.notices import DeliveryContext
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +51,11 @@ CLAIM_LEASE = timedelta(minutes=5)
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(hours=1)
 
+#: Context key describing a link minted at delivery: ``{"purpose", "account_id"}``.
+SIGNED_LINK = "signed_link"
+#: What replaces a sent link's token in the copy the row keeps (customers never see it).
+SENT_LINK_MARKER = "[enlace enviado]"
+
 
 class TemporaryFailure(Exception):
     """Try again later: server down, timeout, 4xx."""
@@ -42,6 +63,10 @@ class TemporaryFailure(Exception):
 
 class PermanentFailure(Exception):
     """Retrying will not help: the server refused with a 5xx."""
+
+
+class NothingToSend(Exception):
+    """The email lost its point before it went out (e.g. its account is gone): drop it."""
 
 
 class Transport(Protocol):
@@ -83,18 +108,49 @@ def email_state(row: OutboxEmail) -> str:
     return "retrying" if row.attempts else "pending"
 
 
-def describe_row(row: OutboxEmail, settings: Settings) -> str:
-    """One email for a console: state, recipient, subject, link, last error."""
+def describe_row(
+    row: OutboxEmail,
+    settings: Settings,
+    *,
+    live_link: bool = False,
+    session: Session | None = None,
+) -> str:
+    """One email for a console: state, recipient, subject, link, last error.
+
+    A plain link (Nueva Factura) is always shown. A signed link (Ver
+    credenciales, restaurar contraseña) is not stored, so by default only its
+    purpose is shown.
+
+    Args:
+        row: the outbox email.
+        settings: the portal's settings (branding, secret key, base URL).
+        live_link: for an unsent email, mint and show a working signed link, as
+            if it went out now: how developers follow links without SMTP. Only
+            for a trusted console; a sent email never shows one.
+        session: reads the link's account; required with ``live_link``.
+    """
     try:
-        subject = row.subject or render_row(row, settings).subject
+        subject = row.subject or subject_for(row.kind, settings.branding)
     except TemplateProblem as exc:
         subject = f"(cannot render: {exc})"
     lines = [
         f"Email #{row.id} [{email_state(row)}, {row.attempts} tries] to {row.to_address}: {subject}"
     ]
-    link = json.loads(row.context).get("link")
-    if link:
-        lines.append(f"    {link}")
+    context = json.loads(row.context)
+    spec = context.get(SIGNED_LINK)
+    if spec is None:
+        if context.get("link"):
+            lines.append(f"    {context['link']}")
+    elif live_link and row.sent_at is None:
+        if session is None:
+            raise ValueError("live_link needs a session to read the link's account")
+        try:
+            lines.append(f"    {_delivery_context(session, row, settings).context['link']}")
+        except (NothingToSend, TemplateProblem) as exc:
+            lines.append(f"    no link: {exc}")
+    else:
+        purpose = spec.get("purpose") if isinstance(spec, dict) else None
+        lines.append(f"    ({purpose} link: made when the email is sent, never stored)")
     if row.last_error:
         lines.append(f"    last error: {row.last_error}")
     return "\n".join(lines)
@@ -105,10 +161,61 @@ def retry_delay(attempts: int) -> timedelta:
     return min(FIRST_RETRY * 2 ** max(attempts - 1, 0), MAX_RETRY)
 
 
-def render_row(row: OutboxEmail, settings: Settings) -> RenderedEmail:
-    return render_email(
-        row.kind, json.loads(row.context), branding=settings.branding, base_url=settings.base_url
+@dataclass(frozen=True)
+class RenderedRow:
+    """An outbox email rendered for delivery.
+
+    Attributes:
+        email: what the customer receives, live link included.
+        kept: what the row may keep once sent: the same with the link's token
+            replaced by :data:`SENT_LINK_MARKER`.
+    """
+
+    email: RenderedEmail
+    kept: RenderedEmail
+
+
+def _delivery_context(session: Session, row: OutboxEmail, settings: Settings) -> DeliveryContext:
+    # Imported here: notices imports enqueue from this module.
+    from customer_portal.mail.notices import delivery_context
+
+    return delivery_context(session, row, settings)
+
+
+def redact(email: RenderedEmail, secret: str | None) -> RenderedEmail:
+    """``email`` with every occurrence of ``secret`` replaced by the marker.
+
+    The token, not the whole URL, is replaced: the kept copy still says which
+    page the customer was sent to, and the marker cannot be mistaken for a token.
+    """
+    if not secret:
+        return email
+    return RenderedEmail(
+        subject=email.subject.replace(secret, SENT_LINK_MARKER),
+        html=email.html.replace(secret, SENT_LINK_MARKER),
+        text=email.text.replace(secret, SENT_LINK_MARKER),
     )
+
+
+def render_row(row: OutboxEmail, settings: Settings, *, session: Session) -> RenderedRow:
+    """Render ``row`` as it would go out now, minting its signed link if it has one.
+
+    Raises:
+        NothingToSend: the email lost its point (see ``delivery_context``).
+        TemplateProblem: the context does not fit the template.
+    """
+    content = _delivery_context(session, row, settings)
+    email = render_email(
+        content.kind, content.context, branding=settings.branding, base_url=settings.base_url
+    )
+    return RenderedRow(email=email, kept=redact(email, content.secret))
+
+
+def _render_for_delivery(engine: sa.Engine, row: OutboxEmail, settings: Settings) -> RenderedRow:
+    # Its own short session, closed before the slow SMTP conversation: on
+    # SQLite every transaction holds the write lock.
+    with Session(engine) as session:
+        return render_row(row, settings, session=session)
 
 
 @dataclass
@@ -116,10 +223,12 @@ class DeliveryReport:
     sent: list[int] = field(default_factory=list)
     retried: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+    #: Dropped unsent because they lost their point (marked failed, with the reason).
+    skipped: list[int] = field(default_factory=list)
 
     @property
     def attempted(self) -> int:
-        return len(self.sent) + len(self.retried) + len(self.failed)
+        return len(self.sent) + len(self.retried) + len(self.failed) + len(self.skipped)
 
 
 def _due(now: datetime):
@@ -179,8 +288,20 @@ def deliver_due(
             row = session.get(OutboxEmail, email_id)
         attempts = row.attempts + 1
         try:
-            rendered = render_row(row, settings)
-            transport.send(rendered, to=row.to_address, message_id=row.message_id)
+            rendered = _render_for_delivery(engine, row, settings)
+            transport.send(rendered.email, to=row.to_address, message_id=row.message_id)
+        except NothingToSend as exc:
+            # Not a delivery failure: nothing was tried, so attempts stay as
+            # they were, and the reason stays visible in `customer-portal outbox`.
+            log.info("email %s to %s dropped: %s", email_id, row.to_address, exc)
+            _finish(
+                engine,
+                email_id,
+                token,
+                failed_at=clock(),
+                last_error=f"not sent: {exc}"[:2000],
+            )
+            report.skipped.append(email_id)
         except PermanentFailure as exc:
             log.error("email %s to %s refused for good: %s", email_id, row.to_address, exc)
             _finish(
@@ -220,9 +341,10 @@ def deliver_due(
                 attempts=attempts,
                 sent_at=clock(),
                 last_error=None,
-                subject=rendered.subject,
-                html=rendered.html,
-                text=rendered.text,
+                # The copy kept for the mailbox and the console: no live link.
+                subject=rendered.kept.subject,
+                html=rendered.kept.html,
+                text=rendered.kept.text,
             )
             report.sent.append(email_id)
     return report

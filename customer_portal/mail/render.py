@@ -54,6 +54,22 @@ def _environment() -> jinja2.Environment:
     )
 
 
+def _kind(kind: EmailKind | str) -> EmailKind:
+    try:
+        return EmailKind(kind)
+    except ValueError:
+        raise TemplateProblem(f"unknown email kind {kind!r}") from None
+
+
+def subject_for(kind: EmailKind | str, branding: Branding) -> str:
+    """The subject of a ``kind`` email, without rendering it (lists need no link minted).
+
+    Raises:
+        TemplateProblem: an unknown kind.
+    """
+    return SUBJECTS[_kind(kind)].format(portal_name=branding.portal_name)
+
+
 def render_email(
     kind: EmailKind | str, context: dict[str, Any], *, branding: Branding, base_url: str
 ) -> RenderedEmail:
@@ -62,11 +78,8 @@ def render_email(
     Raises:
         TemplateProblem: an unknown kind, a missing variable or a broken template.
     """
-    try:
-        kind = EmailKind(kind)
-    except ValueError:
-        raise TemplateProblem(f"unknown email kind {kind!r}") from None
-    subject = SUBJECTS[kind].format(portal_name=branding.portal_name)
+    kind = _kind(kind)
+    subject = subject_for(kind, branding)
     variables = {**context, "branding": branding, "base_url": base_url, "subject": subject}
     env = _environment()
     try:

@@ -2,9 +2,10 @@
 
 With SMTP configured, every backend worker polls the outbox every few
 seconds (claims keep them from sending the same email twice). Without SMTP,
-the embedded default, new emails are printed to the console with their links
-instead, and stay in the outbox for the dev mailbox page and
-``customer-portal outbox``.
+the embedded default, new emails are printed to the console instead, and stay
+in the outbox for the dev mailbox page and ``customer-portal outbox``. The
+printout shows activation and reset links only when started with
+``live_links`` (minted for the printout, never stored).
 """
 
 from __future__ import annotations
@@ -33,20 +34,35 @@ def deliver_once(engine: sa.Engine, settings: Settings) -> DeliveryReport:
 
 
 def describe_pending(
-    engine: sa.Engine, settings: Settings, *, after_id: int = 0
+    engine: sa.Engine, settings: Settings, *, after_id: int = 0, live_links: bool = False
 ) -> list[tuple[int, str]]:
-    """``(id, text)`` for unsent emails with id > ``after_id``: who, what, which link."""
+    """``(id, text)`` for unsent emails with id > ``after_id``: who, what, which link.
+
+    With ``live_links``, activation and reset links are minted and shown
+    (see :func:`describe_row`); otherwise only plain page links are.
+    """
     with Session(engine) as session:
         rows = session.exec(
             select(OutboxEmail)
             .where(col(OutboxEmail.sent_at).is_(None), col(OutboxEmail.id) > after_id)
             .order_by(col(OutboxEmail.id))
         ).all()
-    return [(row.id, describe_row(row, settings)) for row in rows]
+        return [
+            (row.id, describe_row(row, settings, live_link=live_links, session=session))
+            for row in rows
+        ]
 
 
-async def run_mail_worker(engine: sa.Engine, settings: Settings) -> None:
-    """Deliver (or, without SMTP, print) mail until cancelled; survives any error."""
+async def run_mail_worker(
+    engine: sa.Engine, settings: Settings, *, live_links: bool = False
+) -> None:
+    """Deliver (or, without SMTP, print) mail until cancelled; survives any error.
+
+    Args:
+        engine: the portal's database.
+        settings: the portal's settings; SMTP off means print instead of send.
+        live_links: print working activation and reset links (a dev console only).
+    """
     printed_up_to = 0
     if not settings.mail.enabled:
         log.warning("PORTAL_SMTP_HOST is not set: emails stay in the outbox and are printed here")
@@ -56,14 +72,19 @@ async def run_mail_worker(engine: sa.Engine, settings: Settings) -> None:
                 report = await asyncio.to_thread(deliver_once, engine, settings)
                 if report.attempted:
                     log.info(
-                        "mail: %d sent, %d to retry, %d failed",
+                        "mail: %d sent, %d to retry, %d failed, %d dropped",
                         len(report.sent),
                         len(report.retried),
                         len(report.failed),
+                        len(report.skipped),
                     )
             else:
                 blocks = await asyncio.to_thread(
-                    describe_pending, engine, settings, after_id=printed_up_to
+                    describe_pending,
+                    engine,
+                    settings,
+                    after_id=printed_up_to,
+                    live_links=live_links,
                 )
                 for email_id, text in blocks:
                     print(text, flush=True)

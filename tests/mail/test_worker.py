@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
-from customer_portal.mail.worker import run_mail_worker
+from sqlmodel import Session
+
+from customer_portal.domain import auth
+from customer_portal.domain.tokens import TokenPurpose
+from customer_portal.mail.outbox import describe_row
+from customer_portal.mail.worker import deliver_once, describe_pending, run_mail_worker
+from customer_portal.models import OutboxEmail
 from customer_portal.settings import load_settings
 from tests.mail.test_delivery import queue
+from tests.mail.test_notices import queue_alta
 
 CLI = str(Path(sys.executable).with_name("customer-portal"))
 
@@ -73,3 +81,47 @@ def test_outbox_lists_and_deliver_mail_sends(engine, smtp_server, monkeypatch):
     assert len(smtp_server.received) == 2
     assert "No unsent emails." in cli("outbox").stdout
     assert cli("outbox", "--all").stdout.count("[sent, 1 tries]") == 2
+
+
+def test_the_console_shows_activation_links_only_when_asked(engine, smtp_settings):
+    settings = smtp_settings()
+    email_id, account_id = queue_alta(engine, settings)
+
+    ((_, plain),) = describe_pending(engine, settings)
+    assert "/credenciales/" not in plain
+    assert "(activation link: made when the email is sent, never stored)" in plain
+
+    ((_, live),) = describe_pending(engine, settings, live_links=True)
+    (link,) = re.findall(r"https://facturas\.example\.com/credenciales/\S+", live)
+    token = link.rsplit("/", 1)[1]
+    preview = auth.preview_link(engine, settings, purpose=TokenPurpose.ACTIVATION, token=token)
+    assert preview.ok and preview.account_id == account_id
+    with Session(engine) as session:
+        assert token not in session.get(OutboxEmail, email_id).context  # shown, not stored
+
+
+def test_a_sent_email_never_shows_a_live_link(engine, smtp_server, smtp_settings):
+    settings = smtp_settings()
+    email_id, _ = queue_alta(engine, settings)
+    deliver_once(engine, settings)
+    with Session(engine) as session:
+        row = session.get(OutboxEmail, email_id)
+        shown = describe_row(row, settings, live_link=True, session=session)
+    assert shown.startswith(f"Email #{email_id} [sent, 1 tries] to ana@example.com: Alta en")
+    assert "/credenciales/" not in shown
+
+
+async def test_the_worker_prints_live_links_only_when_started_with_them(engine, portal_env, capsys):
+    settings = load_settings({**portal_env, "PORTAL_MAIL_POLL_SECONDS": "1"})
+    email_id, _ = queue_alta(engine, settings)
+    for live_links, links_shown in ((False, 0), (True, 1)):
+        task = asyncio.create_task(run_mail_worker(engine, settings, live_links=live_links))
+        printed = ""
+        for _ in range(100):
+            await asyncio.sleep(0.1)
+            printed += capsys.readouterr().out
+            if f"Email #{email_id} [" in printed:
+                break
+        task.cancel()
+        assert printed.count(f"Email #{email_id} [pending") == 1
+        assert printed.count("/credenciales/") == links_shown
