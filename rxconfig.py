@@ -6,6 +6,8 @@ Reflex's `reflex db` machinery is not involved. For several backend workers
 set REFLEX_REDIS_URL (Reflex reads it directly) and PORTAL_DATABASE_URL.
 """
 
+import os
+
 import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
@@ -18,10 +20,20 @@ config = rx.Config(
     app_name="customer_portal",
     telemetry_enabled=False,
     show_built_with_reflex=False,
+    # Loopback unless PORTAL_HOST says otherwise: `make run` is not on the network.
+    backend_host=_settings.host,
     frontend_port=_settings.port,
     backend_port=_settings.port,
     api_url=_settings.base_url,
     deploy_url=_settings.base_url,
+    # The websocket (Socket.IO checks Origin at the handshake) and the API answer
+    # only the portal's own pages.
+    cors_allowed_origins=[_settings.origin],
+    trusted_proxy_hops=_settings.trusted_proxy_hops,
+    # One process keeps tabs' state in memory, so nothing is written to disk;
+    # several workers share it through Redis (REFLEX_REDIS_URL). Either way the
+    # state holds no secret (see customer_portal/state/auth.py).
+    state_manager_mode="redis" if os.environ.get("REFLEX_REDIS_URL") else "memory",
     # A private portal has nothing to list for search engines.
     disable_plugins=[SitemapPlugin],
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="blue", radius="medium"))],

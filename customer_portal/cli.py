@@ -121,6 +121,9 @@ def main(verbose: bool) -> None:
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    from customer_portal.logs import install as install_log_redaction
+
+    install_log_redaction()
 
 
 @main.command()

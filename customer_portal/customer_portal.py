@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import reflex as rx
+from reflex.utils.prerequisites import get_web_dir
+from reflex_base import constants
 
 from customer_portal import routes
 from customer_portal.api.app import build_api
+from customer_portal.api.edge import build_edge
+from customer_portal.logs import install as install_log_redaction
 from customer_portal.pages import (
     account,
     credentials,
@@ -18,18 +22,28 @@ from customer_portal.pages import (
 )
 from customer_portal.settings import get_settings
 from customer_portal.state.account import AccountState
+from customer_portal.state.auth import SessionGuard
 from customer_portal.state.credentials import CredentialsState
 from customer_portal.state.invoice_detail import InvoiceDetailState
 from customer_portal.state.invoice_list import InvoiceListState
 from customer_portal.state.login import ForgotPasswordState, LoginState
 
-_branding = get_settings().branding
+# Before anything can log: no cookie, password or token ever reaches a log.
+install_log_redaction()
+_settings = get_settings()
+_branding = _settings.branding
 
 app = rx.App(
-    api_transformer=build_api(),
+    # The API's routes in front of Reflex's, then the edge in front of everything.
+    api_transformer=[
+        build_api(),
+        build_edge(_settings, build_dir=get_web_dir() / constants.Dirs.STATIC),
+    ],
     html_lang="es",
     head_components=[rx.el.link(rel="icon", href="/logo.png")],
 )
+# Before every event: who is asking, and nothing private left from anyone else.
+app.add_middleware(SessionGuard(), index=0)
 app.add_page(home.index, route=routes.HOME, title=_branding.portal_name)
 app.add_page(login.login, route=routes.LOGIN, title="Entrar", on_load=LoginState.open_login)
 app.add_page(
@@ -42,13 +56,13 @@ app.add_page(
     credentials.credentials,
     route=routes.ACTIVATE,
     title="Modificar contraseña",
-    on_load=[CredentialsState.open_activation, ForgotPasswordState.open_form],
+    on_load=CredentialsState.open_activation,
 )
 app.add_page(
     credentials.credentials,
     route=routes.RESET_PASSWORD,
     title="Modificar contraseña",
-    on_load=[CredentialsState.open_reset, ForgotPasswordState.open_form],
+    on_load=CredentialsState.open_reset,
 )
 app.add_page(
     invoice_list.invoice_list,
@@ -65,7 +79,7 @@ app.add_page(
 app.add_page(
     account.account, route=routes.ACCOUNT, title="Mi cuenta", on_load=AccountState.open_account
 )
-if get_settings().is_dev:
+if _settings.is_dev:
     from customer_portal.state.mailbox import MailboxState
 
     app.add_page(
@@ -82,4 +96,6 @@ async def mail_worker() -> None:
     from customer_portal.db import get_engine
     from customer_portal.mail.worker import run_mail_worker
 
-    await run_mail_worker(get_engine(), get_settings())
+    settings = get_settings()
+    # In dev without SMTP the console is the mailbox: it may show fresh links.
+    await run_mail_worker(get_engine(), settings, live_links=settings.is_dev)

@@ -14,17 +14,26 @@ INVOICES = "/facturas"
 INVOICE_DETAIL = "/factura"
 FORGOT_PASSWORD = "/recuperar"
 ACCOUNT = "/cuenta"
-ACTIVATE = "/credenciales/[token]"
-RESET_PASSWORD = "/restablecer/[token]"
+# The form pages of the links; the links themselves (/credenciales/<token>)
+# are HTTP routes that move the token into a cookie and redirect here.
+ACTIVATE = "/credenciales"
+RESET_PASSWORD = "/restablecer"
 DEV_MAILBOX = "/dev/correo"
+
+# Where the account forms post (HTTP routes, see customer_portal/api/accounts.py).
+SIGN_IN_ACTION = "/sesion/entrar"
+SIGN_OUT_ACTION = "/sesion/salir"
+SET_PASSWORD_ACTION = "/sesion/contrasena"
+CHANGE_PASSWORD_ACTION = "/sesion/cambiar-contrasena"
+REQUEST_LINK_ACTION = "/sesion/enlace"
 
 
 def activation(token: str) -> str:
-    return f"/credenciales/{token}"
+    return f"{ACTIVATE}/{token}"
 
 
 def password_reset(token: str) -> str:
-    return f"/restablecer/{token}"
+    return f"{RESET_PASSWORD}/{token}"
 
 
 def invoice_detail(number: str) -> str:

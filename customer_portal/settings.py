@@ -15,6 +15,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -105,6 +106,11 @@ class Settings:
     @property
     def is_dev(self) -> bool:
         return self.env == "dev"
+
+    @property
+    def session_idle(self) -> timedelta:
+        """How long a session lives without use."""
+        return timedelta(minutes=self.session_idle_minutes)
 
     @property
     def is_https(self) -> bool:

@@ -67,3 +67,33 @@ def reset_process_caches() -> None:
     db.get_engine.cache_clear()
     signing.get_signer.cache_clear()
     publishing.get_publisher.cache_clear()
+
+
+def queue_reset_email(engine) -> int:
+    """Queue a Restablecer contraseña email in the outbox; its id."""
+    from customer_portal.db import session_scope
+    from customer_portal.mail.outbox import enqueue
+    from customer_portal.mail.render import EmailKind
+
+    with session_scope(engine) as session:
+        row = enqueue(
+            session,
+            kind=EmailKind.PASSWORD_RESET,
+            to="ana@example.com",
+            context={"link": "http://x/restablecer/t", "expires": "hoy"},
+            dedupe_key="k",
+            domain="example.com",
+        )
+        session.flush()
+        return row.id
+
+
+def state_for(state_cls, *, client_ip: str = "127.0.0.1", session_id: str = ""):
+    """A Reflex state as an event from ``client_ip`` on socket ``session_id`` would see it."""
+    from reflex_base import constants
+
+    state = state_cls(_reflex_internal_init=True)
+    state._update_router_vars(
+        {constants.RouteVar.CLIENT_IP: client_ip, constants.RouteVar.SESSION_ID: session_id}, {}
+    )
+    return state

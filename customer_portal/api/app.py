@@ -5,12 +5,21 @@ from __future__ import annotations
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from customer_portal.api import downloads, publishing
+from customer_portal import routes
+from customer_portal.api import accounts, downloads, publishing
 
 
 def build_api() -> Starlette:
+    """The HTTP routes: the billing system's API, downloads and the account forms."""
     return Starlette(
         routes=[
+            Route(routes.SIGN_IN_ACTION, accounts.sign_in, methods=["POST"]),
+            Route(routes.SIGN_OUT_ACTION, accounts.sign_out, methods=["POST"]),
+            Route(routes.SET_PASSWORD_ACTION, accounts.set_password, methods=["POST"]),
+            Route(routes.CHANGE_PASSWORD_ACTION, accounts.change_password, methods=["POST"]),
+            Route(routes.REQUEST_LINK_ACTION, accounts.request_link, methods=["POST"]),
+            Route(routes.ACTIVATE + "/{token}", accounts.open_link, methods=["GET"]),
+            Route(routes.RESET_PASSWORD + "/{token}", accounts.open_link, methods=["GET"]),
             Route("/api/v1/invoices", publishing.publish_invoices, methods=["POST"]),
             Route("/api/v1/payments", publishing.record_payments, methods=["POST"]),
             Route("/api/v1/health", publishing.health, methods=["GET"]),

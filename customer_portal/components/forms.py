@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import reflex as rx
+from reflex_components_core.el.elements.forms import Form
 
 
 def field(label: str, input_id: str, **input_props) -> rx.Component:
@@ -84,31 +87,56 @@ def checklist(rules: rx.Var, asterisk_warning: rx.Var) -> rx.Component:
     )
 
 
-def new_password_fields(state, *, password_label: str, on_submit) -> list[rx.Component]:
-    """Password, repeat, the live checklist and Actualizar, bound to a PasswordFormState."""
+def _typed_value_of(input_id: str) -> rx.Var:
+    """The current text of input ``input_id``, read in the browser when an event fires."""
+    return rx.Var(_js_expr=f"(document.getElementById({json.dumps(input_id)})?.value ?? '')")
+
+
+def new_password_fields(state, *, password_label: str) -> list[rx.Component]:
+    """Password, repeat, the live checklist and Actualizar, scored by a PasswordFormState.
+
+    The inputs are plain form fields posted to the server; each keystroke only
+    sends both values to ``state.check_rules``, which keeps the rule results.
+    """
     return [
         field(
             password_label,
             "password",
             type="password",
-            value=state.password,
-            on_change=state.set_password,
+            on_change=lambda value: state.check_rules(value, _typed_value_of("repeat")),
             auto_complete="new-password",
             aria_describedby="password-rules",
+            max_length=256,
         ),
         field(
             "Repetir contraseña",
             "repeat",
             type="password",
-            value=state.repeat,
-            on_change=state.set_repeat,
+            on_change=lambda value: state.check_rules(_typed_value_of("password"), value),
             auto_complete="new-password",
+            max_length=256,
         ),
         checklist(state.rules, state.asterisk_warning),
-        rx.button(
-            "Actualizar", on_click=on_submit, disabled=~state.can_submit, size="3", width="100%"
-        ),
+        rx.button("Actualizar", type="submit", disabled=~state.can_submit, size="3", width="100%"),
     ]
+
+
+class NativeForm(Form):
+    """A ``<form>`` the browser submits itself: Reflex's own always prevents that."""
+
+    @classmethod
+    def create(cls, *children, **props):
+        """Create the form without Reflex's submit handler (and its preventDefault)."""
+        return super(Form, cls).create(*children, **props)
+
+
+def post_form(*children: rx.Component, action: str, **props) -> rx.Component:
+    """A form the browser posts to the server itself (an account route).
+
+    Native on purpose: it works before the page's scripts have loaded, and a
+    password goes in the request body, never in a URL.
+    """
+    return NativeForm.create(*children, method="post", action=action, **props)
 
 
 def form_card(*children: rx.Component, max_width: str = "440px") -> rx.Component:

@@ -61,8 +61,22 @@ def start_session(
     return token
 
 
+@dataclass(frozen=True)
+class LiveSession:
+    """A session that is live now, and whose account it signs in."""
+
+    id: int
+    account: Account
+
+
 def resume_session(session: Session, token: str, *, idle: timedelta) -> Account | None:
     """The account of a live session, sliding its idle expiry; None if dead or unknown."""
+    live = resume(session, token, idle=idle)
+    return live.account if live is not None else None
+
+
+def resume(session: Session, token: str, *, idle: timedelta) -> LiveSession | None:
+    """The live session ``token`` names, sliding its idle expiry; None if dead or unknown."""
     if not token or len(token) > 200:
         return None
     now = utcnow()
@@ -87,7 +101,27 @@ def resume_session(session: Session, token: str, *, idle: timedelta) -> Account 
     account = session.get(Account, row.account_id)
     if account is None or account.activated_at is None:
         return None
-    return account
+    return LiveSession(id=row.id, account=account)
+
+
+def rotate_session(
+    session: Session,
+    token: str,
+    *,
+    idle: timedelta,
+    user_agent: str | None = None,
+    ip: str | None = None,
+) -> str | None:
+    """End the live session ``token`` and start a new one for its account.
+
+    Used after a password change, so a token seen before the change (on a
+    shared computer, in a proxy) stops working even in the tab that changed it.
+    """
+    live = resume(session, token, idle=idle)
+    if live is None:
+        return None
+    end_session(session, token)
+    return start_session(session, live.account, idle=idle, user_agent=user_agent, ip=ip)
 
 
 def end_session(session: Session, token: str) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from customer_portal.components.forms import alert, field, new_password_fields
+from customer_portal import routes
+from customer_portal.components.forms import alert, field, new_password_fields, post_form
 from customer_portal.components.layout import page
 from customer_portal.components.nav import signed_in_bar
 from customer_portal.settings import get_settings
@@ -30,24 +31,23 @@ def account() -> rx.Component:
             rx.heading("Mi cuenta", as_="h1", size="6"),
             alert(AccountState.notice, tone="green"),
             rx.card(
-                rx.vstack(
-                    rx.heading("Cambiar contraseña", as_="h2", size="4"),
-                    alert(AccountState.error),
-                    field(
-                        "Contraseña actual",
-                        "current",
-                        type="password",
-                        value=AccountState.current_password,
-                        on_change=AccountState.set_current_password,
-                        auto_complete="current-password",
+                post_form(
+                    rx.vstack(
+                        rx.heading("Cambiar contraseña", as_="h2", size="4"),
+                        alert(AccountState.error),
+                        field(
+                            "Contraseña actual",
+                            "current",
+                            type="password",
+                            required=True,
+                            auto_complete="current-password",
+                            max_length=256,
+                        ),
+                        *new_password_fields(AccountState, password_label="Contraseña nueva"),
+                        spacing="3",
+                        width="100%",
                     ),
-                    *new_password_fields(
-                        AccountState,
-                        password_label="Contraseña nueva",
-                        on_submit=AccountState.change_password,
-                    ),
-                    spacing="3",
-                    width="100%",
+                    action=routes.CHANGE_PASSWORD_ACTION,
                 ),
                 width="100%",
                 max_width="520px",
@@ -84,5 +84,5 @@ def account() -> rx.Component:
             spacing="4",
             width="100%",
         ),
-        nav=signed_in_bar(AccountState.customer_name, AccountState.log_out),
+        nav=signed_in_bar(AccountState.customer_name),
     )

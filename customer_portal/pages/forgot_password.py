@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from customer_portal import routes
-from customer_portal.components.forms import alert, email_field, form_card
+from customer_portal.components.forms import alert, email_field, form_card, post_form
 from customer_portal.components.layout import page
 from customer_portal.settings import get_settings
 from customer_portal.state.login import ForgotPasswordState
@@ -15,7 +15,7 @@ def forgot_password() -> rx.Component:
     return page(
         get_settings().branding,
         form_card(
-            rx.form(
+            post_form(
                 rx.vstack(
                     rx.heading("¿Has olvidado tu contraseña?", as_="h1", size="6"),
                     rx.text(
@@ -30,7 +30,7 @@ def forgot_password() -> rx.Component:
                     spacing="4",
                     width="100%",
                 ),
-                on_submit=ForgotPasswordState.submit,
+                action=routes.REQUEST_LINK_ACTION,
             ),
         ),
     )

@@ -112,5 +112,5 @@ def invoice_detail() -> rx.Component:
                 rx.spinner(),
             ),
         ),
-        nav=signed_in_bar(S.customer_name, S.log_out),
+        nav=signed_in_bar(S.customer_name),
     )

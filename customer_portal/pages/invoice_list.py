@@ -242,5 +242,5 @@ def invoice_list() -> rx.Component:
             spacing="4",
             width="100%",
         ),
-        nav=signed_in_bar(S.customer_name, S.log_out),
+        nav=signed_in_bar(S.customer_name),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from customer_portal import routes
-from customer_portal.components.forms import alert, email_field, field, form_card
+from customer_portal.components.forms import alert, email_field, field, form_card, post_form
 from customer_portal.components.layout import page
 from customer_portal.settings import get_settings
 from customer_portal.state.login import LoginState
@@ -15,10 +15,11 @@ def login() -> rx.Component:
     return page(
         get_settings().branding,
         form_card(
-            rx.form(
+            post_form(
                 rx.vstack(
                     rx.heading("Entrar", as_="h1", size="6"),
                     alert(LoginState.error),
+                    alert(LoginState.notice, tone="green"),
                     email_field(),
                     field(
                         "Contraseña",
@@ -26,14 +27,15 @@ def login() -> rx.Component:
                         type="password",
                         required=True,
                         auto_complete="current-password",
+                        max_length=256,
                     ),
+                    rx.el.input(type="hidden", name="next", value=LoginState.next_path),
                     rx.button("Entrar", type="submit", size="3", width="100%"),
                     rx.link("¿Has olvidado tu contraseña?", href=routes.FORGOT_PASSWORD, size="2"),
                     spacing="4",
                     width="100%",
                 ),
-                on_submit=LoginState.submit,
-                reset_on_submit=False,
+                action=routes.SIGN_IN_ACTION,
             ),
         ),
     )

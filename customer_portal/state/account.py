@@ -1,4 +1,4 @@
-"""Mi cuenta: change the password, see the open sessions, close the others."""
+"""Mi cuenta: the password form's checklist and messages, the open sessions."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ from sqlmodel import Session
 
 from customer_portal import routes
 from customer_portal.db import get_engine, session_scope
-from customer_portal.domain import auth, formats
+from customer_portal.domain import formats
 from customer_portal.domain.sessions import end_other_sessions, live_sessions
-from customer_portal.settings import get_settings
 from customer_portal.state.password_form import PasswordFormState
 
 
@@ -37,57 +36,31 @@ def _end_others(account_id: int, token: str) -> int:
 
 
 class AccountState(PasswordFormState):
-    current_password: str = ""
-    sessions: list[dict[str, str]] = []
-    notice: str = ""
+    """The customer's open sessions; the password form posts to the server."""
 
-    @rx.event
-    def set_current_password(self, value: str):
-        self.current_password = str(value)[:256]
+    sessions: list[dict[str, str]] = []
 
     @rx.event
     async def open_account(self):
-        self.notice = self.error = ""
-        account = await self._current_account()
-        if account is None:
-            self.sessions = []
-            return rx.redirect(routes.login(routes.ACCOUNT))
-        self.sessions = await asyncio.to_thread(_sessions, account.id, self.session_token)
-        return None
-
-    @rx.event
-    async def change_password(self):
+        """on_load of Mi cuenta: the sessions, and what a password change answered."""
+        self._show_flash()
         account = await self._current_account()
         if account is None:
             return rx.redirect(routes.login(routes.ACCOUNT))
-        result = await asyncio.to_thread(
-            auth.change_password,
-            get_engine(),
-            get_settings(),
-            account_id=account.id,
-            current=self.current_password,
-            password=self.password,
-            repeat=self.repeat,
-            keep_token=self.session_token,
-        )
-        self.current_password = ""
-        if not result.ok:
-            self.error, self.notice = result.message, ""
-            return None
-        self._clear_passwords()
-        self.error = ""
-        self.notice = "Contraseña actualizada. Se han cerrado tus otras sesiones."
-        self.sessions = await asyncio.to_thread(_sessions, account.id, self.session_token)
+        self.sessions = await asyncio.to_thread(_sessions, account.id, self._session_token())
         return None
 
     @rx.event
     async def close_other_sessions(self):
+        """End every session of this account but this browser's."""
         account = await self._current_account()
         if account is None:
             return rx.redirect(routes.login(routes.ACCOUNT))
-        closed = await asyncio.to_thread(_end_others, account.id, self.session_token)
+        token = self._session_token()
+        closed = await asyncio.to_thread(_end_others, account.id, token)
+        self.error = ""
         self.notice = (
             f"Se han cerrado {closed} sesiones." if closed != 1 else "Se ha cerrado 1 sesión."
         )
-        self.sessions = await asyncio.to_thread(_sessions, account.id, self.session_token)
+        self.sessions = await asyncio.to_thread(_sessions, account.id, token)
         return None

@@ -1,61 +1,91 @@
-"""Who is asking: the session cookie, checked on the server for every page and handler.
+"""Who is asking: resolved on the server, from the session cookie, for every event.
 
-The browser keeps only an opaque random token (cookie ``portal_session``);
-each protected handler resolves it against the database again, so a session
-ended elsewhere (Salir, a password change, expiry) stops working at once.
+The browser holds the session token only in an ``HttpOnly`` cookie that HTTP
+responses set (:mod:`customer_portal.api.accounts`). The websocket handshake
+carries it; :class:`SessionGuard`, a Reflex middleware, runs before every
+event: it looks the token up in the database, and if the state tree was filled
+for another session (or for none), it resets every private state before the
+event runs. So a Reflex client token without the cookie, a tab whose session
+ended, or a copy of someone's state gets nothing, not even on hydrate.
+
+Reflex state holds no secret: no token (only the id of the session row the
+data belongs to), no password, no link.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
+from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 import reflex as rx
+from reflex.middleware import Middleware
 from sqlmodel import Session
 
-from customer_portal import routes
-from customer_portal.db import get_engine, session_scope
-from customer_portal.domain.sessions import SESSION_COOKIE, end_session, resume_session
+from customer_portal.api.cookies import LINK_COOKIE
+from customer_portal.db import get_engine
+from customer_portal.domain.flash import QUERY_KEY, read_flash
+from customer_portal.domain.sessions import SESSION_COOKIE, resume
 from customer_portal.models import Account, Customer
 from customer_portal.settings import get_settings
+from customer_portal.state.connection import connection_cookies
 
-_settings = get_settings()
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in customer behind one event (kept in memory, never in state)."""
+
+    session_id: int
+    account: Account
+    customer_name: str
+    token: str
 
 
-def _lookup(token: str) -> tuple[Account, str] | None:
+# Set by SessionGuard before each event's handler runs, in the same task.
+_viewer: contextvars.ContextVar[Viewer | None] = contextvars.ContextVar("viewer", default=None)
+
+
+def find_viewer(token: str) -> Viewer | None:
+    """The live session ``token`` names, with its account and customer name; None if dead."""
+    if not token:
+        return None
     idle = timedelta(minutes=get_settings().session_idle_minutes)
     with Session(get_engine()) as session:
-        account = resume_session(session, token, idle=idle)
-        if account is None:
+        live = resume(session, token, idle=idle)
+        if live is None:
             return None
-        customer = session.get(Customer, account.customer_id)
-        return account, customer.name if customer else account.email
+        customer = session.get(Customer, live.account.customer_id)
+        name = customer.name if customer else live.account.email
+    return Viewer(session_id=live.id, account=live.account, customer_name=name, token=token)
 
 
 class AuthState(rx.State):
-    """The base of every state that needs to know the signed-in customer."""
+    """The base of every state that shows something private.
 
-    session_token: str = rx.Cookie(
-        "",
-        name=SESSION_COOKIE,
-        path="/",
-        max_age=7 * 24 * 3600,
-        same_site="strict",
-        secure=_settings.base_url.startswith("https://"),
-    )
+    Every subclass is reset by :class:`SessionGuard` whenever the session
+    behind the connection changes, so a subclass may keep what it loaded for
+    its page without checking who loaded it.
+    """
+
     signed_in: bool = False
     customer_name: str = ""
+    # The session row the private data was loaded for; 0 for nobody. Not a secret.
+    _owner_session: int = 0
 
     async def _current_account(self) -> Account | None:
-        """The account of this browser's live session, from the database, now."""
-        found = await asyncio.to_thread(_lookup, self.session_token)
-        if found is None:
-            self.signed_in, self.customer_name = False, ""
-            return None
-        account, name = found
-        self.signed_in, self.customer_name = True, name
-        return account
+        """The account of this connection's live session, as resolved for this event."""
+        viewer = _viewer.get()
+        return viewer.account if viewer is not None else None
+
+    def _session_token(self) -> str:
+        """The session token the browser sent on this connection (memory only)."""
+        viewer = _viewer.get()
+        return viewer.token if viewer is not None else ""
+
+    def _link_cookie(self) -> str:
+        return connection_cookies(self).get(LINK_COOKIE, "")
 
     def _path_and_query(self) -> str:
         """This page's path with its query, e.g. ``/factura?numero=F%2F1``."""
@@ -66,8 +96,10 @@ class AuthState(rx.State):
         value = self.router.url.query_parameters.get(name, "")
         return value if isinstance(value, str) else ""
 
-    def _last_path_segment(self) -> str:
-        return urlsplit(str(self.router.url)).path.rstrip("/").rsplit("/", 1)[-1]
+    def _flash(self) -> tuple[str, str]:
+        """``(text, tone)`` of the message a form's redirect brought, or ``("", "")``."""
+        flash = read_flash(get_settings().secret_key, self._query(QUERY_KEY))
+        return (flash.text, flash.tone) if flash else ("", "")
 
     def _client_ip(self) -> str | None:
         return self.router.session.client_ip or None
@@ -75,16 +107,28 @@ class AuthState(rx.State):
     def _user_agent(self) -> str | None:
         return self.router.headers.user_agent or None
 
-    @rx.event
-    async def log_out(self):
-        token = self.session_token
-        if token:
-            await asyncio.to_thread(_end, token)
-        self.session_token = ""
-        self.signed_in, self.customer_name = False, ""
-        return rx.redirect(routes.LOGIN)
+
+def _private_state_classes(cls: type[rx.State] = AuthState) -> list[type[rx.State]]:
+    found = [cls]
+    for sub in cls.get_substates():
+        found.extend(_private_state_classes(sub))
+    return found
 
 
-def _end(token: str) -> None:
-    with session_scope(get_engine()) as session:
-        end_session(session, token)
+class SessionGuard(Middleware):
+    """Before every event: resolve the caller, and forget data loaded for anyone else."""
+
+    async def preprocess(self, app, state, event):
+        token = connection_cookies(state).get(SESSION_COOKIE, "")
+        viewer = await asyncio.to_thread(find_viewer, token) if token else None
+        _viewer.set(viewer)
+        auth = await state.get_state(AuthState)
+        owner = viewer.session_id if viewer is not None else 0
+        if auth._owner_session != owner:
+            for cls in _private_state_classes():
+                (await state.get_state(cls)).reset()
+            auth._owner_session = owner
+        name = viewer.customer_name if viewer is not None else ""
+        if auth.signed_in != (viewer is not None) or auth.customer_name != name:
+            auth.signed_in, auth.customer_name = viewer is not None, name
+        return None

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from customer_portal import routes
 from customer_portal.db import get_engine
+from customer_portal.domain.invoice_search import clean_text
 from customer_portal.domain.invoices import InvoiceView, invoice_for_customer
 from customer_portal.state.auth import AuthState
 
@@ -37,7 +38,7 @@ class InvoiceDetailState(AuthState):
         account = await self._current_account()
         if account is None:
             return rx.redirect(routes.login(self._path_and_query()))
-        number = self._query("numero")[:40]
+        number = clean_text(self._query("numero"))
         view = await asyncio.to_thread(_load, account.customer_id, number) if number else None
         self.loaded = True
         if view is None:

@@ -14,6 +14,7 @@ from customer_portal.domain.downloads import mint_download_path
 from customer_portal.domain.invoice_search import (
     InvoiceFilters,
     InvoicePage,
+    clean_text,
     filters_to_query,
     parse_filters,
     search_invoices,
@@ -109,7 +110,7 @@ class InvoiceListState(AuthState):
     def go_to_page(self, page: int):
         try:
             target = int(page)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return None
         return rx.redirect(_list_url(with_page(self._filters(), target)))
 
@@ -123,7 +124,10 @@ class InvoiceListState(AuthState):
         account = await self._current_account()
         if account is None:
             return rx.redirect(routes.login(self._path_and_query()))
-        path = await asyncio.to_thread(_mint, account, str(number)[:40], self.session_token)
+        number = clean_text(number)
+        path = None
+        if number:
+            path = await asyncio.to_thread(_mint, account, number, self._session_token())
         if path is None:
             return rx.toast.error("Factura no encontrada.")
         return rx.download(url=path)

@@ -1,27 +1,40 @@
-"""State of the dev-only mailbox: every handler refuses outside dev mode."""
+"""State of the dev-only mailbox: every handler refuses outside dev mode and off this machine.
+
+Its emails hold live account links, so it answers only a browser on the
+machine the portal runs on (checked per event from the connection's address,
+not only by the page's registration), and the edge keeps other sites'
+pages from driving it (websocket Origin check).
+"""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from customer_portal.api.edge import is_loopback
 from customer_portal.db import get_engine
 from customer_portal.mail.mailbox import list_mailbox, open_email
 from customer_portal.settings import get_settings
 
 
 class MailboxState(rx.State):
+    """The outbox as a developer's mailbox: a list, and one email opened."""
+
     enabled: bool = False
     emails: list[dict[str, str]] = []
     selected_id: int = 0
     selected_subject: str = ""
     selected_html: str = ""
 
-    @rx.event
-    def load(self):
-        settings = get_settings()
+    def _allowed(self) -> bool:
         # Checked here, not only by not registering the page: a client can
         # call any handler of any state.
-        self.enabled = settings.is_dev
+        return get_settings().is_dev and is_loopback(self.router.session.client_ip)
+
+    @rx.event
+    def load(self):
+        """on_load: the newest emails, for a developer on this machine only."""
+        settings = get_settings()
+        self.enabled = self._allowed()
         if not self.enabled:
             self.emails = []
             return
@@ -38,8 +51,9 @@ class MailboxState(rx.State):
 
     @rx.event
     def select(self, email_id: str):
+        """Open one email, rendered as the customer gets it."""
         settings = get_settings()
-        if not settings.is_dev or not str(email_id).isdigit():
+        if not self._allowed() or not str(email_id).isdigit() or len(str(email_id)) > 12:
             return
         email = open_email(get_engine(), settings, int(email_id))
         if email is None:

@@ -1,4 +1,12 @@
-"""The password fields and their live checklist, shared by every form that sets one."""
+"""The live checklist under a new password, shared by every form that sets one.
+
+The form posts natively to the server; this state only scores what is typed.
+Each keystroke sends the two fields' current values to :meth:`check_rules`,
+which keeps the rule results and never the password itself: nothing the
+customer typed is stored in Reflex state (which Reflex may write to disk or
+Redis). The server checks everything again with the same
+:func:`check_password` when the form arrives.
+"""
 
 from __future__ import annotations
 
@@ -8,40 +16,38 @@ from customer_portal.domain.password_rules import check_password
 from customer_portal.settings import get_settings
 from customer_portal.state.auth import AuthState
 
+_MAX_TYPED = 256
+
+
+def _rules(password: str, repeat: str) -> tuple[list[dict[str, str]], bool]:
+    check = check_password(password, repeat, min_length=get_settings().password_min_length)
+    rules = [
+        {"key": rule.key, "label": rule.label, "passed": "yes" if rule.passed else ""}
+        for rule in check.rules
+    ]
+    return rules, check.acceptable
+
 
 class PasswordFormState(AuthState):
-    password: str = ""
-    repeat: str = ""
+    """Rule results of the password being typed, and the form's message."""
+
+    rules: list[dict[str, str]] = _rules("", "")[0]
+    can_submit: bool = False
+    asterisk_warning: bool = False
     error: str = ""
+    notice: str = ""
 
     @rx.event
-    def set_password(self, value: str):
-        self.password = str(value)[:256]
+    def check_rules(self, password: str, repeat: str):
+        """Score ``password`` and ``repeat`` as typed; keep only the results."""
+        if not isinstance(password, str) or not isinstance(repeat, str):
+            return
+        password, repeat = password[:_MAX_TYPED], repeat[:_MAX_TYPED]
+        self.rules, self.can_submit = _rules(password, repeat)
+        self.asterisk_warning = "*" in password
 
-    @rx.event
-    def set_repeat(self, value: str):
-        self.repeat = str(value)[:256]
-
-    @rx.var
-    def rules(self) -> list[dict[str, str]]:
-        """The checklist under the password, updated on every keystroke."""
-        check = check_password(
-            self.password, self.repeat, min_length=get_settings().password_min_length
-        )
-        return [
-            {"key": rule.key, "label": rule.label, "passed": "yes" if rule.passed else ""}
-            for rule in check.rules
-        ]
-
-    @rx.var
-    def can_submit(self) -> bool:
-        return check_password(
-            self.password, self.repeat, min_length=get_settings().password_min_length
-        ).acceptable
-
-    @rx.var
-    def asterisk_warning(self) -> bool:
-        return "*" in self.password
-
-    def _clear_passwords(self) -> None:
-        self.password = self.repeat = ""
+    def _show_flash(self) -> None:
+        """The message the form's redirect brought: an error, or a green notice."""
+        text, tone = self._flash()
+        self.error = text if tone == "red" else ""
+        self.notice = text if tone != "red" else ""

@@ -1,33 +1,20 @@
-"""The dev mailbox's handlers refuse to show anything outside dev mode."""
+"""The dev mailbox's handlers refuse to show anything outside dev mode or off this machine."""
 
 from __future__ import annotations
 
 import pytest
 
-from customer_portal.db import session_scope
-from customer_portal.mail.outbox import enqueue
-from customer_portal.mail.render import EmailKind
 from customer_portal.state.mailbox import MailboxState
-from tests.factories import reset_process_caches
+from tests.factories import queue_reset_email, reset_process_caches, state_for
 
 
 @pytest.fixture
 def queued(engine):
-    with session_scope(engine) as session:
-        row = enqueue(
-            session,
-            kind=EmailKind.PASSWORD_RESET,
-            to="ana@example.com",
-            context={"link": "http://x/restablecer/t", "expires": "hoy"},
-            dedupe_key="k",
-            domain="example.com",
-        )
-        session.flush()
-        return row.id
+    return queue_reset_email(engine)
 
 
 def new_state() -> MailboxState:
-    return MailboxState(_reflex_internal_init=True)
+    return state_for(MailboxState, client_ip="127.0.0.1")
 
 
 def test_dev_mode_lists_and_opens_emails(queued):

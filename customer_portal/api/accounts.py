@@ -1,0 +1,249 @@
+"""The account forms, as plain HTTP: Entrar, Salir, set or change a password, forgot it.
+
+These forms post natively to the server (``<form method="post">``) instead of
+going through Reflex events, because each of them ends by setting or clearing
+the session cookie, and only an HTTP response can set an ``HttpOnly`` cookie.
+It has two more benefits: a form works before the page's scripts have loaded
+(a slow phone), and a password only ever travels in a POST body, never in a
+URL. Each route answers with a redirect (303) to a page, carrying a signed
+message for it (:mod:`customer_portal.domain.flash`).
+
+Cross-site posts are refused by the edge (Origin check) and carry no session
+cookie anyway (``SameSite=Strict``).
+"""
+
+from __future__ import annotations
+
+import functools
+from urllib.parse import urlencode, urlsplit
+
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+
+from customer_portal import routes
+from customer_portal.api.cookies import (
+    LINK_COOKIE,
+    clear_cookie,
+    read_link_cookie,
+    set_link_cookie,
+    set_session_cookie,
+)
+from customer_portal.api.edge import client_ip
+from customer_portal.db import get_engine, session_scope
+from customer_portal.domain import auth
+from customer_portal.domain.flash import QUERY_KEY, Flash, sign_flash
+from customer_portal.domain.sessions import SESSION_COOKIE, end_session, resume, rotate_session
+from customer_portal.domain.tokens import TokenPurpose
+from customer_portal.settings import get_settings
+
+#: What a form may post; anything larger is not one of our forms.
+MAX_FORM_BYTES = 16 * 1024
+_FIELD_LIMIT = 256
+
+FORGOT_ANSWER = (
+    "Si el correo está registrado, recibirás un enlace para restablecer tu contraseña. "
+    "Revisa también la carpeta de correo no deseado."
+)
+ACTIVATION_ANSWER = (
+    "Si el correo tiene un alta pendiente, recibirás un nuevo enlace de «Ver credenciales»."
+)
+PASSWORD_SET = "Contraseña actualizada. Ya puedes consultar tus facturas."
+PASSWORD_CHANGED = "Contraseña actualizada. Se han cerrado tus otras sesiones."
+_PAGE_OF_PURPOSE = {
+    TokenPurpose.ACTIVATION: routes.ACTIVATE,
+    TokenPurpose.PASSWORD_RESET: routes.RESET_PASSWORD,
+}
+
+
+class _BadForm(Exception):
+    pass
+
+
+async def _form(request: Request) -> dict[str, str]:
+    """The posted fields, each cut to a sane length; raises _BadForm for anything else."""
+    declared = request.headers.get("content-length", "")
+    if not declared.isdigit() or int(declared) > MAX_FORM_BYTES:
+        raise _BadForm
+    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    if content_type != "application/x-www-form-urlencoded":
+        raise _BadForm
+    form = await request.form(max_files=0, max_fields=20)
+    return {k: v[:_FIELD_LIMIT] for k, v in form.items() if isinstance(v, str)}
+
+
+def _to(path: str, flash: Flash | None = None) -> RedirectResponse:
+    """A 303 to ``path`` (a path of this site), with ``flash`` for the page there."""
+    if flash is not None:
+        separator = "&" if urlsplit(path).query else "?"
+        secret = get_settings().secret_key
+        path += separator + urlencode({QUERY_KEY: sign_flash(secret, flash)})
+    return RedirectResponse(path, status_code=303)
+
+
+def _bad_form() -> Response:
+    return PlainTextResponse("Formulario no válido.", status_code=400)
+
+
+def _form_route(handler):
+    """Turn an unreadable form into a 400 before ``handler`` sees it."""
+
+    @functools.wraps(handler)
+    async def route(request: Request) -> Response:
+        try:
+            fields = await _form(request)
+        except _BadForm:
+            return _bad_form()
+        return await handler(request, fields)
+
+    return route
+
+
+@_form_route
+async def sign_in(request: Request, fields: dict[str, str]) -> Response:
+    """Entrar: check the credentials; on success the cookie, and on to ``next``."""
+    settings = get_settings()
+    next_path = routes.safe_next(fields.get("next"))
+    result = await run_in_threadpool(
+        functools.partial(
+            auth.log_in,
+            get_engine(),
+            settings,
+            email=fields.get("email", ""),
+            password=fields.get("password", ""),
+            ip=client_ip(request.scope, settings.trusted_proxy_hops),
+            user_agent=request.headers.get("user-agent"),
+        )
+    )
+    if not result.ok:
+        return _to(routes.login(next_path), Flash(result.message))
+    response = _to(next_path)
+    set_session_cookie(response, settings, result.session_token)
+    return response
+
+
+async def sign_out(request: Request) -> Response:
+    """Salir: end the session on the server and drop the cookie."""
+    token = request.cookies.get(SESSION_COOKIE, "")[:200]
+    if token:
+        await run_in_threadpool(_end, token)
+    response = _to(routes.LOGIN)
+    clear_cookie(response, get_settings(), SESSION_COOKIE)
+    return response
+
+
+def _end(token: str) -> None:
+    with session_scope(get_engine()) as session:
+        end_session(session, token)
+
+
+async def open_link(request: Request) -> Response:
+    """Ver credenciales / restaurar contraseña: move the token from the URL to a cookie.
+
+    Only that: mail scanners open every link, so opening one spends nothing.
+    The form page then reads the cookie through the websocket.
+    """
+    purpose = (
+        TokenPurpose.ACTIVATION
+        if request.url.path.startswith(routes.ACTIVATE)
+        else TokenPurpose.PASSWORD_RESET
+    )
+    response = _to(_PAGE_OF_PURPOSE[purpose])
+    set_link_cookie(response, get_settings(), purpose, request.path_params["token"][:400])
+    return response
+
+
+@_form_route
+async def set_password(request: Request, fields: dict[str, str]) -> Response:
+    """Modificar contraseña from a link: set it, spend the link, sign the customer in."""
+    settings = get_settings()
+    link = read_link_cookie(request.cookies.get(LINK_COOKIE))
+    if link is None:
+        return _to(routes.ACTIVATE)
+    purpose, token = link
+    result = await run_in_threadpool(
+        functools.partial(
+            auth.set_password_with_link,
+            get_engine(),
+            settings,
+            purpose=purpose,
+            token=token,
+            email=fields.get("email", ""),
+            password=fields.get("password", ""),
+            repeat=fields.get("repeat", ""),
+            ip=client_ip(request.scope, settings.trusted_proxy_hops),
+            user_agent=request.headers.get("user-agent"),
+        )
+    )
+    if not result.ok:
+        return _to(_PAGE_OF_PURPOSE[purpose], Flash(result.message))
+    response = _to(routes.INVOICES, Flash(PASSWORD_SET, "green"))
+    set_session_cookie(response, settings, result.session_token)
+    clear_cookie(response, settings, LINK_COOKIE)
+    return response
+
+
+@_form_route
+async def change_password(request: Request, fields: dict[str, str]) -> Response:
+    """Mi cuenta: change the password; other sessions end and this one gets a new token."""
+    settings = get_settings()
+    token = request.cookies.get(SESSION_COOKIE, "")[:200]
+    ip = client_ip(request.scope, settings.trusted_proxy_hops)
+    user_agent = request.headers.get("user-agent")
+
+    def change() -> tuple[auth.AuthResult | None, str | None]:
+        with session_scope(get_engine()) as session:
+            live = resume(session, token, idle=settings.session_idle)
+        if live is None:
+            return None, None
+        result = auth.change_password(
+            get_engine(),
+            settings,
+            account_id=live.account.id,
+            current=fields.get("current", ""),
+            password=fields.get("password", ""),
+            repeat=fields.get("repeat", ""),
+            keep_token=token,
+        )
+        if not result.ok:
+            return result, None
+        with session_scope(get_engine()) as session:
+            fresh = rotate_session(
+                session, token, idle=settings.session_idle, user_agent=user_agent, ip=ip
+            )
+        return result, fresh
+
+    result, fresh = await run_in_threadpool(change)
+    if result is None:
+        return _to(routes.login(routes.ACCOUNT))
+    if not result.ok or fresh is None:
+        return _to(routes.ACCOUNT, Flash(result.message or auth.CURRENT_WRONG))
+    response = _to(routes.ACCOUNT, Flash(PASSWORD_CHANGED, "green"))
+    set_session_cookie(response, settings, fresh)
+    return response
+
+
+@_form_route
+async def request_link(request: Request, fields: dict[str, str]) -> Response:
+    """¿Has olvidado tu contraseña? and "send me a new link": answer first, work after.
+
+    The answer is the same whatever the email, and it leaves before the
+    database is even asked (the work runs after the response is sent), so
+    neither its words nor its timing tell who is a customer.
+    """
+    settings = get_settings()
+    email = fields.get("email", "")
+    ip = client_ip(request.scope, settings.trusted_proxy_hops)
+    if fields.get("purpose") == TokenPurpose.ACTIVATION.value:
+        work, answer, back = (
+            auth.request_new_activation_link,
+            ACTIVATION_ANSWER,
+            routes.ACTIVATE,
+        )
+    else:
+        work, answer = auth.request_password_reset, FORGOT_ANSWER
+        back = routes.RESET_PASSWORD if fields.get("purpose") else routes.FORGOT_PASSWORD
+    response = _to(back, Flash(answer, "green"))
+    response.background = BackgroundTask(work, get_engine(), settings, email=email, ip=ip)
+    return response

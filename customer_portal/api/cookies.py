@@ -1,0 +1,86 @@
+"""The portal's two cookies, set only by HTTP responses and never readable by scripts.
+
+- ``portal_session``: the random session token (the database keeps its hash).
+- ``portal_link``: the token of an activation or reset link, moved out of the
+  URL by the link's landing route so it never sits in the address bar, the
+  browser history, or Reflex's router data.
+
+Both are ``HttpOnly`` (no script, not even ours, can read them),
+``SameSite=Strict`` (a request started by another site carries neither) and
+``Secure`` when the portal is served over https. The websocket handshake
+brings them to the server, where the edge keeps them out of Reflex's state.
+"""
+
+from __future__ import annotations
+
+from http.cookies import CookieError, SimpleCookie
+
+from starlette.responses import Response
+
+from customer_portal.domain.sessions import ABSOLUTE_LIFETIME, SESSION_COOKIE
+from customer_portal.domain.tokens import TokenPurpose
+from customer_portal.settings import Settings
+
+LINK_COOKIE = "portal_link"
+PORTAL_COOKIES = (SESSION_COOKIE, LINK_COOKIE)
+_MAX_VALUE = 500
+
+
+def parse_cookies(header: str) -> dict[str, str]:
+    """The portal's cookies in a ``Cookie`` header; anything unparsable counts as absent."""
+    jar: SimpleCookie = SimpleCookie()
+    for part in header.split(";"):
+        try:
+            jar.load(part)
+        except CookieError:
+            continue
+    return {
+        name: jar[name].value[:_MAX_VALUE]
+        for name in PORTAL_COOKIES
+        if name in jar and jar[name].value
+    }
+
+
+def _set(response: Response, settings: Settings, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=settings.is_https,
+    )
+
+
+def set_session_cookie(response: Response, settings: Settings, token: str) -> None:
+    # The database ends the session earlier (idle timeout); the cookie only
+    # needs to outlive the longest possible session.
+    _set(response, settings, SESSION_COOKIE, token, int(ABSOLUTE_LIFETIME.total_seconds()))
+
+
+def clear_cookie(response: Response, settings: Settings, name: str) -> None:
+    _set(response, settings, name, "", 0)
+
+
+def set_link_cookie(
+    response: Response, settings: Settings, purpose: TokenPurpose, token: str
+) -> None:
+    """Keep a link's token for the form it opens; it dies with the link or in a day."""
+    lifetime = (
+        settings.activation_ttl_hours * 3600
+        if purpose is TokenPurpose.ACTIVATION
+        else settings.reset_ttl_minutes * 60
+    )
+    _set(response, settings, LINK_COOKIE, f"{purpose.value}~{token}", min(lifetime, 24 * 3600))
+
+
+def read_link_cookie(value: str | None) -> tuple[TokenPurpose, str] | None:
+    """``(purpose, token)`` from a ``portal_link`` value; None when absent or malformed."""
+    purpose, sep, token = (value or "").partition("~")
+    if not sep or not token:
+        return None
+    try:
+        return TokenPurpose(purpose), token
+    except ValueError:
+        return None

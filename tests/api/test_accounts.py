@@ -1,0 +1,214 @@
+"""The account forms over HTTP: cookies set by responses, passwords only in POST bodies."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from sqlmodel import Session, col, select
+
+from customer_portal.api import accounts
+from customer_portal.api.app import build_api
+from customer_portal.api.edge import build_edge
+from customer_portal.domain import auth
+from customer_portal.domain.flash import read_flash
+from customer_portal.domain.sessions import resume_session, start_session, token_hash
+from customer_portal.domain.tokens import TokenKeys, TokenPurpose
+from customer_portal.models import Account, AuthSession
+from tests.domain.test_auth import PASSWORD, create_account
+
+ORIGIN = "http://localhost:3000"
+
+
+@pytest.fixture
+async def client(engine, settings):
+    app = build_edge(settings)(build_api())
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.4", 5000))
+    async with httpx.AsyncClient(
+        transport=transport, base_url=ORIGIN, headers={"Origin": ORIGIN}
+    ) as client:
+        yield client
+
+
+def flash_of(response: httpx.Response, settings) -> str:
+    query = parse_qs(urlsplit(response.headers["location"]).query)
+    flash = read_flash(settings.secret_key, query.get("aviso", [""])[0])
+    return flash.text if flash else ""
+
+
+def session_cookie(response: httpx.Response) -> str:
+    return next(h for h in response.headers.get_list("set-cookie") if "portal_session=" in h)
+
+
+async def test_sign_in_sets_an_httponly_cookie_and_goes_on(engine, settings, client):
+    create_account(engine)
+    response = await client.post(
+        "/sesion/entrar",
+        data={"email": "ANA@example.com", "password": PASSWORD, "next": "/factura?numero=F-1"},
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/factura?numero=F-1"
+    header = session_cookie(response)
+    assert "HttpOnly" in header and "SameSite=strict" in header and "Path=/" in header
+    assert "Secure" not in header  # http in tests; https adds it (next test)
+    token = response.cookies["portal_session"]
+    with Session(engine) as session:
+        assert resume_session(session, token, idle=settings.session_idle) is not None
+
+
+async def test_the_cookie_is_secure_over_https(engine, settings, monkeypatch):
+    create_account(engine)
+    https = settings.__class__(**{**settings.__dict__, "base_url": "https://portal.example"})
+    app = build_edge(https)(build_api())
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://portal.example") as c:
+        monkeypatch.setattr(accounts, "get_settings", lambda: https)
+        response = await c.post(
+            "/sesion/entrar", data={"email": "ana@example.com", "password": PASSWORD}
+        )
+    assert "Secure" in session_cookie(response)
+    assert response.headers["strict-transport-security"].startswith("max-age=31536000")
+
+
+async def test_a_failed_sign_in_comes_back_with_a_message_and_no_password(engine, settings, client):
+    create_account(engine)
+    response = await client.post(
+        "/sesion/entrar", data={"email": "ana@example.com", "password": "Mala-Clave-77"}
+    )
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/entrar")
+    assert "Mala-Clave-77" not in response.headers["location"]
+    assert flash_of(response, settings) == auth.LOGIN_FAILED
+    assert "portal_session" not in response.cookies
+
+
+async def test_next_never_leaves_the_site(engine, client):
+    create_account(engine)
+    for outside in ("https://evil.example/", "//evil.example", "javascript:alert(1)"):
+        response = await client.post(
+            "/sesion/entrar",
+            data={"email": "ana@example.com", "password": PASSWORD, "next": outside},
+        )
+        assert response.headers["location"] == "/facturas"
+
+
+async def test_sign_out_ends_the_session_and_clears_the_cookie(engine, settings, client):
+    account = create_account(engine)
+    with Session(engine) as session:
+        token = start_session(session, account, idle=settings.session_idle)
+        session.commit()
+    client.cookies.set("portal_session", token)
+    response = await client.post("/sesion/salir")
+    assert response.status_code == 303 and response.headers["location"] == "/entrar"
+    assert 'portal_session=""' in session_cookie(response) and "Max-Age=0" in session_cookie(
+        response
+    )
+    with Session(engine) as session:
+        assert resume_session(session, token, idle=settings.session_idle) is None
+
+
+async def test_a_link_moves_its_token_into_a_cookie(engine, settings, client):
+    account = create_account(engine, password=None)
+    token = TokenKeys(settings.secret_key).issue(TokenPurpose.ACTIVATION, account)
+    response = await client.get(f"/credenciales/{token}")
+    assert response.status_code == 303 and response.headers["location"] == "/credenciales"
+    header = next(h for h in response.headers.get_list("set-cookie") if "portal_link=" in h)
+    assert "HttpOnly" in header and "SameSite=strict" in header
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["cache-control"] == "no-store"
+
+
+async def test_setting_the_password_from_the_link_signs_in(engine, settings, client):
+    account = create_account(engine, password=None)
+    token = TokenKeys(settings.secret_key).issue(TokenPurpose.ACTIVATION, account)
+    await client.get(f"/credenciales/{token}")  # the cookie jar keeps portal_link
+    form = {"email": "ana@example.com", "password": "Nueva-Clave1", "repeat": "Nueva-Clave1"}
+    response = await client.post("/sesion/contrasena", data=form)
+    assert response.status_code == 303 and response.headers["location"].startswith("/facturas")
+    assert flash_of(response, settings) == accounts.PASSWORD_SET
+    assert "HttpOnly" in session_cookie(response)
+    cleared = [h for h in response.headers.get_list("set-cookie") if "portal_link=" in h]
+    assert cleared and "Max-Age=0" in cleared[0]
+
+    client.cookies.set("portal_link", f"activation~{token}")
+    again = await client.post("/sesion/contrasena", data=form)
+    assert again.headers["location"].startswith("/credenciales")
+    assert flash_of(again, settings) == auth.LINK_INVALID
+
+
+async def test_changing_the_password_rotates_this_session(engine, settings, client):
+    account = create_account(engine)
+    with Session(engine) as session:
+        old = start_session(session, account, idle=settings.session_idle)
+        other = start_session(session, account, idle=settings.session_idle)
+        session.commit()
+    form = {"current": PASSWORD, "password": "Otra-Clave2", "repeat": "Otra-Clave2"}
+    client.cookies.set("portal_session", old)
+    response = await client.post("/sesion/cambiar-contrasena", data=form)
+    assert response.headers["location"].startswith("/cuenta")
+    assert flash_of(response, settings) == accounts.PASSWORD_CHANGED
+    new = response.cookies["portal_session"]
+    with Session(engine) as session:
+        for dead in (old, other):
+            assert resume_session(session, dead, idle=settings.session_idle) is None
+        assert resume_session(session, new, idle=settings.session_idle) is not None
+
+
+async def test_the_forgot_form_answers_before_it_looks_anything_up(engine, settings, monkeypatch):
+    """Same answer, same time: the work runs only after the response has been sent."""
+    create_account(engine)
+    events: list[str] = []
+    monkeypatch.setattr(auth, "request_password_reset", lambda *a, **k: events.append("work"))
+    app = build_edge(settings)(build_api())
+
+    async def send(message):
+        if message["type"] == "http.response.start":
+            events.append(f"answer {message['status']}")
+
+    body = b"email=ana%40example.com"
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/sesion/enlace",
+        "raw_path": b"/sesion/enlace",
+        "query_string": b"",
+        "headers": [
+            (b"host", b"localhost:3000"),
+            (b"origin", ORIGIN.encode()),
+            (b"content-type", b"application/x-www-form-urlencoded"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+        "client": ("198.51.100.4", 5000),
+        "server": ("localhost", 3000),
+        "scheme": "http",
+        "http_version": "1.1",
+    }
+    messages = iter([{"type": "http.request", "body": body, "more_body": False}])
+
+    async def receive():
+        return next(messages, {"type": "http.disconnect"})
+
+    await app(scope, receive, send)
+    assert events == ["answer 303", "work"]
+
+
+@pytest.mark.parametrize(
+    ("headers", "body"),
+    [
+        ({"Content-Type": "application/json"}, b'{"email": "a"}'),
+        ({"Content-Type": "application/x-www-form-urlencoded"}, b"x=" + b"a" * 20000),
+    ],
+)
+async def test_what_is_not_one_of_our_forms_is_a_400(engine, client, headers, body):
+    response = await client.post("/sesion/entrar", content=body, headers=headers)
+    assert response.status_code == 400
+
+
+async def test_sessions_started_by_forms_are_recorded_with_the_address(engine, settings, client):
+    create_account(engine)
+    await client.post("/sesion/entrar", data={"email": "ana@example.com", "password": PASSWORD})
+    with Session(engine) as session:
+        row = session.exec(select(AuthSession).order_by(col(AuthSession.id).desc())).first()
+        account = session.get(Account, row.account_id)
+    assert row.ip == "198.51.100.4" and account.email == "ana@example.com"
+    assert len(row.token_hash) == len(token_hash("x"))
