@@ -20,7 +20,10 @@ export PORTAL_PORT
 
 .PHONY: run test bench setup system-packages lint clean
 
+# Loopback unless PORTAL_HOST says otherwise (PORTAL_HOST=0.0.0.0 make run).
+# .states/ held pickled tab state in earlier versions: state now lives in memory.
 run: setup
+	rm -rf .states
 	$(BIN)/customer-portal init
 	$(BIN)/customer-portal seed-demo
 	@echo "Serving the portal at http://localhost:$(PORTAL_PORT)"

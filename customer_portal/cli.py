@@ -136,10 +136,14 @@ def migrate() -> None:
 @main.command()
 def init() -> None:
     """Prepare a machine: instance folder, secrets, schema, demo certificate."""
+    from customer_portal.instance import lock_down
+
     settings = _settings()
     _ready_engine(upgrade=True)
     signer = _publisher().signer
-    out.print(f"Instance folder: {settings.instance_dir}")
+    # Also repairs an instance made by an older version (0644 database, 0755 folder).
+    lock_down(settings.instance_dir)
+    out.print(f"Instance folder: {settings.instance_dir} (owner only)")
     out.print(f"Signing certificate: {signer.subject}")
     if settings.uses_demo_pki:
         out.print(f"Demo CA (trust root for verify): {settings.trust_roots[0]}")

@@ -20,6 +20,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlmodel import Session
 
+from customer_portal.instance import private_file
+
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
@@ -38,7 +40,7 @@ def create_db_engine(url: str) -> sa.Engine:
 
     path = url.removeprefix("sqlite:///")
     if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(path))
     engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
     @sa.event.listens_for(engine, "connect")

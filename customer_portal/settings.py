@@ -167,7 +167,9 @@ def _kept_secret(path: Path, name: str, *, is_dev: bool) -> str:
         raise SettingsError(f"{name} must be set when PORTAL_ENV=prod")
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    from customer_portal.instance import private_dir
+
+    private_dir(path.parent)
     value = secrets.token_urlsafe(32)
     # O_EXCL: two processes starting at once agree on the first one written.
     try:

@@ -20,6 +20,9 @@ from customer_portal.documents.pki import ensure_demo_pki
 from customer_portal.settings import DEMO_P12_PASSWORD, Settings, load_settings
 from tests.factories import reset_process_caches
 
+# The running portal and Chromium, shared by tests/e2e and tests/security (one build a run).
+pytest_plugins = ["tests.portal_fixtures"]
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "PORTAL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

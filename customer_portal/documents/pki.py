@@ -13,7 +13,6 @@ here runs then.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,6 +22,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from customer_portal.instance import private_dir, private_file
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ def ensure_demo_pki(pki_dir: Path, organization: str, p12_password: str) -> Demo
     result = DemoPki(ca_pem=pki_dir / "ca.pem", signer_p12=pki_dir / "signer.p12")
     if result.ca_pem.exists() and result.signer_p12.exists():
         return result
-    pki_dir.mkdir(parents=True, exist_ok=True)
+    private_dir(pki_dir)
     ca_cert, signer_key, signer_cert = build_demo_pki(organization, p12_password)
     p12 = pkcs12.serialize_key_and_certificates(
         name=b"signer",
@@ -136,8 +137,7 @@ def ensure_demo_pki(pki_dir: Path, organization: str, p12_password: str) -> Demo
         (result.signer_p12, p12),
         (result.ca_pem, ca_cert.public_bytes(serialization.Encoding.PEM)),
     ):
-        tmp = path.with_suffix(path.suffix + ".tmp")
+        tmp = private_file(path.with_suffix(path.suffix + ".tmp"))
         tmp.write_bytes(data)
-        os.chmod(tmp, 0o600)
         tmp.replace(path)
     return result

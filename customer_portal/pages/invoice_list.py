@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from customer_portal.components.forms import alert
 from customer_portal.components.layout import page
 from customer_portal.components.nav import signed_in_bar
 from customer_portal.components.status import status_badge
@@ -237,6 +238,7 @@ def invoice_list() -> rx.Component:
         get_settings().branding,
         rx.vstack(
             rx.heading("Mis facturas", as_="h1", size="6"),
+            alert(S.notice, tone="green"),
             _filters(),
             rx.cond(S.loaded, _results(), rx.spinner()),
             spacing="4",

@@ -43,7 +43,7 @@ class AccountState(PasswordFormState):
     @rx.event
     async def open_account(self):
         """on_load of Mi cuenta: the sessions, and what a password change answered."""
-        self._show_flash()
+        self._open_form()
         account = await self._current_account()
         if account is None:
             return rx.redirect(routes.login(routes.ACCOUNT))

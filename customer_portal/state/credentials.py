@@ -29,7 +29,7 @@ class CredentialsState(PasswordFormState):
 
     async def _open(self, purpose: TokenPurpose):
         self.purpose = purpose.value
-        self._show_flash()
+        self._open_form()
         link = read_link_cookie(self._link_cookie())
         if link is None or link[0] is not purpose:
             self.link_ok, self.link_problem = False, auth.LINK_INVALID

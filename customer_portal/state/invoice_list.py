@@ -58,6 +58,8 @@ class InvoiceListState(AuthState):
     # The filters as the URL holds them, for the form's initial values.
     query: dict[str, str] = {}
     form_key: str = ""
+    # "Contraseña actualizada...", brought by the redirect after setting a password.
+    notice: str = ""
 
     def _filters(self) -> InvoiceFilters:
         return parse_filters(dict(self.router.url.query_parameters))
@@ -68,6 +70,8 @@ class InvoiceListState(AuthState):
         if account is None:
             self.rows, self.loaded = [], False
             return rx.redirect(routes.login(self._path_and_query()))
+        text, tone = self._flash()
+        self.notice = text if tone == "green" else ""
         filters = self._filters()
         result = await asyncio.to_thread(_search, account.customer_id, filters)
         self.rows = [{**row, "href": routes.invoice_detail(row["number"])} for row in result.rows]

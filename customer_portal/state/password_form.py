@@ -46,8 +46,10 @@ class PasswordFormState(AuthState):
         self.rules, self.can_submit = _rules(password, repeat)
         self.asterisk_warning = "*" in password
 
-    def _show_flash(self) -> None:
-        """The message the form's redirect brought: an error, or a green notice."""
+    def _open_form(self) -> None:
+        """A fresh page: empty fields, so an empty checklist, and the redirect's message."""
+        self.rules, self.can_submit = _rules("", "")
+        self.asterisk_warning = False
         text, tone = self._flash()
         self.error = text if tone == "red" else ""
         self.notice = text if tone != "red" else ""

@@ -7,7 +7,7 @@ import re
 import time
 import urllib.request
 
-from tests.e2e.conftest import API_KEY
+from tests.portal_fixtures import API_KEY
 
 LINK = re.compile(r"https?://\S+")
 

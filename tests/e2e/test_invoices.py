@@ -24,7 +24,7 @@ def signed_in(browser, portal, email=DEMO):
     page.get_by_label("Correo electrónico").fill(email)
     page.get_by_label("Contraseña").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Entrar").click()
-    page.wait_for_url(re.compile(r"/facturas/?$"))
+    page.wait_for_url(re.compile(r"/facturas/?(\?aviso=[^&]*)?$"))
     return page
 
 
@@ -140,7 +140,7 @@ def test_a_phone_gets_cards(portal, browser):
     page.get_by_label("Correo electrónico").fill(DEMO)
     page.get_by_label("Contraseña").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Entrar").click()
-    page.wait_for_url(re.compile(r"/facturas/?$"))
+    page.wait_for_url(re.compile(r"/facturas/?(\?aviso=[^&]*)?$"))
     expect(page.get_by_text("12 facturas")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     context.close()

@@ -8,8 +8,8 @@ import urllib.request
 
 import pytest
 
-from tests.e2e.conftest import API_KEY
 from tests.factories import make_customer, make_invoice
+from tests.portal_fixtures import API_KEY
 
 pytestmark = pytest.mark.e2e
 

@@ -1,4 +1,4 @@
-"""The running portal, started as `make run` starts it, and a real Chromium."""
+"""The running portal, started as `make run` starts it, and a real Chromium (a pytest plugin)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pytest
 
 from customer_portal.settings import DEMO_P12_PASSWORD
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 CHROMIUM = os.environ.get("PORTAL_TEST_CHROMIUM", "/usr/bin/chromium")
 API_KEY = "e2e-api-key-0123456789"
