@@ -7,6 +7,7 @@ import re
 import time
 import urllib.request
 
+from customer_portal.demo import DEMO_PASSWORD
 from tests.portal_fixtures import API_KEY
 
 LINK = re.compile(r"https?://\S+")
@@ -47,3 +48,14 @@ def log_in(page, portal, email: str, password: str, *, path: str = "/entrar") ->
     page.get_by_label("Correo electrónico").fill(email)
     page.get_by_label("Contraseña").fill(password)
     page.get_by_role("button", name="Entrar").click()
+
+
+def signed_in(browser, portal, email: str = "cliente1@example.com"):
+    """A new browser profile signed in as a demo customer, on Mis facturas."""
+    page = browser.new_context(locale="es-ES", accept_downloads=True).new_page()
+    page.goto(portal.url + "/entrar")
+    page.get_by_label("Correo electrónico").fill(email)
+    page.get_by_label("Contraseña").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Entrar").click()
+    page.wait_for_url(re.compile(r"/facturas/?(\?aviso=[^&]*)?$"))
+    return page

@@ -11,21 +11,12 @@ import pytest
 from playwright.sync_api import expect
 
 from customer_portal.demo import DEMO_PASSWORD
+from tests.e2e.helpers import signed_in
 
 pytestmark = pytest.mark.e2e
 
 DEMO = "cliente1@example.com"  # 12 invoices: 8 paid, 2 partly paid, 2 pending
 OTHER = "administracion@ferreteria-munoz.example.com"
-
-
-def signed_in(browser, portal, email=DEMO):
-    page = browser.new_context(locale="es-ES", accept_downloads=True).new_page()
-    page.goto(portal.url + "/entrar")
-    page.get_by_label("Correo electrónico").fill(email)
-    page.get_by_label("Contraseña").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Entrar").click()
-    page.wait_for_url(re.compile(r"/facturas/?(\?aviso=[^&]*)?$"))
-    return page
 
 
 def summary(page):

@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import expect
 
 from customer_portal.demo import DEMO_PASSWORD
+from tests.e2e.helpers import signed_in
 from tests.portal_fixtures import ROOT
 
 pytestmark = pytest.mark.e2e
@@ -25,20 +26,8 @@ DEMO = "cliente1@example.com"
 INVOICE = re.compile(r"F2026-1\d{3}")
 
 
-def sign_in(browser, portal, email=DEMO):
-    context = browser.new_context(locale="es-ES")
-    page = context.new_page()
-    page.goto(portal.url + "/entrar")
-    page.get_by_label("Correo electrónico").fill(email)
-    page.get_by_label("Contraseña").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Entrar").click()
-    page.wait_for_url(re.compile(r"/facturas/?(\?aviso=[^&]*)?$"))
-    expect(page.get_by_text("12 facturas")).to_be_visible()
-    return page
-
-
 def test_the_session_cookie_is_httponly_strict_and_set_by_the_server(portal, browser):
-    page = sign_in(browser, portal)
+    page = signed_in(browser, portal)
     (cookie,) = [c for c in page.context.cookies() if c["name"] == "portal_session"]
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
     assert "portal_session" not in page.evaluate("document.cookie")
@@ -46,7 +35,8 @@ def test_the_session_cookie_is_httponly_strict_and_set_by_the_server(portal, bro
 
 
 def test_a_stolen_client_token_without_the_cookie_gets_nothing(portal, browser):
-    victim = sign_in(browser, portal)
+    victim = signed_in(browser, portal)
+    expect(victim.get_by_text("12 facturas")).to_be_visible()  # the state holds her invoices
     token = victim.evaluate("sessionStorage.getItem('token')")
     assert token
     victim.context.close()  # the customer's tab is gone; its state stays on the server
@@ -68,7 +58,7 @@ def test_a_stolen_client_token_without_the_cookie_gets_nothing(portal, browser):
 @pytest.mark.parametrize("path", ["/entrar", "/cuenta", "/credenciales"])
 def test_no_form_puts_a_password_in_a_url_before_the_page_is_live(portal, browser, path):
     """Scripts never load here: the worst case of a slow phone, made certain."""
-    page = sign_in(browser, portal) if path == "/cuenta" else browser.new_page()
+    page = signed_in(browser, portal) if path == "/cuenta" else browser.new_page()
     marker = "Marcador-Url-9z!"
     urls: list[str] = []
     page.route(re.compile(r"\.(js|jsx|mjs)(\?|$)"), lambda route: route.abort())
@@ -102,7 +92,7 @@ def test_signing_in_works_before_the_scripts_have_loaded(portal, browser):
 
 
 def test_no_page_breaks_the_content_security_policy(portal, browser):
-    page = sign_in(browser, portal)
+    page = signed_in(browser, portal)
     violations: list[str] = []
     page.on(
         "console",
@@ -171,7 +161,7 @@ def test_the_portal_listens_on_loopback_only(portal):
 
 def test_no_password_or_session_token_rests_in_any_file_or_log(portal, browser):
     """Finding 4 and 8 at once: after real use, grep everything the portal wrote."""
-    page = sign_in(browser, portal)
+    page = signed_in(browser, portal)
     page.goto(portal.url + "/cuenta")
     expect(page.locator("table tbody tr").first).to_be_visible()
     (token,) = [c["value"] for c in page.context.cookies() if c["name"] == "portal_session"]
