@@ -56,6 +56,16 @@ def portal_env(tmp_path, pki, monkeypatch) -> dict[str, str]:
 
 
 @pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
+    from tests.mail.smtp_server import SmtpServer
+
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def settings(portal_env) -> Settings:
     return load_settings(portal_env)
 

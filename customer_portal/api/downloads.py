@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from urllib.parse import quote
 
 from sqlmodel import Session
@@ -53,7 +52,7 @@ equipo para que lo revise; si la necesitas antes, ponte en contacto con nosotros
 
 def _open(token: str, session_token: str, ip: str | None) -> Download | None:
     settings = get_settings()
-    idle = timedelta(minutes=settings.session_idle_minutes)
+    idle = settings.session_idle
     with Session(get_engine()) as session:
         found = open_download(
             session, settings.secret_key, token=token, session_token=session_token, idle=idle

@@ -57,10 +57,6 @@ class AuthResult:
     session_token: str | None = None
 
 
-def _idle(settings: Settings) -> timedelta:
-    return timedelta(minutes=settings.session_idle_minutes)
-
-
 def _wait_words(minutes: int) -> str:
     """A wait as customers read it; the account ceiling can mean hours, not 900 minutos."""
     if minutes < 60:
@@ -100,7 +96,9 @@ def log_in(
             # Already counted by admit(), before bcrypt.
             record_event(session, actor=email, action="login.failed", ip=ip)
             return AuthResult(False, LOGIN_FAILED)
-        token = start_session(session, account, idle=_idle(settings), user_agent=user_agent, ip=ip)
+        token = start_session(
+            session, account, idle=settings.session_idle, user_agent=user_agent, ip=ip
+        )
         # Only this address's failures: an attacker elsewhere keeps his count.
         throttle.clear_pair(session, email=email, ip=ip)
         record_event(session, actor=email, action="login.succeeded", ip=ip)
@@ -182,7 +180,7 @@ def set_password_with_link(
         fresh = session.get(Account, account.id)
         session.refresh(fresh)
         token_out = start_session(
-            session, fresh, idle=_idle(settings), user_agent=user_agent, ip=ip
+            session, fresh, idle=settings.session_idle, user_agent=user_agent, ip=ip
         )
         action = "account.activated" if purpose is TokenPurpose.ACTIVATION else "password.reset"
         record_event(session, actor=account.email, action=action, ip=ip)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 from dataclasses import dataclass
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 import reflex as rx
@@ -51,9 +50,8 @@ def find_viewer(token: str) -> Viewer | None:
     """The live session ``token`` names, with its account and customer name; None if dead."""
     if not token:
         return None
-    idle = timedelta(minutes=get_settings().session_idle_minutes)
     with Session(get_engine()) as session:
-        live = resume(session, token, idle=idle)
+        live = resume(session, token, idle=get_settings().session_idle)
         if live is None:
             return None
         customer = session.get(Customer, live.account.customer_id)
@@ -97,15 +95,11 @@ class AuthState(rx.State):
         return value if isinstance(value, str) else ""
 
     def _flash(self) -> tuple[str, str]:
-        """``(text, tone)`` of the message a form's redirect brought, or ``("", "")``."""
+        """``(error, notice)``: the message a form's redirect brought, by its tone."""
         flash = read_flash(get_settings().secret_key, self._query(QUERY_KEY))
-        return (flash.text, flash.tone) if flash else ("", "")
-
-    def _client_ip(self) -> str | None:
-        return self.router.session.client_ip or None
-
-    def _user_agent(self) -> str | None:
-        return self.router.headers.user_agent or None
+        if flash is None:
+            return "", ""
+        return (flash.text, "") if flash.tone == "red" else ("", flash.text)
 
 
 def _private_state_classes(cls: type[rx.State] = AuthState) -> list[type[rx.State]]:

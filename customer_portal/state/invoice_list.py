@@ -70,8 +70,7 @@ class InvoiceListState(AuthState):
         if account is None:
             self.rows, self.loaded = [], False
             return rx.redirect(routes.login(self._path_and_query()))
-        text, tone = self._flash()
-        self.notice = text if tone == "green" else ""
+        self.notice = self._flash()[1]
         filters = self._filters()
         result = await asyncio.to_thread(_search, account.customer_id, filters)
         self.rows = [{**row, "href": routes.invoice_detail(row["number"])} for row in result.rows]

@@ -22,9 +22,7 @@ class LoginState(AuthState):
     @rx.event
     async def open_login(self):
         """on_load of Entrar: a signed-in customer goes straight on."""
-        text, tone = self._flash()
-        self.error = text if tone == "red" else ""
-        self.notice = text if tone != "red" else ""
+        self.error, self.notice = self._flash()
         self.next_path = routes.safe_next(self._query("next"))
         if await self._current_account() is not None:
             return rx.redirect(self.next_path)
@@ -39,5 +37,4 @@ class ForgotPasswordState(AuthState):
     @rx.event
     def open_form(self):
         """on_load: show the answer the redirect brought, if any."""
-        text, tone = self._flash()
-        self.answer = text if tone == "green" else ""
+        self.answer = self._flash()[1]

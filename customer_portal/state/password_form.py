@@ -50,6 +50,4 @@ class PasswordFormState(AuthState):
         """A fresh page: empty fields, so an empty checklist, and the redirect's message."""
         self.rules, self.can_submit = _rules("", "")
         self.asterisk_warning = False
-        text, tone = self._flash()
-        self.error = text if tone == "red" else ""
-        self.notice = text if tone != "red" else ""
+        self.error, self.notice = self._flash()

@@ -3,14 +3,6 @@ from __future__ import annotations
 import pytest
 
 from customer_portal.settings import load_settings
-from tests.mail.smtp_server import SmtpServer
-
-
-@pytest.fixture
-def smtp_server():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

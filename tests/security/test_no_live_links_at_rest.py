@@ -37,20 +37,12 @@ from customer_portal.mail.worker import deliver_once
 from customer_portal.models import Account, Customer, Invoice, OutboxEmail, utcnow
 from customer_portal.settings import load_settings
 from tests.factories import make_customer, make_invoice
-from tests.mail.smtp_server import SmtpServer
 
 BASE_URL = "https://facturas.example.com"
 # A link that opens an account: its page, then a token (the redaction marker
 # "[enlace enviado]" does not count: it starts with "[").
 LIVE_LINK = re.compile(r"/(credenciales|restablecer)/([A-Za-z0-9_\-.]{16,})")
 CLI = str(Path(sys.executable).with_name("customer-portal"))
-
-
-@pytest.fixture
-def smtp_server():
-    server = SmtpServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
