@@ -67,4 +67,4 @@ $(BUN):
 	$(BUN) --version
 
 clean:
-	rm -rf .web .states $(VENV) $(TOOLS)
+	rm -rf .web .web-e2e .web-e2e-redis .states $(VENV) $(TOOLS)

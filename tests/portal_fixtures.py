@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,12 +66,15 @@ def mail_server():
     server.stop()
 
 
-@pytest.fixture(scope="session")
-def portal(tmp_path_factory, pki, mail_server) -> Iterator[Portal]:
-    """The portal on a free port with its own instance folder and demo data."""
+REDIS_URL = os.environ.get("PORTAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
+
+
+@contextmanager
+def running_portal(tmp_path_factory, pki, mail_server, **extra_env: str) -> Iterator[Portal]:
+    """A portal started as `make run` starts it, on a free port with its own instance."""
     instance = tmp_path_factory.mktemp("instance")
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTAL_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_", "REFLEX_"))}
     env.update(
         PORTAL_INSTANCE_DIR=str(instance),
         PORTAL_PORT=str(port),
@@ -86,6 +90,7 @@ def portal(tmp_path_factory, pki, mail_server) -> Iterator[Portal]:
         REFLEX_WEB_WORKDIR=str(ROOT / ".web-e2e"),
         PATH=f"{ROOT / '.tools/node_modules/.bin'}{os.pathsep}{env.get('PATH', '')}",
     )
+    env.update(extra_env)
     for command in (["init"], ["seed-demo"]):
         subprocess.run(
             [str(BIN / "customer-portal"), *command], env=env, check=True, capture_output=True
@@ -111,6 +116,35 @@ def portal(tmp_path_factory, pki, mail_server) -> Iterator[Portal]:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, 9)
+
+
+@pytest.fixture(scope="session")
+def portal(tmp_path_factory, pki, mail_server) -> Iterator[Portal]:
+    """The portal as `make run` serves it: one process, Reflex state in memory."""
+    with running_portal(tmp_path_factory, pki, mail_server) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def redis_portal(tmp_path_factory, pki, mail_server) -> Iterator[Portal]:
+    """The portal with Reflex state in Redis and several backend workers.
+
+    Its own build folder, so it never rebuilds under the other portal's feet.
+    """
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()
+    with running_portal(
+        tmp_path_factory,
+        pki,
+        mail_server,
+        REFLEX_REDIS_URL=REDIS_URL,
+        REFLEX_WEB_WORKDIR=str(ROOT / ".web-e2e-redis"),
+    ) as running:
+        yield running
+    client.flushdb()
+    client.close()
 
 
 # Per module, not per session: Playwright's sync API keeps an event loop

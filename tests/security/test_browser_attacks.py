@@ -34,7 +34,14 @@ def test_the_session_cookie_is_httponly_strict_and_set_by_the_server(portal, bro
     page.context.close()
 
 
-def test_a_stolen_client_token_without_the_cookie_gets_nothing(portal, browser):
+@pytest.fixture(params=["portal", "redis_portal"])
+def any_portal(request):
+    """Each test using it runs against state in memory, then in Redis behind several workers."""
+    return request.getfixturevalue(request.param)
+
+
+def test_a_stolen_client_token_without_the_cookie_gets_nothing(any_portal, browser):
+    portal = any_portal
     victim = signed_in(browser, portal)
     expect(victim.get_by_text("12 facturas")).to_be_visible()  # the state holds her invoices
     token = victim.evaluate("sessionStorage.getItem('token')")
@@ -89,6 +96,34 @@ def test_signing_in_works_before_the_scripts_have_loaded(portal, browser):
     assert urlsplit(post.url).path == "/sesion/entrar" and DEMO_PASSWORD not in post.url
     assert any(c["name"] == "portal_session" for c in page.context.cookies())
     page.context.close()
+
+
+def test_a_slow_phone_pressing_entrar_at_once_keeps_the_password_out_of_urls(portal, browser):
+    """The finding as reported: Fast-3G, a 4x slower CPU, Entrar pressed as soon as drawn."""
+    context = browser.new_context(locale="es-ES", viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": 563,
+            "downloadThroughput": 180_000,
+            "uploadThroughput": 84_000,
+        },
+    )
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": 4})
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
+    page.goto(portal.url + "/entrar", wait_until="commit")
+    page.locator("#password").wait_for()  # drawn from the server's HTML, scripts still loading
+    page.locator("#email").fill(DEMO)
+    page.locator("#password").fill(DEMO_PASSWORD)
+    page.locator("#password").press("Enter")
+    page.wait_for_url(re.compile(r"/facturas/?$"), timeout=60_000)
+    assert not any(DEMO_PASSWORD in url or "password=" in url for url in urls)
+    context.close()
 
 
 def test_no_page_breaks_the_content_security_policy(portal, browser):
@@ -174,3 +209,81 @@ def test_no_password_or_session_token_rests_in_any_file_or_log(portal, browser):
         assert token.encode() not in data, path
         assert DEMO_PASSWORD.encode() not in data, path
     page.context.close()
+
+
+def test_redis_never_holds_a_password_or_a_session_token(redis_portal, browser):
+    """What Reflex keeps in Redis after real use: customer data, yes; secrets, no."""
+    import redis
+
+    from tests.portal_fixtures import REDIS_URL
+
+    marker = "Marcador-Redis-5q!"
+    page = signed_in(browser, redis_portal)
+    expect(page.get_by_text("12 facturas")).to_be_visible()
+    page.goto(redis_portal.url + "/cuenta")
+    expect(page.locator("table tbody tr").first).to_be_visible()
+    page.get_by_label("Contraseña nueva").press_sequentially(marker)
+    page.get_by_label("Repetir contraseña").press_sequentially(marker)
+    expect(page.get_by_role("button", name="Actualizar")).to_be_enabled()
+    (token,) = [c["value"] for c in page.context.cookies() if c["name"] == "portal_session"]
+
+    client = redis.Redis.from_url(REDIS_URL)
+    stored = b""
+    for key in client.scan_iter():
+        kind = client.type(key)
+        if kind == b"string":
+            stored += client.get(key) or b""
+        elif kind == b"hash":
+            stored += b"".join(k + v for k, v in client.hgetall(key).items())
+    client.close()
+    assert b"F2026-10" in stored  # the scan does see the tabs' state
+    assert marker.encode() not in stored and b"Marcador" not in stored
+    assert token.encode() not in stored
+    page.context.close()
+
+
+def test_an_event_for_an_unknown_handler_leaves_no_secret_in_the_log(portal):
+    """Finding 8 replayed on a real websocket: payload and cookie of a bogus event."""
+    import asyncio
+    import concurrent.futures
+    import time
+    import uuid
+
+    import socketio
+
+    password, cookie, client_token = (
+        "Marcador-Log-3x!",
+        "MarcadorCookie" + "9" * 30,
+        str(uuid.uuid4()),
+    )
+
+    async def attack() -> None:
+        client = socketio.AsyncClient(reconnection=False)
+        await client.connect(
+            f"{portal.url}?token={client_token}",
+            socketio_path="/_event",
+            namespaces=["/_event"],
+            transports=["websocket"],
+            headers={"Origin": portal.url, "Cookie": f"portal_session={cookie}"},
+        )
+        await client.emit(
+            "event",
+            {
+                "name": "reflex___state____state.no_such_state.no_such_handler",
+                "payload": {"password": password, "value": password},
+                "router_data": {"pathname": "/entrar", "query": {}},
+            },
+            namespace="/_event",
+        )
+        await asyncio.sleep(2)
+        await client.disconnect()
+
+    before = portal.log.stat().st_size
+    # In a thread of its own: Playwright's sync API keeps a loop running in this one.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, attack()).result()
+    time.sleep(1)
+    logged = portal.log.read_bytes()[before:].decode(errors="replace")
+    assert "no_such_handler" in logged  # the event was logged: by name only
+    for secret in (password, cookie, client_token):
+        assert secret not in logged
