@@ -81,7 +81,9 @@ def _filters() -> rx.Component:
             style={"border": "none", "padding": "0.5em 0", "margin": "0"},
         ),
         rx.hstack(
-            rx.button("Buscar", type="submit"),
+            # Enabled once the page is live: before that the browser would
+            # submit the form itself, with names the server does not read.
+            rx.button("Buscar", type="submit", disabled=~rx.State.is_hydrated),
             rx.button("Limpiar filtros", type="button", variant="soft", on_click=S.clear_filters),
             spacing="3",
         ),

@@ -82,6 +82,14 @@ def test_no_form_puts_a_password_in_a_url_before_the_page_is_live(portal, browse
     page.context.close()
 
 
+def test_the_reflex_only_form_cannot_be_submitted_before_the_page_is_live(portal, browser):
+    page = signed_in(browser, portal)
+    page.route(re.compile(r"\.(js|jsx|mjs)(\?|$)"), lambda route: route.abort())
+    page.goto(portal.url + "/facturas?numero=F2026")
+    expect(page.get_by_role("button", name="Buscar")).to_be_disabled()
+    page.context.close()
+
+
 def test_signing_in_works_before_the_scripts_have_loaded(portal, browser):
     page = browser.new_page()
     posts = []
