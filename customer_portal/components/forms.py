@@ -8,11 +8,22 @@ import reflex as rx
 from reflex_components_core.el.elements.forms import Form
 
 
-def field(label: str, input_id: str, **input_props) -> rx.Component:
-    """A label tied to its input (for screen readers and a bigger click target)."""
+def field(label: str, input_id: str, *, size: str = "3", **input_props) -> rx.Component:
+    """A label tied to its input (for screen readers and a bigger click target).
+
+    Args:
+        label: What the customer reads above the input.
+        input_id: The input's id and its name in the submitted form.
+        size: Radix size; ``"2"`` for the compact filter bars.
+        **input_props: Passed to ``rx.input`` (type, required, default_value...).
+    """
     return rx.vstack(
-        rx.el.label(label, html_for=input_id, style={"font_weight": "500"}),
-        rx.input(id=input_id, name=input_id, width="100%", size="3", **input_props),
+        rx.el.label(
+            label,
+            html_for=input_id,
+            style={"font_weight": "500", "font_size": "0.85em" if size == "2" else "1em"},
+        ),
+        rx.input(id=input_id, name=input_id, width="100%", size=size, **input_props),
         spacing="1",
         width="100%",
     )
@@ -42,7 +53,7 @@ def checklist(rules: rx.Var, asterisk_warning: rx.Var) -> rx.Component:
     """The live list of password rules: each turns green when it passes."""
 
     def item(rule: rx.Var) -> rx.Component:
-        passed = rule["passed"] != ""
+        passed = rule.passed
         return rx.el.li(
             rx.hstack(
                 rx.cond(
@@ -51,7 +62,7 @@ def checklist(rules: rx.Var, asterisk_warning: rx.Var) -> rx.Component:
                     rx.icon("circle-x", color="var(--gray-9)", size=16, aria_hidden="true"),
                 ),
                 rx.text(
-                    rule["label"],
+                    rule.label,
                     size="2",
                     color=rx.cond(passed, "var(--green-11)", "var(--gray-11)"),
                 ),
@@ -63,7 +74,7 @@ def checklist(rules: rx.Var, asterisk_warning: rx.Var) -> rx.Component:
                 spacing="2",
                 align="center",
             ),
-            data_rule=rule["key"],
+            data_rule=rule.key,
             data_passed=rx.cond(passed, "true", "false"),
             style={"list_style": "none"},
         )

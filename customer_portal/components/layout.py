@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import reflex as rx
 
-from customer_portal.settings import Branding
+from customer_portal.settings import Branding, get_settings
 
 BRAND_COLOR = "#0b5394"
 
 
 def header(branding: Branding) -> rx.Component:
+    """The logo and the portal's name."""
     return rx.el.header(
         rx.hstack(
             rx.image(src="/logo.png", alt=branding.company_name, height="40px", width="auto"),
@@ -25,6 +26,7 @@ def header(branding: Branding) -> rx.Component:
 
 
 def footer(branding: Branding) -> rx.Component:
+    """The company's tagline, phones and web, as on the manual's pages."""
     return rx.el.footer(
         rx.vstack(
             rx.text(branding.tagline, weight="bold", color=BRAND_COLOR),
@@ -39,10 +41,13 @@ def footer(branding: Branding) -> rx.Component:
     )
 
 
-def page(
-    branding: Branding, *children: rx.Component, nav: rx.Component | None = None
-) -> rx.Component:
-    """A full page: header, optional navigation, main content (max 960 px), footer."""
+def page_frame(*children: rx.Component, nav: rx.Component | None = None) -> rx.Component:
+    """A full page: header, optional navigation, main content (max 960 px), footer.
+
+    Pages declared with :func:`customer_portal.pages.kit.portal_page` get it
+    without asking.
+    """
+    branding = get_settings().branding
     return rx.box(
         header(branding),
         *([nav] if nav is not None else []),

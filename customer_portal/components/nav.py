@@ -1,21 +1,45 @@
-"""The bar a signed-in customer sees: who, Mis facturas, Mi cuenta, Salir."""
+"""The bar a signed-in customer sees: who, the portal's sections (this one marked), Salir."""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import reflex as rx
 
 from customer_portal import routes
 from customer_portal.components.forms import post_form
+from customer_portal.state.auth import AuthState
 
 
-def signed_in_bar(customer_name: rx.Var) -> rx.Component:
-    """Salir posts to the server, which ends the session and drops its cookie."""
+class NavItem(NamedTuple):
+    """One section in the bar."""
+
+    label: str
+    route: str
+
+
+def _item(item: NavItem, current: str) -> rx.Component:
+    here = item.route == current
+    return rx.link(
+        item.label,
+        href=item.route,
+        size="2",
+        weight="bold" if here else "regular",
+        underline="always" if here else "hover",
+        aria_current="page" if here else None,
+    )
+
+
+def signed_in_bar(items: list[NavItem], *, current: str) -> rx.Component:
+    """The customer's name, ``items`` (``current`` marked for eyes and screen readers), Salir.
+
+    Salir posts to the server, which ends the session and drops its cookie.
+    """
     return rx.el.nav(
         rx.hstack(
-            rx.text(customer_name, weight="medium", size="2"),
+            rx.text(AuthState.customer_name, weight="medium", size="2"),
             rx.spacer(),
-            rx.link("Mis facturas", href=routes.INVOICES, size="2"),
-            rx.link("Mi cuenta", href=routes.ACCOUNT, size="2"),
+            *(_item(item, current) for item in items),
             post_form(
                 rx.button("Salir", type="submit", variant="soft", size="1"),
                 action=routes.SIGN_OUT_ACTION,

@@ -1,19 +1,22 @@
-"""The status badge: Cobrado green, Cobrado parcialmente amber, Pendiente grey."""
+"""The status badge: Cobrado green, Cobrado parcialmente amber, Pendiente grey, vencida red."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 
-def status_badge(status: rx.Var, overdue: rx.Var | None = None) -> rx.Component:
-    """Pendiente turns red, and says so in words, once the due date has passed."""
+def status_badge(status: rx.Var, overdue: rx.Var | bool = False) -> rx.Component:
+    """The manual's status; red and "· vencida" once an unpaid invoice is past its due date.
+
+    Args:
+        status: The status text (``InvoiceStatus`` value).
+        overdue: A boolean var: whether the invoice is overdue.
+    """
     color = rx.match(status, ("Cobrado", "green"), ("Cobrado parcialmente", "amber"), "gray")
-    if overdue is None:
-        return rx.badge(status, color_scheme=color, size="2", variant="soft")
     return rx.badge(
         status,
-        rx.cond(overdue != "", " · vencida", ""),
-        color_scheme=rx.cond(overdue != "", "red", color),
+        rx.cond(overdue, " · vencida", ""),
+        color_scheme=rx.cond(overdue, "red", color),
         size="2",
         variant="soft",
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -27,6 +28,7 @@ def unit_price(value_e4: int, currency: str = "EUR") -> str:
 
 
 def quantity(value_milli: int) -> str:
+    """``1500`` thousandths → ``1,5``."""
     return format_decimal(Decimal(value_milli) / QUANTITY_SCALE, format="#,##0.###", locale=LOCALE)
 
 
@@ -44,3 +46,18 @@ def short_date(value: date) -> str:
 def timestamp(value: datetime, tz: str = "Atlantic/Canary") -> str:
     """A moment as a Canary Islands customer reads it: ``30/04/2019 14:05``."""
     return format_datetime(value, "dd/MM/yyyy HH:mm", tzinfo=tz, locale=LOCALE)
+
+
+def money_totals(by_currency: Mapping[str, int], currency: str = "EUR") -> str:
+    """Sums in several currencies, never added together: ``1.234,56 € · 20,00 US$``.
+
+    An empty mapping reads as zero in ``currency``.
+    """
+    if not by_currency:
+        return money(0, currency)
+    return " · ".join(money(cents, code) for code, cents in by_currency.items())
+
+
+def optional_date(value: date | None) -> str:
+    """``short_date``, or an em dash when there is no date (an invoice without due date)."""
+    return short_date(value) if value is not None else "—"

@@ -1,87 +1,72 @@
 """Mis facturas: one customer's invoices, searched, filtered, sorted and paged in SQL.
 
 Everything happens in the database: the page's rows with LIMIT/OFFSET, the
-count and the pending total with aggregates, never by fetching rows, so a
+count and the pending totals with aggregates, never by fetching rows, so a
 customer with 50,000 invoices costs the same as one with fifty. Every query
 starts from the customer's id, so no filter can reach another customer.
 
 Filters travel in the page's URL (Spanish keys, so a bookmarked view reads
-well): ``numero``, ``estado`` (comma list), ``desde``, ``hasta``, ``min``,
-``max``, ``orden``, ``dir``, ``pagina``, ``tam``. Whatever a URL or a UI
-event holds, reading it never fails: an unusable value is ignored, a page
-number is clamped to :data:`MAX_PAGE`, an amount past :data:`MAX_FILTER_CENTS`
-is ignored, and :class:`InvoiceFilters` bounds itself however it is built.
+well): ``numero``, ``estado`` (comma list of :data:`STATUS_FILTERS` keys),
+``desde``, ``hasta``, ``min``, ``max``, and the keys every list has (see
+:mod:`customer_portal.domain.listing`). Whatever a URL or a UI event holds,
+reading it never fails, and :class:`InvoiceFilters` bounds itself however it
+is built.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from customer_portal.domain import formats
-from customer_portal.domain.money import cents_to_decimal, to_cents
-from customer_portal.domain.status import InvoiceStatus, invoice_status
+from customer_portal.domain import listing
+from customer_portal.domain.listing import Ordering, Page, clean_text
+from customer_portal.domain.status import InvoiceStatus, invoice_status, is_overdue
 from customer_portal.models import Invoice
 
-PAGE_SIZES = (10, 25, 50, 100)
-DEFAULT_PAGE_SIZE = 25
-#: Highest page number a filter keeps. A million pages of ten is ten million
-#: invoices, more than any one customer has, and it keeps (page - 1) * page_size
-#: below 10^8, nowhere near the 2^63 - 1 an OFFSET may reach on SQLite or
-#: PostgreSQL. search_invoices clamps again to the real last page.
-MAX_PAGE = 1_000_000
-#: Amount filters above this many cents (100,000 million euros) are ignored.
-#: No stored total comes near it (see money.MAX_STORED_INTEGER), and a larger
-#: bound parameter would approach SQLite's 64-bit INTEGER, past which its
-#: driver raises OverflowError instead of comparing.
-MAX_FILTER_CENTS = 10**13
-#: Longest value read from the URL: an invoice number has at most 40 characters.
-MAX_QUERY_VALUE = 40
-STATUS_KEYS = {
+
+class InvoiceSort(StrEnum):
+    """The columns Mis facturas sorts by, as the URL names them; the first is the default."""
+
+    DATE = "fecha"
+    NUMBER = "numero"
+    DUE = "vencimiento"
+    TOTAL = "total"
+    PENDING = "pendiente"
+    STATUS = "estado"
+
+
+#: The status filter's URL keys and what each selects, in the order the page lists them.
+STATUS_FILTERS: dict[str, InvoiceStatus] = {
     "cobrado": InvoiceStatus.PAID,
     "parcial": InvoiceStatus.PARTIALLY_PAID,
     "pendiente": InvoiceStatus.PENDING,
 }
+
 _PENDING = Invoice.total_cents - Invoice.paid_cents
-SORT_COLUMNS = {
-    "numero": col(Invoice.number),
-    "fecha": col(Invoice.issue_date),
-    "vencimiento": col(Invoice.due_date),
-    "total": col(Invoice.total_cents),
-    "pendiente": _PENDING,
+# Pendiente, then Cobrado parcialmente, then Cobrado: ascending is "what is owed first".
+_STATUS_RANK = sa.case(
+    (col(Invoice.paid_cents) >= col(Invoice.total_cents), 2),
+    (col(Invoice.paid_cents) > 0, 1),
+    else_=0,
+)
+_SORT_COLUMNS: dict[str, Any] = {
+    InvoiceSort.DATE: col(Invoice.issue_date),
+    InvoiceSort.NUMBER: col(Invoice.number),
+    InvoiceSort.DUE: col(Invoice.due_date),
+    InvoiceSort.TOTAL: col(Invoice.total_cents),
+    InvoiceSort.PENDING: _PENDING,
+    InvoiceSort.STATUS: _STATUS_RANK,
 }
-# Plain ASCII notation only: Decimal would also read "1e20", "NaN" or "١٢".
-_AMOUNT = re.compile(r"[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+")
 
 
-def clean_text(value: object) -> str:
-    """Printable text of at most MAX_QUERY_VALUE characters; anything else is "".
-
-    Non-printable characters go: PostgreSQL refuses NUL in a query parameter,
-    and a lone surrogate cannot be encoded for either database.
-    """
-    if not isinstance(value, str):
-        return ""
-    text = "".join(filter(str.isprintable, value[: 10 * MAX_QUERY_VALUE])).strip()
-    return text[:MAX_QUERY_VALUE].strip()
-
-
-def _bounded(value: object, *, low: int, high: int, default: int) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        return default
-    return min(max(value, low), high)
-
-
-def _cents_or_none(value: object) -> int | None:
-    if not isinstance(value, int) or isinstance(value, bool):
-        return None
-    return value if 0 <= value <= MAX_FILTER_CENTS else None
+def _ordering(**values: Any) -> Ordering:
+    return Ordering(sorts=tuple(InvoiceSort), **values)
 
 
 @dataclass(frozen=True)
@@ -94,27 +79,20 @@ class InvoiceFilters:
     """
 
     number: str = ""
-    statuses: frozenset[str] = frozenset()  # keys of STATUS_KEYS
+    statuses: frozenset[str] = frozenset()  # keys of STATUS_FILTERS
     date_from: date | None = None
     date_to: date | None = None
     amount_min_cents: int | None = None
     amount_max_cents: int | None = None
-    sort: str = "fecha"
-    descending: bool = True
-    page: int = 1
-    page_size: int = DEFAULT_PAGE_SIZE
+    ordering: Ordering = field(default_factory=_ordering)
 
     def __post_init__(self) -> None:
-        # Pages are clamped (a page past the end shows the last one); amounts
-        # out of range, unknown sorts, statuses and page sizes fall back to "none".
+        # Amounts out of range and unknown statuses fall back to "no filter".
         bounded = {
             "number": clean_text(self.number),
-            "statuses": frozenset(s for s in self.statuses if s in STATUS_KEYS),
-            "amount_min_cents": _cents_or_none(self.amount_min_cents),
-            "amount_max_cents": _cents_or_none(self.amount_max_cents),
-            "sort": self.sort if self.sort in SORT_COLUMNS else "fecha",
-            "page": _bounded(self.page, low=1, high=MAX_PAGE, default=1),
-            "page_size": self.page_size if self.page_size in PAGE_SIZES else DEFAULT_PAGE_SIZE,
+            "statuses": frozenset(s for s in self.statuses if s in STATUS_FILTERS),
+            "amount_min_cents": listing.cents_or_none(self.amount_min_cents),
+            "amount_max_cents": listing.cents_or_none(self.amount_max_cents),
         }
         for name, value in bounded.items():
             object.__setattr__(self, name, value)
@@ -132,53 +110,17 @@ class InvoiceFilters:
         )
 
 
-def _date(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
-def _cents(value: str) -> int | None:
-    """Cents of a plain amount ("10", "10.5", "10,50"); None when unusable or too large."""
-    if not _AMOUNT.fullmatch(value):
-        return None
-    amount = Decimal(value.replace(",", "."))
-    # Compared before to_cents, so no arithmetic ever meets a huge number.
-    if amount > Decimal(MAX_FILTER_CENTS) / 100:
-        return None
-    return to_cents(amount)
-
-
-def _digits(value: str) -> int | None:
-    # isascii: "²".isdigit() is true too, and int("²") raises.
-    return int(value) if value.isascii() and value.isdigit() else None
-
-
-def parse_filters(query: Mapping[str, str]) -> InvoiceFilters:
-    """Filters from a URL query; anything unusable is ignored, never an error.
-
-    Values longer than MAX_QUERY_VALUE are cut there; a page number past
-    MAX_PAGE is clamped to it. Never raises, whatever ``query`` holds.
-    """
-
-    def get(key: str) -> str:
-        value = query.get(key, "")
-        return value.strip()[:MAX_QUERY_VALUE] if isinstance(value, str) else ""
-
-    page = _digits(get("pagina"))
-    size = _digits(get("tam"))
+def parse_filters(query: Mapping[str, Any]) -> InvoiceFilters:
+    """Filters from a URL query; anything unusable is ignored, never an error."""
+    text = query.get
     return InvoiceFilters(
-        number=clean_text(query.get("numero", "")),
-        statuses=frozenset(get("estado").split(",")),
-        date_from=_date(get("desde")),
-        date_to=_date(get("hasta")),
-        amount_min_cents=_cents(get("min")),
-        amount_max_cents=_cents(get("max")),
-        sort=get("orden"),
-        descending=get("dir") != "asc",
-        page=page if page is not None else 1,
-        page_size=size if size is not None else DEFAULT_PAGE_SIZE,
+        number=clean_text(text("numero", "")),
+        statuses=frozenset(listing.query_value(query, "estado").split(",")),
+        date_from=listing.read_date(listing.query_value(query, "desde")),
+        date_to=listing.read_date(listing.query_value(query, "hasta")),
+        amount_min_cents=listing.read_cents(listing.query_value(query, "min")),
+        amount_max_cents=listing.read_cents(listing.query_value(query, "max")),
+        ordering=listing.read_ordering(query, tuple(InvoiceSort)),
     )
 
 
@@ -194,31 +136,39 @@ def filters_to_query(filters: InvoiceFilters) -> dict[str, str]:
     if filters.date_to:
         out["hasta"] = filters.date_to.isoformat()
     if filters.amount_min_cents is not None:
-        out["min"] = str(cents_to_decimal(filters.amount_min_cents))
+        out["min"] = listing.write_cents(filters.amount_min_cents)
     if filters.amount_max_cents is not None:
-        out["max"] = str(cents_to_decimal(filters.amount_max_cents))
-    if filters.sort != "fecha":
-        out["orden"] = filters.sort
-    if not filters.descending:
-        out["dir"] = "asc"
-    if filters.page != 1:
-        out["pagina"] = str(filters.page)
-    if filters.page_size != DEFAULT_PAGE_SIZE:
-        out["tam"] = str(filters.page_size)
-    return out
+        out["max"] = listing.write_cents(filters.amount_max_cents)
+    return out | listing.ordering_query(filters.ordering)
 
 
 @dataclass(frozen=True)
-class InvoicePage:
-    rows: list[dict[str, str]] = field(default_factory=list)
-    count: int = 0
-    pending_total: str = ""
-    page: int = 1
-    pages: int = 1
-    customer_has_invoices: bool = False
+class InvoiceRow:
+    """One invoice as Mis facturas lists it."""
+
+    number: str
+    issue_date: date
+    due_date: date | None
+    currency: str
+    total_cents: int
+    pending_cents: int
+    status: InvoiceStatus
+    overdue: bool
 
 
-def _status_condition(key: str):
+@dataclass(frozen=True)
+class InvoicePage(Page[InvoiceRow]):
+    """A page of Mis facturas, with what is pending over every matching invoice.
+
+    ``pending`` maps each currency to its pending cents (one entry per
+    currency the matching invoices use): sums in different currencies are
+    never added together.
+    """
+
+    pending: dict[str, int] = field(default_factory=dict)
+
+
+def _status_condition(key: str) -> Any:
     paid, total = col(Invoice.paid_cents), col(Invoice.total_cents)
     if key == "cobrado":
         return paid >= total
@@ -227,8 +177,8 @@ def _status_condition(key: str):
     return sa.and_(paid == 0, total > 0)
 
 
-def _conditions(customer_id: int, filters: InvoiceFilters) -> list:
-    conditions = [col(Invoice.customer_id) == customer_id]
+def _conditions(customer_id: int, filters: InvoiceFilters) -> list[Any]:
+    conditions: list[Any] = [col(Invoice.customer_id) == customer_id]
     if filters.number:
         conditions.append(
             func.lower(Invoice.number).contains(filters.number.lower(), autoescape=True)
@@ -247,63 +197,61 @@ def _conditions(customer_id: int, filters: InvoiceFilters) -> list:
 
 
 def search_invoices(
-    session: Session, *, customer_id: int, filters: InvoiceFilters, today: date | None = None
+    *, session: Session, customer_id: int, filters: InvoiceFilters, today: date | None = None
 ) -> InvoicePage:
-    """One page of the customer's invoices under ``filters``, with the count and pending sum."""
+    """One page of the customer's invoices under ``filters``, with the count and pending sums.
+
+    Args:
+        session: The database session.
+        customer_id: Whose invoices; nothing of any other customer is read.
+        filters: What narrows, orders and pages the list.
+        today: The day "vencida" is measured against (default: today).
+    """
     today = today or date.today()
     conditions = _conditions(customer_id, filters)
-    count, pending = session.exec(
-        select(func.count(), func.coalesce(func.sum(_PENDING), 0)).where(*conditions)
-    ).one()
-    has_any = count > 0 or (
+    found = listing.fetch_page(
+        session=session,
+        statement=select(Invoice).where(*conditions),
+        order_by=_SORT_COLUMNS[filters.ordering.sort],
+        tiebreak=col(Invoice.id),
+        ordering=filters.ordering,
+    )
+    pending = {
+        currency: int(cents)
+        for currency, cents in session.exec(
+            select(Invoice.currency, func.sum(_PENDING))
+            .where(*conditions)
+            .group_by(col(Invoice.currency))
+            .order_by(col(Invoice.currency))
+        ).all()
+    }
+    has_any = found.count > 0 or (
         filters.active
         and session.exec(
             select(Invoice.id).where(col(Invoice.customer_id) == customer_id).limit(1)
         ).first()
         is not None
     )
-    pages = max(1, -(-count // filters.page_size))
-    page = min(filters.page, pages)
-    column = SORT_COLUMNS[filters.sort]
-    order = [column.desc() if filters.descending else column.asc(), col(Invoice.id).desc()]
-    invoices = session.exec(
-        select(Invoice)
-        .where(*conditions)
-        .order_by(*order)
-        .offset((page - 1) * filters.page_size)
-        .limit(filters.page_size)
-    ).all()
     rows = []
-    for invoice in invoices:
+    for invoice in found.rows:
         status = invoice_status(invoice.total_cents, invoice.paid_cents)
-        overdue = (
-            status is not InvoiceStatus.PAID
-            and invoice.due_date is not None
-            and invoice.due_date < today
-        )
         rows.append(
-            {
-                "number": invoice.number,
-                "issue_date": formats.short_date(invoice.issue_date),
-                "due_date": formats.short_date(invoice.due_date) if invoice.due_date else "—",
-                "total": formats.money(invoice.total_cents, invoice.currency),
-                "pending": formats.money(
-                    invoice.total_cents - invoice.paid_cents, invoice.currency
-                ),
-                "status": status.value,
-                "overdue": "yes" if overdue else "",
-            }
+            InvoiceRow(
+                number=invoice.number,
+                issue_date=invoice.issue_date,
+                due_date=invoice.due_date,
+                currency=invoice.currency,
+                total_cents=invoice.total_cents,
+                pending_cents=invoice.total_cents - invoice.paid_cents,
+                status=status,
+                overdue=is_overdue(status, invoice.due_date, today),
+            )
         )
     return InvoicePage(
         rows=rows,
-        count=count,
-        pending_total=formats.money(int(pending)),
-        page=page,
-        pages=pages,
-        customer_has_invoices=has_any,
+        count=found.count,
+        page=found.page,
+        pages=found.pages,
+        pending=pending,
+        has_any=has_any,
     )
-
-
-def with_page(filters: InvoiceFilters, page: int) -> InvoiceFilters:
-    """``filters`` at ``page``, clamped to 1..MAX_PAGE (a UI event may send any number)."""
-    return replace(filters, page=page)

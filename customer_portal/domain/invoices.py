@@ -1,44 +1,77 @@
-"""Reading invoices for the customer who owns them: every query filters by owner.
+"""Reading one invoice for the customer who owns it: every query filters by owner.
 
-Values come out formatted for Spanish readers (``1.234,56 €``,
-``30/04/2019``), so pages only display them.
+The result is typed (dates, cents, the status): how a Spanish customer reads
+it is decided by :mod:`customer_portal.domain.formats`, called by the state.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from customer_portal.domain import formats
-from customer_portal.domain.money import compute_totals
-from customer_portal.domain.status import invoice_status
+from customer_portal.domain.money import TaxGroup, compute_totals
+from customer_portal.domain.status import InvoiceStatus, invoice_status, is_overdue
 from customer_portal.models import Invoice, InvoiceLine, Payment, SignedDocument
 
 
 @dataclass(frozen=True)
-class InvoiceView:
+class LineItem:
+    """One line of an invoice, in the fixed-point units the models store."""
+
+    description: str
+    quantity_milli: int
+    unit_price_e4: int
+    tax_name: str
+    tax_rate_bp: int
+    amount_cents: int
+
+
+@dataclass(frozen=True)
+class PaymentItem:
+    """One payment received for an invoice."""
+
+    paid_on: date
+    amount_cents: int
+    reference: str
+
+
+@dataclass(frozen=True)
+class InvoiceDetail:
+    """Everything Ver factura shows about one invoice."""
+
     number: str
-    issue_date: str
-    due_date: str
-    status: str
-    subtotal: str
-    tax: str
-    total: str
-    paid: str
-    pending: str
+    issue_date: date
+    due_date: date | None
+    currency: str
+    status: InvoiceStatus
+    overdue: bool
+    subtotal_cents: int
+    tax_cents: int
+    total_cents: int
+    paid_cents: int
+    pending_cents: int
+    lines: tuple[LineItem, ...]
+    taxes: tuple[TaxGroup, ...]
+    payments: tuple[PaymentItem, ...]
     signed_by: str
-    signed_at: str
-    lines: list[dict[str, str]] = field(default_factory=list)
-    taxes: list[dict[str, str]] = field(default_factory=list)
-    payments: list[dict[str, str]] = field(default_factory=list)
+    signed_at: datetime | None
 
 
-def invoice_for_customer(session: Session, *, customer_id: int, number: str) -> InvoiceView | None:
+def invoice_for_customer(
+    *, session: Session, customer_id: int, number: str, today: date | None = None
+) -> InvoiceDetail | None:
     """The invoice ``number`` if it belongs to ``customer_id``; None otherwise.
 
     "Not yours" and "does not exist" are the same answer, so nobody can
     probe for other customers' invoice numbers.
+
+    Args:
+        session: The database session.
+        customer_id: The owner the invoice must belong to.
+        number: The invoice number, exactly.
+        today: The day "vencida" is measured against (default: today).
     """
     invoice = session.exec(
         select(Invoice).where(Invoice.number == number, Invoice.customer_id == customer_id)
@@ -51,49 +84,45 @@ def invoice_for_customer(session: Session, *, customer_id: int, number: str) -> 
         .order_by(col(InvoiceLine.position))
     ).all()
     payments = session.exec(
-        select(Payment).where(Payment.invoice_id == invoice.id).order_by(col(Payment.paid_on))
+        select(Payment)
+        .where(Payment.invoice_id == invoice.id)
+        .order_by(col(Payment.paid_on), col(Payment.id))
     ).all()
-    document = session.exec(
-        select(SignedDocument).where(SignedDocument.invoice_id == invoice.id)
+    # The signer's name and time only: never the PDF's bytes for a page view.
+    signature = session.exec(
+        select(SignedDocument.signer_subject, SignedDocument.signed_at).where(
+            SignedDocument.invoice_id == invoice.id
+        )
     ).first()
-    currency = invoice.currency
-    taxes = compute_totals((ln.amount_cents, ln.tax_name, ln.tax_rate_bp) for ln in lines).taxes
-    return InvoiceView(
+    status = invoice_status(invoice.total_cents, invoice.paid_cents)
+    return InvoiceDetail(
         number=invoice.number,
-        issue_date=formats.short_date(invoice.issue_date),
-        due_date=formats.short_date(invoice.due_date) if invoice.due_date else "—",
-        status=invoice_status(invoice.total_cents, invoice.paid_cents).value,
-        subtotal=formats.money(invoice.subtotal_cents, currency),
-        tax=formats.money(invoice.tax_cents, currency),
-        total=formats.money(invoice.total_cents, currency),
-        paid=formats.money(invoice.paid_cents, currency),
-        pending=formats.money(invoice.total_cents - invoice.paid_cents, currency),
-        signed_by=document.signer_subject if document else "",
-        signed_at=formats.timestamp(document.signed_at) if document else "",
-        lines=[
-            {
-                "description": ln.description,
-                "quantity": formats.quantity(ln.quantity_milli),
-                "unit_price": formats.unit_price(ln.unit_price_e4, currency),
-                "tax": f"{ln.tax_name} {formats.rate(ln.tax_rate_bp)}",
-                "amount": formats.money(ln.amount_cents, currency),
-            }
+        issue_date=invoice.issue_date,
+        due_date=invoice.due_date,
+        currency=invoice.currency,
+        status=status,
+        overdue=is_overdue(status, invoice.due_date, today or date.today()),
+        subtotal_cents=invoice.subtotal_cents,
+        tax_cents=invoice.tax_cents,
+        total_cents=invoice.total_cents,
+        paid_cents=invoice.paid_cents,
+        pending_cents=invoice.total_cents - invoice.paid_cents,
+        lines=tuple(
+            LineItem(
+                description=ln.description,
+                quantity_milli=ln.quantity_milli,
+                unit_price_e4=ln.unit_price_e4,
+                tax_name=ln.tax_name,
+                tax_rate_bp=ln.tax_rate_bp,
+                amount_cents=ln.amount_cents,
+            )
             for ln in lines
-        ],
-        taxes=[
-            {
-                "tax": f"{group.name} {formats.rate(group.rate_bp)}",
-                "base": formats.money(group.base_cents, currency),
-                "amount": formats.money(group.tax_cents, currency),
-            }
-            for group in taxes
-        ],
-        payments=[
-            {
-                "date": formats.short_date(p.paid_on),
-                "amount": formats.money(p.amount_cents, currency),
-                "reference": p.reference,
-            }
+        ),
+        taxes=compute_totals((ln.amount_cents, ln.tax_name, ln.tax_rate_bp) for ln in lines).taxes,
+        payments=tuple(
+            PaymentItem(paid_on=p.paid_on, amount_cents=p.amount_cents, reference=p.reference)
             for p in payments
-        ],
+        ),
+        signed_by=signature[0] if signature else "",
+        signed_at=signature[1] if signature else None,
     )

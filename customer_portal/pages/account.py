@@ -6,83 +6,85 @@ import reflex as rx
 
 from customer_portal import routes
 from customer_portal.components.forms import alert, field, new_password_fields, post_form
-from customer_portal.components.layout import page
-from customer_portal.components.nav import signed_in_bar
-from customer_portal.settings import get_settings
+from customer_portal.pages.kit import portal_page
 from customer_portal.state.account import AccountState
 
 
 def _session_row(row: rx.Var) -> rx.Component:
     return rx.table.row(
         rx.table.cell(
-            row["device"],
-            rx.cond(row["current"] != "", rx.badge("Esta sesión", color_scheme="green", ml="2")),
+            row.device,
+            rx.cond(row.current, rx.badge("Esta sesión", color_scheme="green", ml="2")),
         ),
-        rx.table.cell(row["ip"]),
-        rx.table.cell(row["since"]),
-        rx.table.cell(row["last_seen"]),
+        rx.table.cell(row.ip),
+        rx.table.cell(row.since),
+        rx.table.cell(row.last_seen),
     )
 
 
+@portal_page(
+    route=routes.ACCOUNT,
+    title="Mi cuenta",
+    on_load=AccountState.open_account,
+    nav="Mi cuenta",
+    nav_order=90,
+)
 def account() -> rx.Component:
-    return page(
-        get_settings().branding,
-        rx.vstack(
-            rx.heading("Mi cuenta", as_="h1", size="6"),
-            alert(AccountState.notice, tone="green"),
-            rx.card(
-                post_form(
-                    rx.vstack(
-                        rx.heading("Cambiar contraseña", as_="h2", size="4"),
-                        alert(AccountState.error),
-                        field(
-                            "Contraseña actual",
-                            "current",
-                            type="password",
-                            required=True,
-                            auto_complete="current-password",
-                            max_length=256,
-                        ),
-                        *new_password_fields(AccountState, password_label="Contraseña nueva"),
-                        spacing="3",
-                        width="100%",
-                    ),
-                    action=routes.CHANGE_PASSWORD_ACTION,
-                ),
-                width="100%",
-                max_width="520px",
-            ),
-            rx.card(
+    """The password form and the open sessions."""
+    return rx.vstack(
+        rx.heading("Mi cuenta", as_="h1", size="6"),
+        alert(AccountState.notice, tone="green"),
+        rx.card(
+            post_form(
                 rx.vstack(
-                    rx.heading("Sesiones abiertas", as_="h2", size="4"),
-                    rx.box(
-                        rx.table.root(
-                            rx.table.header(
-                                rx.table.row(
-                                    rx.table.column_header_cell("Navegador"),
-                                    rx.table.column_header_cell("Dirección"),
-                                    rx.table.column_header_cell("Desde"),
-                                    rx.table.column_header_cell("Último uso"),
-                                )
-                            ),
-                            rx.table.body(rx.foreach(AccountState.sessions, _session_row)),
-                            width="100%",
-                        ),
-                        overflow_x="auto",
-                        width="100%",
+                    rx.heading("Cambiar contraseña", as_="h2", size="4"),
+                    alert(AccountState.error),
+                    field(
+                        "Contraseña actual",
+                        "current",
+                        type="password",
+                        required=True,
+                        auto_complete="current-password",
+                        max_length=256,
                     ),
-                    rx.button(
-                        "Cerrar las demás sesiones",
-                        on_click=AccountState.close_other_sessions,
-                        variant="soft",
-                    ),
+                    *new_password_fields(AccountState, password_label="Contraseña nueva"),
                     spacing="3",
                     width="100%",
                 ),
+                action=routes.CHANGE_PASSWORD_ACTION,
+            ),
+            width="100%",
+            max_width="520px",
+        ),
+        rx.card(
+            rx.vstack(
+                rx.heading("Sesiones abiertas", as_="h2", size="4"),
+                rx.box(
+                    rx.table.root(
+                        rx.table.header(
+                            rx.table.row(
+                                rx.table.column_header_cell("Navegador"),
+                                rx.table.column_header_cell("Dirección"),
+                                rx.table.column_header_cell("Desde"),
+                                rx.table.column_header_cell("Último uso"),
+                            )
+                        ),
+                        rx.table.body(rx.foreach(AccountState.sessions, _session_row)),
+                        width="100%",
+                    ),
+                    overflow_x="auto",
+                    width="100%",
+                ),
+                rx.button(
+                    "Cerrar las demás sesiones",
+                    on_click=AccountState.close_other_sessions,
+                    variant="soft",
+                ),
+                spacing="3",
                 width="100%",
             ),
-            spacing="4",
             width="100%",
         ),
-        nav=signed_in_bar(AccountState.customer_name),
+        spacing="4",
+        width="100%",
     )

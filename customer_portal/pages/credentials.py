@@ -12,8 +12,7 @@ from customer_portal.components.forms import (
     new_password_fields,
     post_form,
 )
-from customer_portal.components.layout import page
-from customer_portal.settings import get_settings
+from customer_portal.pages.kit import Access, portal_page
 from customer_portal.state.credentials import CredentialsState as S
 
 
@@ -62,8 +61,20 @@ def _dead_link() -> rx.Component:
     )
 
 
+@portal_page(
+    route=routes.ACTIVATE,
+    title="Modificar contraseña",
+    on_load=S.open_activation,
+    access=Access.PUBLIC,
+)
+@portal_page(
+    route=routes.RESET_PASSWORD,
+    title="Modificar contraseña",
+    on_load=S.open_reset,
+    access=Access.PUBLIC,
+)
 def credentials() -> rx.Component:
-    return page(
-        get_settings().branding,
+    """Modificar contraseña, or a way to get a new link when this one is dead."""
+    return rx.fragment(
         form_card(rx.cond(S.link_ok, _form(), _dead_link())),
     )

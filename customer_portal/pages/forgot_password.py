@@ -6,14 +6,19 @@ import reflex as rx
 
 from customer_portal import routes
 from customer_portal.components.forms import alert, email_field, form_card, post_form
-from customer_portal.components.layout import page
-from customer_portal.settings import get_settings
+from customer_portal.pages.kit import Access, portal_page
 from customer_portal.state.login import ForgotPasswordState
 
 
+@portal_page(
+    route=routes.FORGOT_PASSWORD,
+    title="¿Has olvidado tu contraseña?",
+    on_load=ForgotPasswordState.open_form,
+    access=Access.PUBLIC,
+)
 def forgot_password() -> rx.Component:
-    return page(
-        get_settings().branding,
+    """Ask for a Restablecer contraseña email."""
+    return rx.fragment(
         form_card(
             post_form(
                 rx.vstack(

@@ -5,46 +5,46 @@ from __future__ import annotations
 import reflex as rx
 
 from customer_portal import routes
-from customer_portal.components.layout import BRAND_COLOR, page
+from customer_portal.components.layout import BRAND_COLOR
 from customer_portal.domain.status import InvoiceStatus
+from customer_portal.pages.kit import Access, portal_page
 from customer_portal.settings import get_settings
 
 
+@portal_page(route=routes.HOME, title=get_settings().branding.portal_name, access=Access.PUBLIC)
 def index() -> rx.Component:
+    """What the portal is for, and the way in."""
     branding = get_settings().branding
-    return page(
-        branding,
-        rx.vstack(
-            rx.heading(branding.portal_name, as_="h1", size="8", color=BRAND_COLOR),
-            rx.text(
-                f"{branding.portal_name} es un portal web cuyo objetivo es facilitarte el "
-                "acceso a una plataforma online a partir de la cual puedes descargar tus "
-                "facturas.",
-                size="4",
-            ),
-            rx.heading("Qué puedes hacer", as_="h2", size="5"),
-            rx.unordered_list(
-                rx.list_item("Buscar tus facturas y consultar sus datos."),
-                rx.list_item(
-                    "Ver el estado de cada factura: "
-                    + ", ".join(status.value for status in InvoiceStatus)
-                    + "."
-                ),
-                rx.list_item("Descargar tus facturas en PDF, firmadas digitalmente."),
-            ),
-            rx.hstack(
-                rx.link(rx.button("Entrar", size="3"), href=routes.LOGIN),
-                rx.link("¿Has olvidado tu contraseña?", href=routes.FORGOT_PASSWORD, size="2"),
-                spacing="4",
-                align="center",
-                wrap="wrap",
-            ),
-            rx.callout(
-                "Se recomienda el uso de navegadores como Firefox o Google Chrome.",
-                icon="info",
-                size="1",
-            ),
-            spacing="4",
-            align="start",
+    return rx.vstack(
+        rx.heading(branding.portal_name, as_="h1", size="8", color=BRAND_COLOR),
+        rx.text(
+            f"{branding.portal_name} es un portal web cuyo objetivo es facilitarte el "
+            "acceso a una plataforma online a partir de la cual puedes descargar tus "
+            "facturas.",
+            size="4",
         ),
+        rx.heading("Qué puedes hacer", as_="h2", size="5"),
+        rx.unordered_list(
+            rx.list_item("Buscar tus facturas y consultar sus datos."),
+            rx.list_item(
+                "Ver el estado de cada factura: "
+                + ", ".join(status.value for status in InvoiceStatus)
+                + "."
+            ),
+            rx.list_item("Descargar tus facturas en PDF, firmadas digitalmente."),
+        ),
+        rx.hstack(
+            rx.link(rx.button("Entrar", size="3"), href=routes.LOGIN),
+            rx.link("¿Has olvidado tu contraseña?", href=routes.FORGOT_PASSWORD, size="2"),
+            spacing="4",
+            align="center",
+            wrap="wrap",
+        ),
+        rx.callout(
+            "Se recomienda el uso de navegadores como Firefox o Google Chrome.",
+            icon="info",
+            size="1",
+        ),
+        spacing="4",
+        align="start",
     )

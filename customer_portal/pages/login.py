@@ -6,14 +6,16 @@ import reflex as rx
 
 from customer_portal import routes
 from customer_portal.components.forms import alert, email_field, field, form_card, post_form
-from customer_portal.components.layout import page
-from customer_portal.settings import get_settings
+from customer_portal.pages.kit import Access, portal_page
 from customer_portal.state.login import LoginState
 
 
+@portal_page(
+    route=routes.LOGIN, title="Entrar", on_load=LoginState.open_login, access=Access.PUBLIC
+)
 def login() -> rx.Component:
-    return page(
-        get_settings().branding,
+    """The sign-in form, posted to the server."""
+    return rx.fragment(
         form_card(
             post_form(
                 rx.vstack(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from customer_portal.components.layout import page
-from customer_portal.settings import get_settings
+from customer_portal import routes
+from customer_portal.pages.kit import Access, portal_page
 from customer_portal.state.mailbox import MailboxState
 
 
@@ -26,9 +26,15 @@ def _row(email: rx.Var) -> rx.Component:
     )
 
 
+@portal_page(
+    route=routes.DEV_MAILBOX,
+    title="Buzón de pruebas",
+    on_load=MailboxState.load,
+    access=Access.DEV,
+)
 def mailbox() -> rx.Component:
-    return page(
-        get_settings().branding,
+    """The outbox's emails, and the one selected rendered in a sandbox."""
+    return rx.fragment(
         rx.heading("Buzón de pruebas", as_="h1", size="6"),
         rx.cond(
             MailboxState.enabled,

@@ -2,65 +2,64 @@
 
 from __future__ import annotations
 
-import asyncio
+from dataclasses import dataclass
 
 import reflex as rx
-from sqlmodel import Session
 
-from customer_portal import routes
-from customer_portal.db import get_engine, session_scope
 from customer_portal.domain import formats
 from customer_portal.domain.sessions import end_other_sessions, live_sessions
+from customer_portal.models import Account
+from customer_portal.state.kit import in_session, signed_in
 from customer_portal.state.password_form import PasswordFormState
 
 
-def _sessions(account_id: int, token: str) -> list[dict[str, str]]:
-    with Session(get_engine()) as session:
-        rows = live_sessions(session, account_id, current_token=token)
-    return [
-        {
-            "id": str(row.id),
-            "device": row.user_agent[:80] or "Navegador desconocido",
-            "ip": row.ip or "—",
-            "since": formats.timestamp(row.created_at),
-            "last_seen": formats.timestamp(row.last_seen_at),
-            "current": "yes" if row.current else "",
-        }
-        for row in rows
-    ]
+@dataclass(frozen=True)
+class SessionView:
+    """One open session as Mi cuenta lists it."""
 
-
-def _end_others(account_id: int, token: str) -> int:
-    with session_scope(get_engine()) as session:
-        return end_other_sessions(session, account_id, keep_token=token)
+    device: str
+    ip: str
+    since: str
+    last_seen: str
+    current: bool
 
 
 class AccountState(PasswordFormState):
     """The customer's open sessions; the password form posts to the server."""
 
-    sessions: list[dict[str, str]] = []
+    sessions: list[SessionView] = []
+
+    async def _load_sessions(self, account: Account) -> None:
+        rows = await in_session(
+            live_sessions, account_id=account.id, current_token=self._session_token()
+        )
+        self.sessions = [
+            SessionView(
+                device=row.user_agent[:80] or "Navegador desconocido",
+                ip=row.ip or "—",
+                since=formats.timestamp(row.created_at),
+                last_seen=formats.timestamp(row.last_seen_at),
+                current=row.current,
+            )
+            for row in rows
+        ]
 
     @rx.event
-    async def open_account(self):
+    @signed_in
+    async def open_account(self, account: Account):
         """on_load of Mi cuenta: the sessions, and what a password change answered."""
         self._open_form()
-        account = await self._current_account()
-        if account is None:
-            return rx.redirect(routes.login(routes.ACCOUNT))
-        self.sessions = await asyncio.to_thread(_sessions, account.id, self._session_token())
-        return None
+        await self._load_sessions(account)
 
     @rx.event
-    async def close_other_sessions(self):
+    @signed_in
+    async def close_other_sessions(self, account: Account):
         """End every session of this account but this browser's."""
-        account = await self._current_account()
-        if account is None:
-            return rx.redirect(routes.login(routes.ACCOUNT))
-        token = self._session_token()
-        closed = await asyncio.to_thread(_end_others, account.id, token)
+        closed = await in_session(
+            end_other_sessions, account_id=account.id, keep_token=self._session_token()
+        )
         self.error = ""
         self.notice = (
             f"Se han cerrado {closed} sesiones." if closed != 1 else "Se ha cerrado 1 sesión."
         )
-        self.sessions = await asyncio.to_thread(_sessions, account.id, token)
-        return None
+        await self._load_sessions(account)

@@ -1,52 +1,134 @@
-"""One invoice, for its owner only: the state behind Ver factura."""
+"""Ver factura: one invoice, for its owner only."""
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
+from dataclasses import dataclass
 
 import reflex as rx
-from sqlmodel import Session
 
-from customer_portal import routes
-from customer_portal.db import get_engine
-from customer_portal.domain.invoice_search import clean_text
-from customer_portal.domain.invoices import InvoiceView, invoice_for_customer
-from customer_portal.state.auth import AuthState
+from customer_portal.domain import formats
+from customer_portal.domain.invoices import InvoiceDetail, invoice_for_customer
+from customer_portal.domain.listing import clean_text
+from customer_portal.models import Account
+from customer_portal.state.kit import AuthState, in_session, signed_in
 
 
-def _load(customer_id: int, number: str) -> InvoiceView | None:
-    with Session(get_engine()) as session:
-        return invoice_for_customer(session, customer_id=customer_id, number=number)
+@dataclass(frozen=True)
+class LineView:
+    """One line of the Conceptos table."""
+
+    description: str
+    quantity: str
+    unit_price: str
+    tax: str
+    amount: str
+
+
+@dataclass(frozen=True)
+class TaxView:
+    """One row of the Impuestos table."""
+
+    tax: str
+    base: str
+    amount: str
+
+
+@dataclass(frozen=True)
+class PaymentView:
+    """One row of Cobros recibidos."""
+
+    date: str
+    amount: str
+    reference: str
+
+
+@dataclass(frozen=True)
+class InvoiceView:
+    """The invoice's figures and signature as the page shows them."""
+
+    number: str = ""
+    issue_date: str = ""
+    due_date: str = ""
+    status: str = ""
+    overdue: bool = False
+    subtotal: str = ""
+    tax: str = ""
+    total: str = ""
+    paid: str = ""
+    pending: str = ""
+    signed_by: str = ""
+    signed_at: str = ""
+
+
+def present_invoice(detail: InvoiceDetail) -> InvoiceView:
+    """The figures of ``detail`` in Spanish formats."""
+    currency = detail.currency
+    return InvoiceView(
+        number=detail.number,
+        issue_date=formats.short_date(detail.issue_date),
+        due_date=formats.optional_date(detail.due_date),
+        status=detail.status.value,
+        overdue=detail.overdue,
+        subtotal=formats.money(detail.subtotal_cents, currency),
+        tax=formats.money(detail.tax_cents, currency),
+        total=formats.money(detail.total_cents, currency),
+        paid=formats.money(detail.paid_cents, currency),
+        pending=formats.money(detail.pending_cents, currency),
+        signed_by=detail.signed_by,
+        signed_at=formats.timestamp(detail.signed_at) if detail.signed_at else "",
+    )
 
 
 class InvoiceDetailState(AuthState):
+    """The invoice named by ``?numero=``, if the signed-in customer owns it."""
+
     found: bool = False
     loaded: bool = False
-    invoice: dict[str, str] = {}
-    lines: list[dict[str, str]] = []
-    taxes: list[dict[str, str]] = []
-    payments: list[dict[str, str]] = []
-
-    def _clear(self) -> None:
-        self.found, self.invoice, self.lines, self.taxes, self.payments = False, {}, [], [], []
+    invoice: InvoiceView = InvoiceView()
+    lines: list[LineView] = []
+    taxes: list[TaxView] = []
+    payments: list[PaymentView] = []
 
     @rx.event
-    async def open_invoice(self):
-        self._clear()
-        self.loaded = False
-        account = await self._current_account()
-        if account is None:
-            return rx.redirect(routes.login(self._path_and_query()))
+    @signed_in
+    async def open_invoice(self, account: Account):
+        """on_load: the invoice of the URL, or "Factura no encontrada"."""
+        self.reset()
         number = clean_text(self._query("numero"))
-        view = await asyncio.to_thread(_load, account.customer_id, number) if number else None
+        detail = None
+        if number:
+            detail = await in_session(
+                invoice_for_customer, customer_id=account.customer_id, number=number
+            )
         self.loaded = True
-        if view is None:
-            return None
+        if detail is None:
+            return
+        currency = detail.currency
         self.found = True
-        fields = dataclasses.asdict(view)
-        self.lines = fields.pop("lines")
-        self.taxes = fields.pop("taxes")
-        self.payments = fields.pop("payments")
-        self.invoice = fields
-        return None
+        self.invoice = present_invoice(detail)
+        self.lines = [
+            LineView(
+                description=line.description,
+                quantity=formats.quantity(line.quantity_milli),
+                unit_price=formats.unit_price(line.unit_price_e4, currency),
+                tax=f"{line.tax_name} {formats.rate(line.tax_rate_bp)}",
+                amount=formats.money(line.amount_cents, currency),
+            )
+            for line in detail.lines
+        ]
+        self.taxes = [
+            TaxView(
+                tax=f"{group.name} {formats.rate(group.rate_bp)}",
+                base=formats.money(group.base_cents, currency),
+                amount=formats.money(group.tax_cents, currency),
+            )
+            for group in detail.taxes
+        ]
+        self.payments = [
+            PaymentView(
+                date=formats.short_date(p.paid_on),
+                amount=formats.money(p.amount_cents, currency),
+                reference=p.reference,
+            )
+            for p in detail.payments
+        ]

@@ -10,6 +10,8 @@ Redis). The server checks everything again with the same
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import reflex as rx
 
 from customer_portal.domain.password_rules import check_password
@@ -19,19 +21,25 @@ from customer_portal.state.auth import AuthState
 _MAX_TYPED = 256
 
 
-def _rules(password: str, repeat: str) -> tuple[list[dict[str, str]], bool]:
+@dataclass(frozen=True)
+class RuleView:
+    """One line of the checklist: which rule, in the manual's words, and whether it passes."""
+
+    key: str
+    label: str
+    passed: bool
+
+
+def _rules(password: str, repeat: str) -> tuple[list[RuleView], bool]:
     check = check_password(password, repeat, min_length=get_settings().password_min_length)
-    rules = [
-        {"key": rule.key, "label": rule.label, "passed": "yes" if rule.passed else ""}
-        for rule in check.rules
-    ]
+    rules = [RuleView(key=rule.key, label=rule.label, passed=rule.passed) for rule in check.rules]
     return rules, check.acceptable
 
 
 class PasswordFormState(AuthState):
     """Rule results of the password being typed, and the form's message."""
 
-    rules: list[dict[str, str]] = _rules("", "")[0]
+    rules: list[RuleView] = _rules("", "")[0]
     can_submit: bool = False
     asterisk_warning: bool = False
     error: str = ""

@@ -1,0 +1,33 @@
+"""The signed PDF download, shared by every page that offers it."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from customer_portal.domain.downloads import mint_download_path
+from customer_portal.domain.listing import clean_text
+from customer_portal.models import Account
+from customer_portal.settings import get_settings
+from customer_portal.state.kit import AuthState, in_session, signed_in
+
+
+class DownloadState(AuthState):
+    """Hands the browser a one-minute link to a PDF the customer owns."""
+
+    @rx.event
+    @signed_in
+    async def download(self, account: Account, number: str):
+        """Check the session owns ``number`` now, then start the download."""
+        number = clean_text(number)
+        path = None
+        if number:
+            path = await in_session(
+                mint_download_path,
+                secret_key=get_settings().secret_key,
+                account=account,
+                number=number,
+                session_token=self._session_token(),
+            )
+        if path is None:
+            return rx.toast.error("Factura no encontrada.")
+        return rx.download(url=path)

@@ -1,0 +1,249 @@
+"""What a page's state needs, in one import: the guard, the database, the URL list.
+
+A new private page's state is usually three things::
+
+    class PaymentsState(ListPageState, AuthState):
+        listing: ClassVar = UrlListing(route=routes.PAYMENTS, parse=..., to_query=...)
+        rows: list[PaymentView] = []
+
+        async def _load(self, account: Account, filters: PaymentFilters) -> Page:
+            found = await in_session(search_payments, customer_id=account.customer_id,
+                                     filters=filters)
+            self.rows = [...]
+            return found
+
+- :func:`signed_in` wraps a handler so it runs only for a signed-in customer,
+  with their account; anyone else goes to Entrar and comes back afterwards.
+- :func:`in_session` runs a domain function in a unit of work, off the event
+  loop, so a slow query never stalls other customers.
+- :class:`ListPageState` gives a list page its filters, sort and page kept in
+  the URL (bookmarkable, Back works) and the handlers the shared components
+  call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar, TypeVar
+from urllib.parse import urlencode
+
+import reflex as rx
+
+from customer_portal import routes
+from customer_portal.db import session_scope
+from customer_portal.domain.listing import Ordering, Page
+from customer_portal.models import Account
+from customer_portal.state.auth import AuthState
+
+R = TypeVar("R")
+
+__all__ = ["AuthState", "ListPageState", "UrlListing", "in_session", "signed_in"]
+
+
+async def in_session(fn: Callable[..., R], /, **kwargs: Any) -> R:
+    """Run ``fn(session=..., **kwargs)`` in one unit of work, in a worker thread.
+
+    The session commits if ``fn`` returns and rolls back if it raises; objects
+    it returns stay readable after the commit.
+
+    Args:
+        fn: A domain function taking ``session`` and keyword arguments.
+        **kwargs: Its other arguments.
+
+    Returns:
+        What ``fn`` returned.
+    """
+
+    def call() -> R:
+        with session_scope() as session:
+            return fn(session=session, **kwargs)
+
+    return await asyncio.to_thread(call)
+
+
+def signed_in(
+    handler: Callable[..., Awaitable[Any]],
+) -> Callable[..., Awaitable[Any]]:
+    """Run ``handler(self, account, ...)`` only for a signed-in customer.
+
+    Anyone else (no session, an expired one, a copied client token) is sent
+    to Entrar with this page as the way back. Put it under ``@rx.event``::
+
+        @rx.event
+        @signed_in
+        async def download(self, account: Account, number: str): ...
+
+    The browser still calls ``download(number)``: ``account`` is resolved on
+    the server for every event, never sent by the client.
+    """
+
+    @functools.wraps(handler)
+    async def guarded(self: AuthState, *args: Any, **kwargs: Any) -> Any:
+        account = await self._current_account()
+        if account is None:
+            return rx.redirect(routes.login(self._path_and_query()))
+        return await handler(self, account, *args, **kwargs)
+
+    # What Reflex sees (the arguments a client sends): the handler without
+    # ``account``. __wrapped__ stays, so type hints resolve in the handler's module.
+    signature = inspect.signature(handler)
+    params = list(signature.parameters.values())
+    account = params.pop(1)
+    guarded.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    guarded.__annotations__ = {
+        name: hint for name, hint in handler.__annotations__.items() if name != account.name
+    }
+    guarded.requires_account = True  # type: ignore[attr-defined]
+    return guarded
+
+
+def requires_account(handler: Any) -> bool:
+    """Whether an event handler (or its function) is guarded by :func:`signed_in`."""
+    fn = getattr(handler, "fn", handler)
+    return bool(getattr(fn, "requires_account", False))
+
+
+@dataclass(frozen=True)
+class UrlListing:
+    """How a list page reads and writes its URL.
+
+    Attributes:
+        route: The page's path, e.g. ``routes.PAYMENTS``.
+        parse: Filters from a URL query; must never raise (see
+            :mod:`customer_portal.domain.listing`). The filters have an
+            ``ordering`` attribute.
+        to_query: The URL query of filters, defaults left out.
+        ascending_first: Sort keys whose first click sorts A→Z (text);
+            any other sorts newest or largest first.
+    """
+
+    route: str
+    parse: Callable[[Mapping[str, Any]], Any]
+    to_query: Callable[[Any], dict[str, str]]
+    ascending_first: frozenset[str] = frozenset()
+
+    def url(self, filters: Any) -> str:
+        """The page's URL showing ``filters``."""
+        query = self.to_query(filters)
+        return self.route + (f"?{urlencode(query)}" if query else "")
+
+
+def _form_query(form_data: Mapping[str, Any]) -> dict[str, str]:
+    """A submitted filter form as a URL query.
+
+    Text fields keep their name; a checkbox named ``estado.cobrado`` that is
+    ticked adds ``cobrado`` to the comma list ``estado`` (see
+    :func:`customer_portal.components.filters.check_group`).
+    """
+    query: dict[str, str] = {}
+    groups: dict[str, list[str]] = {}
+    for name, value in form_data.items():
+        if not isinstance(name, str):
+            continue
+        if "." in name:
+            group, _, option = name.partition(".")
+            # Reflex sends a checkbox as true/false; a plain form post would send "on".
+            if value in (True, "on", "true"):
+                groups.setdefault(group, []).append(option)
+        elif isinstance(value, str):
+            query[name] = value
+    query.update({group: ",".join(options) for group, options in groups.items()})
+    return query
+
+
+class ListPageState(rx.State, mixin=True):
+    """A list whose filters, sort and page live in the URL.
+
+    Mix it into a page's state before :class:`AuthState`, set ``listing``,
+    and implement :meth:`_load`. Every change (a filter, a sort, a page)
+    navigates to the new URL, whose on_load (:meth:`open_list`) loads it: so
+    Back, reload and bookmarks all work, and there is one way in.
+    """
+
+    listing: ClassVar[UrlListing]
+
+    loaded: bool = False
+    count: int = 0
+    page: int = 1
+    pages: int = 1
+    has_any: bool = False
+    filtered: bool = False
+    sort: str = ""
+    descending: bool = True
+    #: The filters as the URL holds them, for the form's initial values.
+    query: dict[str, str] = {}
+    #: Changes with the URL's filters, to remount the (uncontrolled) filter form.
+    form_key: str = ""
+
+    async def _load(self, account: Account, filters: Any) -> Page[Any]:
+        """Load the rows of ``filters`` for ``account`` into this state's vars.
+
+        Returns:
+            The page found; its count, page, pages and has_any are shown by the
+            shared components.
+        """
+        raise NotImplementedError
+
+    def _filters(self) -> Any:
+        return self.listing.parse(dict(self.router.url.query_parameters))
+
+    def _go(self, filters: Any) -> Any:
+        return rx.redirect(self.listing.url(filters))
+
+    def _with_ordering(self, filters: Any, **changes: Any) -> Any:
+        ordering: Ordering = filters.ordering
+        return replace(filters, ordering=replace(ordering, **changes))
+
+    @rx.event
+    @signed_in
+    async def open_list(self, account: Account):
+        """on_load: read the filters from the URL and load that page of the list."""
+        filters = self._filters()
+        found = await self._load(account, filters)
+        self.count, self.page, self.pages = found.count, found.page, found.pages
+        self.has_any, self.filtered = found.has_any, bool(filters.active)
+        self.sort, self.descending = filters.ordering.sort, filters.ordering.descending
+        self.query = self.listing.to_query(filters)
+        self.form_key = urlencode(self.query)
+        self.loaded = True
+
+    @rx.event
+    def apply_filters(self, form_data: dict):
+        """Buscar: the form's filters, keeping the sort, from the first page."""
+        if not isinstance(form_data, dict):
+            return None
+        current = self._filters().ordering
+        fields = _form_query(form_data)
+        fields.update(orden=current.sort, dir="desc" if current.descending else "asc")
+        return self._go(self._with_ordering(self.listing.parse(fields), page=1))
+
+    @rx.event
+    def sort_by(self, column: str):
+        """Sort by ``column``; a second click on the same column turns the order round."""
+        current = self._filters()
+        ordering: Ordering = current.ordering
+        if ordering.sort == column:
+            descending = not ordering.descending
+        else:
+            descending = column not in self.listing.ascending_first
+        return self._go(
+            self._with_ordering(current, sort=str(column)[:20], descending=descending, page=1)
+        )
+
+    @rx.event
+    def go_to_page(self, page: int):
+        """Show page ``page`` (clamped to the list's pages)."""
+        try:
+            target = int(page)
+        except (TypeError, ValueError, OverflowError):
+            return None
+        return self._go(self._with_ordering(self._filters(), page=target))
+
+    @rx.event
+    def clear_filters(self):
+        """Limpiar filtros: the list as it first opens."""
+        return rx.redirect(self.listing.route)
