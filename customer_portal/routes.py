@@ -12,6 +12,7 @@ HOME = "/"
 LOGIN = "/entrar"
 INVOICES = "/facturas"
 INVOICE_DETAIL = "/factura"
+PAYMENTS = "/pagos"
 FORGOT_PASSWORD = "/recuperar"
 ACCOUNT = "/cuenta"
 # The form pages of the links; the links themselves (/credenciales/<token>)

@@ -50,9 +50,13 @@ def log_in(page, portal, email: str, password: str, *, path: str = "/entrar") ->
     page.get_by_role("button", name="Entrar").click()
 
 
-def signed_in(browser, portal, email: str = "cliente1@example.com"):
-    """A new browser profile signed in as a demo customer, on Mis facturas."""
-    page = browser.new_context(locale="es-ES", accept_downloads=True).new_page()
+def signed_in(browser, portal, email: str = "cliente1@example.com", **context_options):
+    """A new browser profile signed in as a demo customer, on Mis facturas.
+
+    ``context_options`` go to ``browser.new_context`` (e.g. a phone's viewport).
+    """
+    context_options = {"locale": "es-ES", "accept_downloads": True, **context_options}
+    page = browser.new_context(**context_options).new_page()
     page.goto(portal.url + "/entrar")
     page.get_by_label("Correo electrónico").fill(email)
     page.get_by_label("Contraseña").fill(DEMO_PASSWORD)

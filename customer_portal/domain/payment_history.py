@@ -1,0 +1,160 @@
+"""Mis pagos: the payments one customer has made across all their invoices.
+
+Built like Mis facturas on :mod:`customer_portal.domain.listing`: filters in
+the URL (``factura``, ``desde``, ``hasta``), sorted and paged in SQL, every
+query joined to the customer's own invoices.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from customer_portal.domain import listing
+from customer_portal.domain.listing import Ordering, Page, clean_text
+from customer_portal.models import Invoice, Payment
+
+
+class PaymentSort(StrEnum):
+    """The columns Mis pagos sorts by, as the URL names them; the first is the default."""
+
+    DATE = "fecha"
+    INVOICE = "factura"
+    AMOUNT = "importe"
+
+
+_SORT_COLUMNS: dict[str, Any] = {
+    PaymentSort.DATE: col(Payment.paid_on),
+    PaymentSort.INVOICE: col(Invoice.number),
+    PaymentSort.AMOUNT: col(Payment.amount_cents),
+}
+
+
+@dataclass(frozen=True)
+class PaymentFilters:
+    """What narrows, orders and pages Mis pagos; bounds itself however it is built."""
+
+    invoice: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    ordering: Ordering = field(default_factory=lambda: Ordering(sorts=tuple(PaymentSort)))
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "invoice", clean_text(self.invoice))
+
+    @property
+    def active(self) -> bool:
+        """Whether anything narrows the list (sorting and paging do not)."""
+        return bool(self.invoice or self.date_from or self.date_to)
+
+
+def parse_filters(query: Mapping[str, Any]) -> PaymentFilters:
+    """Filters from a URL query; anything unusable is ignored, never an error."""
+    return PaymentFilters(
+        invoice=clean_text(query.get("factura", "")),
+        date_from=listing.read_date(listing.query_value(query, "desde")),
+        date_to=listing.read_date(listing.query_value(query, "hasta")),
+        ordering=listing.read_ordering(query, tuple(PaymentSort)),
+    )
+
+
+def filters_to_query(filters: PaymentFilters) -> dict[str, str]:
+    """The URL query for ``filters``, leaving out defaults so links stay short."""
+    out: dict[str, str] = {}
+    if filters.invoice:
+        out["factura"] = filters.invoice
+    if filters.date_from:
+        out["desde"] = filters.date_from.isoformat()
+    if filters.date_to:
+        out["hasta"] = filters.date_to.isoformat()
+    return out | listing.ordering_query(filters.ordering)
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    """One payment as Mis pagos lists it."""
+
+    paid_on: date
+    invoice_number: str
+    currency: str
+    amount_cents: int
+    reference: str
+
+
+@dataclass(frozen=True)
+class PaymentPage(Page[PaymentRow]):
+    """A page of Mis pagos, with the sum received per currency over every match."""
+
+    received: dict[str, int] = field(default_factory=dict)
+
+
+def search_payments(*, session: Session, customer_id: int, filters: PaymentFilters) -> PaymentPage:
+    """One page of the payments on ``customer_id``'s invoices under ``filters``.
+
+    Args:
+        session: The database session.
+        customer_id: Whose payments; the join to the customer's invoices is
+            in every query, so no filter reaches another customer.
+        filters: What narrows, orders and pages the list.
+    """
+    conditions: list[Any] = [col(Invoice.customer_id) == customer_id]
+    if filters.invoice:
+        conditions.append(
+            func.lower(Invoice.number).contains(filters.invoice.lower(), autoescape=True)
+        )
+    if filters.date_from:
+        conditions.append(col(Payment.paid_on) >= filters.date_from)
+    if filters.date_to:
+        conditions.append(col(Payment.paid_on) <= filters.date_to)
+    joined = select(Payment, Invoice.number, Invoice.currency).join(
+        Invoice, col(Invoice.id) == col(Payment.invoice_id)
+    )
+    found = listing.fetch_page(
+        session=session,
+        statement=joined.where(*conditions),
+        order_by=_SORT_COLUMNS[filters.ordering.sort],
+        tiebreak=col(Payment.id),
+        ordering=filters.ordering,
+    )
+    received = {
+        currency: int(cents)
+        for currency, cents in session.exec(
+            select(Invoice.currency, func.sum(Payment.amount_cents))
+            .join(Payment, col(Payment.invoice_id) == col(Invoice.id))
+            .where(*conditions)
+            .group_by(col(Invoice.currency))
+            .order_by(col(Invoice.currency))
+        ).all()
+    }
+    has_any = found.count > 0 or (
+        filters.active
+        and session.exec(
+            select(Payment.id)
+            .join(Invoice, col(Invoice.id) == col(Payment.invoice_id))
+            .where(col(Invoice.customer_id) == customer_id)
+            .limit(1)
+        ).first()
+        is not None
+    )
+    return PaymentPage(
+        rows=[
+            PaymentRow(
+                paid_on=payment.paid_on,
+                invoice_number=number,
+                currency=currency,
+                amount_cents=payment.amount_cents,
+                reference=payment.reference,
+            )
+            for payment, number, currency in found.rows
+        ],
+        count=found.count,
+        page=found.page,
+        pages=found.pages,
+        received=received,
+        has_any=has_any,
+    )

@@ -1,0 +1,134 @@
+"""The page kit: guarded handlers, URL lists and page declarations refuse what they must."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from reflex_base import constants
+
+from customer_portal import routes
+from customer_portal.db import session_scope
+from customer_portal.models import Account, Customer, Invoice, Payment
+from customer_portal.pages.kit import Access, portal_page
+from customer_portal.state import auth
+from customer_portal.state.downloads import DownloadState
+from customer_portal.state.kit import _form_query, requires_account
+from customer_portal.state.payments import PaymentsState
+
+
+def state_at(state_cls, url: str):
+    """A state as an event from a page at ``url`` (path and query) would see it."""
+    state = state_cls(_reflex_internal_init=True)
+    path, _, query = url.partition("?")
+    params = dict(part.split("=", 1) for part in query.split("&") if "=" in part)
+    state._update_router_vars(
+        {
+            constants.RouteVar.CLIENT_IP: "127.0.0.1",
+            constants.RouteVar.PATH: path,
+            constants.RouteVar.ORIGIN: url,
+            constants.RouteVar.QUERY: params,
+        },
+        {},
+    )
+    return state
+
+
+@pytest.fixture
+def customer_with_payment(engine) -> Account:
+    with session_scope(engine) as session:
+        customer = Customer(code="A", name="Ana", tax_id="A1", email="ana@example.com")
+        session.add(customer)
+        session.flush()
+        invoice = Invoice(
+            number="A-1",
+            customer_id=customer.id,
+            issue_date=date(2024, 1, 1),
+            subtotal_cents=1000,
+            tax_cents=0,
+            total_cents=1000,
+            paid_cents=400,
+            content_hash="x",
+        )
+        session.add(invoice)
+        session.flush()
+        session.add(
+            Payment(
+                invoice_id=invoice.id, amount_cents=400, paid_on=date(2024, 2, 3), reference="R"
+            )
+        )
+        account = Account(customer_id=customer.id, email="ana@example.com")
+        session.add(account)
+        session.flush()
+        return account
+
+
+def as_viewer(account: Account | None) -> None:
+    viewer = None
+    if account is not None:
+        viewer = auth.Viewer(session_id=1, account=account, customer_name="Ana", token="t")
+    auth._viewer.set(viewer)
+
+
+async def test_a_stranger_is_sent_to_entrar_and_back(customer_with_payment):
+    as_viewer(None)
+    state = state_at(PaymentsState, "/pagos?factura=A-1")
+    event = await PaymentsState.open_list.fn(state)
+    assert "/entrar?next=%2Fpagos%3Ffactura%3DA-1" in str(event)
+    assert not state.loaded and state.rows == []
+
+
+async def test_the_signed_in_customer_gets_their_rows_from_the_url(customer_with_payment):
+    as_viewer(customer_with_payment)
+    state = state_at(PaymentsState, "/pagos?factura=A-1&orden=importe&dir=asc")
+    assert await PaymentsState.open_list.fn(state) is None
+    assert state.loaded and state.count == 1 and state.sort == "importe" and not state.descending
+    row = state.rows[0]
+    assert (row.date, row.invoice, row.amount) == ("03/02/2024", "A-1", "4,00\xa0€")
+    assert row.invoice_href == routes.invoice_detail("A-1")
+    assert state.query == {"factura": "A-1", "orden": "importe", "dir": "asc"}
+
+
+def test_list_handlers_navigate_to_bounded_urls():
+    state = state_at(PaymentsState, "/pagos?factura=A-1&orden=importe")
+    sorted_again = str(PaymentsState.sort_by.fn(state, "importe"))
+    assert "orden=importe" in sorted_again and "dir=asc" in sorted_again
+    assert "orden=factura" in str(PaymentsState.sort_by.fn(state, "factura"))
+    # A sort the page does not have falls back to the default (left out of the URL).
+    assert "orden" not in str(PaymentsState.sort_by.fn(state, "password_hash"))
+    assert "pagina=1000000" in str(PaymentsState.go_to_page.fn(state, 10**50))
+    assert PaymentsState.go_to_page.fn(state, "x") is None
+    applied = str(PaymentsState.apply_filters.fn(state, {"factura": "B-2", "desde": "nope"}))
+    assert "factura=B-2" in applied and "desde" not in applied and "orden=importe" in applied
+    assert PaymentsState.apply_filters.fn(state, ["not", "a", "dict"]) is None
+
+
+def test_a_checkbox_group_becomes_one_comma_list():
+    form = {
+        "numero": "F",
+        "estado.cobrado": True,
+        "estado.parcial": False,
+        "estado.pendiente": "on",
+    }
+    assert _form_query(form) == {"numero": "F", "estado": "cobrado,pendiente"}
+    assert _form_query({1: "x", "min": ["not", "text"]}) == {}
+
+
+def test_the_client_never_sends_the_account():
+    """Reflex sees download(number): the account is resolved on the server."""
+    assert list(DownloadState.download.fn.__signature__.parameters) == ["self", "number"]
+    assert requires_account(DownloadState.download)
+    assert requires_account(PaymentsState.open_list)
+
+
+def test_a_customer_page_without_a_guarded_load_cannot_be_declared():
+    from customer_portal.pages import login  # noqa: F401 (declares /entrar)
+
+    with pytest.raises(TypeError, match="needs on_load"):
+        portal_page(route="/olvidada", title="Olvidada")(lambda: None)
+    with pytest.raises(TypeError, match="needs on_load"):
+        portal_page(route="/olvidada", title="Olvidada", on_load=PaymentsState.sort_by)(
+            lambda: None
+        )
+    with pytest.raises(TypeError, match="declared twice"):
+        portal_page(route=routes.LOGIN, title="Otra", access=Access.PUBLIC)(lambda: None)
