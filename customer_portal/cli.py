@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,11 +18,18 @@ from typing import TYPE_CHECKING, Any
 import click
 import sqlalchemy as sa
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlmodel import Session, select
 
-from customer_portal.settings import Settings, SettingsError, get_settings
+from customer_portal.settings import (
+    InstanceSettings,
+    Settings,
+    SettingsError,
+    get_settings,
+    load_instance_settings,
+)
 
 if TYPE_CHECKING:
     from customer_portal.domain.publishing import Publisher
@@ -34,12 +42,20 @@ class _Fail(click.ClickException):
     exit_code = 2
 
     def show(self, file=None) -> None:  # noqa: ARG002 (click's signature)
-        err.print(f"[bold red]Error:[/] {self.message}")
+        # One line, taken literally: settings errors quote what was given, brackets included.
+        err.print(f"[bold red]Error:[/] {escape(self.message)}", soft_wrap=True, highlight=False)
 
 
 def _settings() -> Settings:
     try:
         return get_settings()
+    except SettingsError as exc:
+        raise _Fail(str(exc)) from None
+
+
+def _instance_settings() -> InstanceSettings:
+    try:
+        return load_instance_settings()
     except SettingsError as exc:
         raise _Fail(str(exc)) from None
 
@@ -136,8 +152,17 @@ def migrate() -> None:
 @main.command()
 def init() -> None:
     """Prepare a machine: instance folder, secrets, schema, demo certificate."""
-    from customer_portal.instance import lock_down
+    from customer_portal.instance import create_secret, lock_down
+    from customer_portal.settings import KEPT_SECRETS, variable_name
 
+    # Before the settings: they cannot be read in dev until these secrets exist.
+    instance = _instance_settings()
+    if instance.is_dev:
+        for name in KEPT_SECRETS:
+            if not os.environ.get(variable_name(Settings, name), "").strip():
+                path = instance.instance_dir / name
+                if create_secret(path):
+                    out.print(f"Created {path}", soft_wrap=True, highlight=False)
     settings = _settings()
     _ready_engine(upgrade=True)
     signer = _publisher().signer
@@ -147,6 +172,22 @@ def init() -> None:
     out.print(f"Signing certificate: {signer.subject}")
     if settings.uses_demo_pki:
         out.print(f"Demo CA (trust root for verify): {settings.trust_roots[0]}")
+
+
+@main.command("settings")
+def show_settings() -> None:
+    """Print the effective configuration, one PORTAL_* variable a row, secrets masked."""
+    from rich.text import Text
+
+    from customer_portal.settings import effective_settings
+
+    table = Table(title="Effective settings")
+    table.add_column("Variable", no_wrap=True)
+    table.add_column("Value", overflow="fold")
+    for variable, value in effective_settings(_settings()):
+        # Text, not markup: a value may hold brackets.
+        table.add_row(variable, Text(value))
+    out.print(table)
 
 
 @main.command()
@@ -189,8 +230,6 @@ def payment(file: str) -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True))
 def pdf(number: str, output: str) -> None:
     """Write the stored signed PDF of invoice NUMBER to OUTPUT, byte for byte."""
-    from rich.markup import escape
-
     from customer_portal.documents.integrity import TamperedDocument, intact_pdf_by_number
 
     engine = _ready_engine()

@@ -8,6 +8,7 @@ instance made before (``customer-portal init`` runs it).
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 DIR_MODE = 0o700
@@ -33,6 +34,28 @@ def private_file(path: Path) -> Path:
     except FileExistsError:
         pass
     return path
+
+
+def create_secret(path: Path) -> bool:
+    """Write a new random secret to ``path``, owner-only, unless it already exists.
+
+    Two processes running ``init`` at once agree on the first one written
+    (O_EXCL), so neither invalidates the sessions and links of the other.
+
+    Args:
+        path: Where the secret is kept, e.g. ``instance/secret_key``.
+
+    Returns:
+        True if this call wrote it, False if it was already there.
+    """
+    private_dir(path.parent)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(secrets.token_urlsafe(32) + "\n")
+    return True
 
 
 def lock_down(root: Path) -> None:

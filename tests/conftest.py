@@ -23,6 +23,12 @@ from tests.factories import reset_process_caches
 # The running portal and Chromium, shared by tests/e2e and tests/security (one build a run).
 pytest_plugins = ["tests.portal_fixtures"]
 
+# Reflex imports rxconfig.py, which reads the settings, whenever a test touches its
+# state machinery, with or without `portal_env`. Reading never makes the dev secrets
+# (`customer-portal init` does), so the test process is given some.
+os.environ.setdefault("PORTAL_SECRET_KEY", "test-secret-key-0123456789")
+os.environ.setdefault("PORTAL_API_KEY", "test-api-key-0123456789")
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "PORTAL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

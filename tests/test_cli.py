@@ -118,7 +118,63 @@ def test_payments(engine, tmp_path):
 def test_bad_settings_stop_the_cli_with_the_variable_named(engine, monkeypatch, tmp_path):
     monkeypatch.setenv("PORTAL_PORT", "abc")
     run = cli("publish", write_json(tmp_path / "b.json", []), check_code=2)
-    assert "PORTAL_PORT must be a whole number" in run.stderr
+    assert "PORTAL_PORT: input should be a valid integer" in run.stderr
+
+
+def test_init_creates_the_dev_secrets_once(portal_env, monkeypatch):
+    instance = Path(portal_env["PORTAL_INSTANCE_DIR"])
+    monkeypatch.delenv("PORTAL_SECRET_KEY")
+    monkeypatch.delenv("PORTAL_API_KEY")
+    before = cli("verify-store", check_code=2).stderr
+    assert "PORTAL_SECRET_KEY" in before and "customer-portal init" in before
+    assert not instance.exists()  # reading the settings wrote nothing
+
+    first = cli("init", check_code=0).stdout
+    assert f"Created {instance / 'secret_key'}" in first
+    kept = {name: (instance / name).read_text() for name in ("secret_key", "api_key")}
+    for name, secret in kept.items():
+        assert len(secret.strip()) >= 32
+        assert (instance / name).stat().st_mode & 0o777 == 0o600
+    assert kept["secret_key"] != kept["api_key"]
+
+    again = cli("init", check_code=0).stdout  # idempotent: the secrets stay
+    assert "Created" not in again
+    assert {name: (instance / name).read_text() for name in kept} == kept
+    cli("verify-store", check_code=0)
+
+
+def test_init_leaves_secrets_given_in_the_environment_alone(portal_env):
+    cli("init", check_code=0)
+    instance = Path(portal_env["PORTAL_INSTANCE_DIR"])
+    assert not (instance / "secret_key").exists() and not (instance / "api_key").exists()
+
+
+def test_settings_prints_every_variable_with_secrets_masked(portal_env, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # one row a line, as a terminal this wide would
+    monkeypatch.setenv("PORTAL_DATABASE_URL", "postgresql://portal:db-pass-123@db/portal")
+    monkeypatch.setenv("PORTAL_SMTP_HOST", "smtp.example.com")
+    monkeypatch.setenv("PORTAL_SMTP_PASSWORD", "smtp-pass-123")
+    monkeypatch.setenv("PORTAL_COMPANY_NAME", "Acme [bold]S.L.[/bold]")
+    shown = cli("settings", check_code=0).stdout
+    for secret in (
+        portal_env["PORTAL_SECRET_KEY"],
+        portal_env["PORTAL_API_KEY"],
+        portal_env["PORTAL_SIGNING_P12_PASSWORD"],
+        "db-pass-123",
+        "smtp-pass-123",
+    ):
+        assert secret not in shown
+    rows = {
+        line.split("│")[1].strip(): line.split("│")[2].strip()
+        for line in shown.splitlines()
+        if line.count("│") == 3
+    }
+    assert rows["PORTAL_SECRET_KEY"] == rows["PORTAL_SMTP_PASSWORD"] == "********"
+    assert rows["PORTAL_DATABASE_URL"] == "postgresql+psycopg://portal:********@db/portal"
+    assert rows["PORTAL_SMTP_HOST"] == "smtp.example.com"
+    assert rows["PORTAL_COMPANY_NAME"] == "Acme [bold]S.L.[/bold]"  # shown, not rendered
+    assert rows["PORTAL_INSTANCE_DIR"] == portal_env["PORTAL_INSTANCE_DIR"]
+    assert rows["PORTAL_TSA_URL"] == "(not set)" and len(rows) == 38
 
 
 def test_a_killed_batch_leaves_whole_invoices_only(engine, tmp_path):
