@@ -16,7 +16,7 @@ from customer_portal.state.password_form import PasswordFormState
 
 def _sessions(account_id: int, token: str) -> list[dict[str, str]]:
     with Session(get_engine()) as session:
-        rows = live_sessions(session, account_id, current_token=token)
+        rows = live_sessions(session=session, account_id=account_id, current_token=token)
     return [
         {
             "id": str(row.id),
@@ -32,7 +32,7 @@ def _sessions(account_id: int, token: str) -> list[dict[str, str]]:
 
 def _end_others(account_id: int, token: str) -> int:
     with session_scope(get_engine()) as session:
-        return end_other_sessions(session, account_id, keep_token=token)
+        return end_other_sessions(session=session, account_id=account_id, keep_token=token)
 
 
 class AccountState(PasswordFormState):

@@ -33,8 +33,8 @@ def _search(customer_id: int, filters: InvoiceFilters) -> InvoicePage:
 def _mint(account: Account, number: str, session_token: str) -> str | None:
     with Session(get_engine()) as session:
         return mint_download_path(
-            session,
-            get_settings().secret_key,
+            session=session,
+            secret_key=get_settings().secret_key,
             account=account,
             number=number,
             session_token=session_token,
