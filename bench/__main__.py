@@ -13,7 +13,6 @@ from pathlib import Path
 import sqlalchemy as sa
 from rich.console import Console
 from rich.table import Table
-from sqlmodel import Session
 
 from customer_portal import db
 from customer_portal.documents.pki import ensure_demo_pki
@@ -25,7 +24,7 @@ from customer_portal.domain.passwords import hash_password
 from customer_portal.domain.publishing import Publisher
 from customer_portal.models import Account, Customer, LoginFailure, utcnow
 from customer_portal.settings import Branding, load_settings
-from tests.factories import make_invoice, make_line
+from tests.factories import invoice_input, line_input
 
 N = 30
 PASSWORD = "bench"
@@ -53,7 +52,7 @@ def main() -> None:
         folder = Path(tmp)
         pki = ensure_demo_pki(folder / "pki", "Bench", PASSWORD)
         branding = Branding()
-        invoices = [make_invoice(f"B-{i}", lines=[make_line()] * 8) for i in range(2 * N)]
+        invoices = [invoice_input(f"B-{i}", lines=[line_input()] * 8) for i in range(2 * N)]
 
         def publish(signer, batch, name):
             engine = db.create_db_engine(f"sqlite:///{folder / name}.db")
@@ -96,7 +95,7 @@ def login_timing(console: Console, rounds: int = 8) -> None:
         settings = load_settings({"PORTAL_INSTANCE_DIR": tmp, **keys})
         engine = db.create_db_engine(f"sqlite:///{tmp}/login.db")
         db.migrate(engine)
-        with Session(engine) as session:
+        with db.unit_of_work(engine) as session:
             customer = Customer(code="B", name="B", tax_id="B1", email="b@example.com")
             session.add(customer)
             session.flush()
@@ -108,21 +107,21 @@ def login_timing(console: Console, rounds: int = 8) -> None:
                     activated_at=utcnow(),
                 )
             )
-            session.commit()
         timings = {"unknown email": 0.0, "wrong password": 0.0}
         for i in range(rounds):
             # Different emails each round, so the lockout never short-cuts a try.
             timings["unknown email"] += _timed(
                 lambda i=i: auth.log_in(
-                    engine, settings, email=f"nobody{i}@example.com", password="x"
+                    engine=engine, settings=settings, email=f"nobody{i}@example.com", password="x"
                 )
             )
             timings["wrong password"] += _timed(
-                lambda: auth.log_in(engine, settings, email="b@example.com", password="x")
+                lambda: auth.log_in(
+                    engine=engine, settings=settings, email="b@example.com", password="x"
+                )
             )
-            with Session(engine) as session:  # clear the failures the wrong tries left
+            with db.unit_of_work(engine) as session:  # clear the failures the wrong tries left
                 session.exec(sa.delete(LoginFailure))
-                session.commit()
     table = Table(title=f"Failed logins ({rounds} each, bcrypt cost 12)")
     table.add_column("case")
     table.add_column("per try", justify="right")

@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from customer_portal.settings import (
     InstanceSettings,
@@ -230,12 +230,14 @@ def payment(file: str) -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True))
 def pdf(number: str, output: str) -> None:
     """Write the stored signed PDF of invoice NUMBER to OUTPUT, byte for byte."""
+    from customer_portal.db import unit_of_work
+
     from customer_portal.documents.integrity import TamperedDocument, intact_pdf_by_number
 
     engine = _ready_engine()
-    with Session(engine) as session:
+    with unit_of_work(engine) as session:
         try:
-            data = intact_pdf_by_number(session, number)
+            data = intact_pdf_by_number(session=session, number=number)
         except TamperedDocument as exc:
             err.print(
                 "[bold red]Refused:[/] "
@@ -287,14 +289,16 @@ def verify(file: str, trust: tuple[str, ...]) -> None:
 @main.command("verify-store")
 def verify_store() -> None:
     """Check every stored signed PDF against its recorded hash and size (1 if any differs)."""
+    from customer_portal.db import unit_of_work
     from customer_portal.documents.integrity import count_stored
     from customer_portal.documents.integrity import verify_store as check_store
 
     engine = _ready_engine()
-    total = count_stored(engine)
+    with unit_of_work(engine) as session:
+        total = count_stored(session=session)
     with Progress(console=err, transient=True, disable=total < 2) as progress:
         task = progress.add_task("Checking signed PDFs", total=total)
-        report = check_store(engine, progress=lambda n: progress.advance(task, n))
+        report = check_store(engine=engine, progress=lambda n: progress.advance(task, n))
 
     # One line per invoice, whole, so the list can be grepped or fed to a script; the
     # number comes from the database being checked, so it is never read as markup.
@@ -320,7 +324,7 @@ def deliver_mail() -> None:
     settings = _settings()
     if not settings.mail.enabled:
         raise _Fail("SMTP is not configured: set PORTAL_SMTP_HOST (see `customer-portal outbox`)")
-    report = deliver_once(_ready_engine(), settings)
+    report = deliver_once(engine=_ready_engine(), settings=settings)
     out.print(
         f"{len(report.sent)} sent, {len(report.retried)} to retry later, "
         f"{len(report.failed)} failed for good"
@@ -334,17 +338,20 @@ def outbox(show_all: bool) -> None:
     """List queued emails: recipient, subject, state, attempts, link, last error."""
     from sqlmodel import col
 
+    from customer_portal.db import unit_of_work
     from customer_portal.mail.outbox import describe_row
     from customer_portal.models import OutboxEmail
 
     settings = _settings()
-    with Session(_ready_engine()) as session:
+    with unit_of_work(_ready_engine()) as session:
         query = select(OutboxEmail).order_by(col(OutboxEmail.id))
         if not show_all:
             query = query.where(col(OutboxEmail.sent_at).is_(None))
         rows = session.exec(query).all()
     for row in rows:
-        out.print(describe_row(row, settings), markup=False, highlight=False, soft_wrap=True)
+        out.print(
+            describe_row(row=row, settings=settings), markup=False, highlight=False, soft_wrap=True
+        )
     if not rows:
         out.print("The outbox is empty." if show_all else "No unsent emails.")
 

@@ -9,9 +9,10 @@ up front instead of failing half-way. PostgreSQL needs none of that.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
@@ -23,6 +24,8 @@ from sqlmodel import Session
 from customer_portal.instance import private_file
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+T = TypeVar("T")
 
 
 class SchemaOutOfDate(RuntimeError):
@@ -70,8 +73,20 @@ def get_engine() -> sa.Engine:
 
 
 @contextmanager
-def session_scope(engine: sa.Engine | None = None) -> Iterator[Session]:
-    """A session whose transaction commits on success and rolls back on error."""
+def unit_of_work(engine: sa.Engine | None = None) -> Iterator[Session]:
+    """The one way to open a session: commit on success, roll back on error.
+
+    Objects stay readable after the commit (``expire_on_commit=False``):
+    callers routinely read what a block loaded once the block has closed, and
+    a session that expired them would reload, or fail, outside its transaction.
+
+    Args:
+        engine: the database; the process-wide one (:func:`get_engine`) if None.
+
+    Yields:
+        A session whose transaction commits when the block ends normally and
+        rolls back if it raises.
+    """
     with Session(engine or get_engine(), expire_on_commit=False) as session:
         try:
             yield session
@@ -79,6 +94,32 @@ def session_scope(engine: sa.Engine | None = None) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def run_in_unit_of_work(
+    function: Callable[..., T], /, *, engine: sa.Engine | None = None, **kwargs: Any
+) -> T:
+    """``function(session=..., **kwargs)`` inside its own :func:`unit_of_work`.
+
+    For handing a domain function to a worker thread in one call
+    (``asyncio.to_thread``, ``run_in_threadpool``, a background task): the
+    session is opened and closed in that thread.
+
+    Args:
+        function: a domain function taking a keyword-only ``session``.
+        engine: the database; the process-wide one if None.
+        **kwargs: the function's other keyword arguments.
+
+    Returns:
+        What ``function`` returns, after the unit of work has committed.
+    """
+    with unit_of_work(engine) as session:
+        return function(session=session, **kwargs)
+
+
+# TODO(lead): remove alias once customer_portal/state/account.py and
+# tests/domain/test_invoice_search.py (off-limits to this change) use unit_of_work.
+session_scope = unit_of_work
 
 
 def _alembic_config(engine: sa.Engine) -> Config:

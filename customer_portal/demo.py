@@ -11,6 +11,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from customer_portal.db import unit_of_work
 from customer_portal.domain.passwords import hash_password
 from customer_portal.domain.payments import record_payments
 from customer_portal.domain.publishing import Publisher
@@ -109,45 +110,48 @@ def demo_payments(totals: dict[str, int]) -> list[dict]:
     return payments
 
 
-def _ensure_logins(engine: sa.Engine) -> list[tuple[str, str]]:
+def _ensure_logins(session: Session) -> list[tuple[str, str]]:
     """Customers with active demo logins, so their invoices bring Nueva Factura emails."""
     logins = []
-    with Session(engine) as session:
-        for data in CUSTOMERS:
-            customer = session.exec(select(Customer).where(Customer.code == data["code"])).first()
-            if customer is None:
-                customer = Customer(**data)
-                session.add(customer)
-                session.flush()
-            if data["code"] not in ACTIVE_LOGINS:
-                continue
-            email = customer.email.lower()
-            if session.exec(select(Account).where(Account.email == email)).first() is None:
-                now = utcnow()
-                session.add(
-                    Account(
-                        customer_id=customer.id,
-                        email=email,
-                        password_hash=hash_password(DEMO_PASSWORD),
-                        activated_at=now,
-                        password_changed_at=now,
-                    )
+    for data in CUSTOMERS:
+        customer = session.exec(select(Customer).where(Customer.code == data["code"])).first()
+        if customer is None:
+            customer = Customer(**data)
+            session.add(customer)
+            session.flush()
+        if data["code"] not in ACTIVE_LOGINS:
+            continue
+        email = customer.email.lower()
+        if session.exec(select(Account).where(Account.email == email)).first() is None:
+            now = utcnow()
+            session.add(
+                Account(
+                    customer_id=customer.id,
+                    email=email,
+                    password_hash=hash_password(DEMO_PASSWORD),
+                    activated_at=now,
+                    password_changed_at=now,
                 )
-            logins.append((email, DEMO_PASSWORD))
-        session.commit()
+            )
+        logins.append((email, DEMO_PASSWORD))
     return logins
 
 
 def seed(*, engine: sa.Engine, publisher: Publisher) -> list[tuple[str, str]]:
-    """Publish the demo data; returns the demo logins as ``(email, password)``."""
-    logins = _ensure_logins(engine)
+    """Publish the demo data; returns the demo logins as ``(email, password)``.
+
+    Takes ``engine``, not a session: the publisher and the payments commit
+    each invoice and each payment in its own unit of work.
+    """
+    with unit_of_work(engine) as session:
+        logins = _ensure_logins(session)
     summary = publisher.publish_many(demo_invoices(), actor="demo")
     if not summary.ok:
         raise RuntimeError(f"demo invoices rejected: {[r.message for r in summary.results]}")
 
     from customer_portal.models import Invoice
 
-    with Session(engine) as session:
+    with unit_of_work(engine) as session:
         totals = dict(
             session.exec(
                 select(Invoice.number, Invoice.total_cents).where(Invoice.number.like("F2026-%"))

@@ -14,6 +14,33 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from customer_portal.limits import (
+    ADDRESS_LENGTH,
+    AUDIT_ACTION_LENGTH,
+    AUDIT_ACTOR_LENGTH,
+    AUDIT_SUBJECT_LENGTH,
+    CLAIM_TOKEN_LENGTH,
+    CURRENCY_LENGTH,
+    CUSTOMER_CODE_LENGTH,
+    CUSTOMER_NAME_LENGTH,
+    DEDUPE_KEY_LENGTH,
+    EMAIL_KIND_LENGTH,
+    EMAIL_LENGTH,
+    EMAIL_SUBJECT_LENGTH,
+    INVOICE_NUMBER_LENGTH,
+    IP_LENGTH,
+    LAST_ERROR_LENGTH,
+    LINE_DESCRIPTION_LENGTH,
+    MESSAGE_ID_LENGTH,
+    PASSWORD_HASH_LENGTH,
+    PAYMENT_REFERENCE_LENGTH,
+    SHA256_HEX_LENGTH,
+    SIGNER_SUBJECT_LENGTH,
+    TAX_ID_LENGTH,
+    TAX_NAME_LENGTH,
+    USER_AGENT_LENGTH,
+)
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -50,11 +77,11 @@ class Customer(SQLModel, table=True):
     """A customer of the company, as the billing system knows it."""
 
     id: int | None = Field(default=None, primary_key=True)
-    code: str = Field(max_length=40, unique=True, index=True)
-    name: str = Field(max_length=200)
-    tax_id: str = Field(max_length=20)
-    email: str = Field(max_length=254)
-    address: str | None = Field(default=None, max_length=500)
+    code: str = Field(max_length=CUSTOMER_CODE_LENGTH, unique=True, index=True)
+    name: str = Field(max_length=CUSTOMER_NAME_LENGTH)
+    tax_id: str = Field(max_length=TAX_ID_LENGTH)
+    email: str = Field(max_length=EMAIL_LENGTH)
+    address: str | None = Field(default=None, max_length=ADDRESS_LENGTH)
     created_at: datetime = _ts(default_factory=utcnow)
     updated_at: datetime = _ts(default_factory=utcnow)
 
@@ -64,8 +91,8 @@ class Account(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     customer_id: int = Field(foreign_key="customer.id", index=True)
-    email: str = Field(max_length=254, unique=True)  # always lower-cased
-    password_hash: str | None = Field(default=None, max_length=100)
+    email: str = Field(max_length=EMAIL_LENGTH, unique=True)  # always lower-cased
+    password_hash: str | None = Field(default=None, max_length=PASSWORD_HASH_LENGTH)
     activated_at: datetime | None = _ts(default=None)
     password_changed_at: datetime | None = _ts(default=None)
     created_at: datetime = _ts(default_factory=utcnow)
@@ -80,17 +107,17 @@ class Invoice(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    number: str = Field(max_length=40, unique=True)
+    number: str = Field(max_length=INVOICE_NUMBER_LENGTH, unique=True)
     customer_id: int = Field(foreign_key="customer.id")
     issue_date: date
     due_date: date | None = None
-    currency: str = Field(default="EUR", max_length=3)
+    currency: str = Field(default="EUR", max_length=CURRENCY_LENGTH)
     subtotal_cents: int
     tax_cents: int
     total_cents: int
     paid_cents: int = 0
     # sha256 of the canonical input: tells a harmless re-post from a conflicting one.
-    content_hash: str = Field(max_length=64)
+    content_hash: str = Field(max_length=SHA256_HEX_LENGTH)
     published_at: datetime = _ts(default_factory=utcnow)
 
 
@@ -100,10 +127,10 @@ class InvoiceLine(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     invoice_id: int = Field(foreign_key="invoice.id", index=True)
     position: int
-    description: str = Field(max_length=1000)
+    description: str = Field(max_length=LINE_DESCRIPTION_LENGTH)
     quantity_milli: int  # thousandths of a unit
     unit_price_e4: int  # ten-thousandths of the currency unit
-    tax_name: str = Field(max_length=20)
+    tax_name: str = Field(max_length=TAX_NAME_LENGTH)
     tax_rate_bp: int  # basis points: 7 % is 700
     amount_cents: int  # net amount of the line, rounded half up
 
@@ -113,7 +140,7 @@ class Payment(SQLModel, table=True):
     invoice_id: int = Field(foreign_key="invoice.id", index=True)
     amount_cents: int
     paid_on: date
-    reference: str = Field(max_length=80, unique=True)
+    reference: str = Field(max_length=PAYMENT_REFERENCE_LENGTH, unique=True)
     recorded_at: datetime = _ts(default_factory=utcnow)
 
 
@@ -125,11 +152,12 @@ class SignedDocument(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     invoice_id: int = Field(foreign_key="invoice.id", unique=True)
     pdf: bytes = Field(sa_type=sa.LargeBinary)
-    sha256: str = Field(max_length=64)
+    sha256: str = Field(max_length=SHA256_HEX_LENGTH)
     size: int
     signed_at: datetime = _ts()
-    signer_subject: str = Field(max_length=400)
-    signer_fingerprint: str = Field(max_length=64)  # sha256 of the signer certificate
+    signer_subject: str = Field(max_length=SIGNER_SUBJECT_LENGTH)
+    # sha256 of the signer certificate
+    signer_fingerprint: str = Field(max_length=SHA256_HEX_LENGTH)
     timestamped: bool = False
 
 
@@ -145,21 +173,22 @@ class OutboxEmail(SQLModel, table=True):
     __table_args__ = (sa.Index("ix_outbox_pending", "sent_at", "failed_at", "next_attempt_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=40)
-    to_address: str = Field(max_length=254)
+    kind: str = Field(max_length=EMAIL_KIND_LENGTH)
+    to_address: str = Field(max_length=EMAIL_LENGTH)
     context: str = Field(sa_type=sa.Text)  # JSON
-    subject: str | None = Field(default=None, max_length=200)
+    subject: str | None = Field(default=None, max_length=EMAIL_SUBJECT_LENGTH)
     html: str | None = Field(default=None, sa_type=sa.Text)
     text: str | None = Field(default=None, sa_type=sa.Text)
-    dedupe_key: str = Field(max_length=200, unique=True)
-    message_id: str = Field(max_length=200)  # stable across retries: receivers can dedupe
+    dedupe_key: str = Field(max_length=DEDUPE_KEY_LENGTH, unique=True)
+    # Stable across retries: receivers can dedupe.
+    message_id: str = Field(max_length=MESSAGE_ID_LENGTH)
     attempts: int = 0
     next_attempt_at: datetime = _ts(default_factory=utcnow)
     claimed_until: datetime | None = _ts(default=None)
-    claim_token: str | None = Field(default=None, max_length=32)
+    claim_token: str | None = Field(default=None, max_length=CLAIM_TOKEN_LENGTH)
     sent_at: datetime | None = _ts(default=None)
     failed_at: datetime | None = _ts(default=None)
-    last_error: str | None = Field(default=None, max_length=2000)
+    last_error: str | None = Field(default=None, max_length=LAST_ERROR_LENGTH)
     created_at: datetime = _ts(default_factory=utcnow)
 
 
@@ -169,14 +198,14 @@ class AuthSession(SQLModel, table=True):
     __tablename__ = "auth_session"
 
     id: int | None = Field(default=None, primary_key=True)
-    token_hash: str = Field(max_length=64, unique=True)
+    token_hash: str = Field(max_length=SHA256_HEX_LENGTH, unique=True)
     account_id: int = Field(foreign_key="account.id", index=True)
     created_at: datetime = _ts(default_factory=utcnow)
     last_seen_at: datetime = _ts(default_factory=utcnow)
     expires_at: datetime = _ts()
     revoked_at: datetime | None = _ts(default=None)
-    user_agent: str | None = Field(default=None, max_length=300)
-    ip: str | None = Field(default=None, max_length=64)
+    user_agent: str | None = Field(default=None, max_length=USER_AGENT_LENGTH)
+    ip: str | None = Field(default=None, max_length=IP_LENGTH)
 
 
 class LoginFailure(SQLModel, table=True):
@@ -194,8 +223,8 @@ class LoginFailure(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = _ts(default_factory=utcnow)
-    email: str = Field(max_length=254)
-    ip: str | None = Field(default=None, max_length=64)
+    email: str = Field(max_length=EMAIL_LENGTH)
+    ip: str | None = Field(default=None, max_length=IP_LENGTH)
 
 
 class AuditEvent(SQLModel, table=True):
@@ -205,8 +234,8 @@ class AuditEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = _ts(default_factory=utcnow, index=True)
-    actor: str = Field(max_length=120)
-    action: str = Field(max_length=60)
-    subject: str | None = Field(default=None, max_length=200)
-    ip: str | None = Field(default=None, max_length=64)
+    actor: str = Field(max_length=AUDIT_ACTOR_LENGTH)
+    action: str = Field(max_length=AUDIT_ACTION_LENGTH)
+    subject: str | None = Field(default=None, max_length=AUDIT_SUBJECT_LENGTH)
+    ip: str | None = Field(default=None, max_length=IP_LENGTH)
     detail: str | None = Field(default=None, sa_type=sa.Text)

@@ -11,10 +11,11 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlmodel import Session, func, select
+from sqlmodel import func, select
 
+from customer_portal.db import unit_of_work
 from customer_portal.models import Invoice, InvoiceLine, SignedDocument
-from tests.factories import make_invoice, make_line, make_payment
+from tests.factories import invoice_input, line_input, payment_input
 
 CLI = str(Path(sys.executable).with_name("customer-portal"))
 
@@ -37,9 +38,9 @@ def test_publish_reports_each_rejection_and_exits_1(engine, tmp_path):
         tmp_path / "batch.json",
         {
             "invoices": [
-                make_invoice("F-1"),
-                make_invoice("F-2", lines=[make_line(unit_price="-3")]),
-                make_invoice("F-3"),
+                invoice_input("F-1"),
+                invoice_input("F-2", lines=[line_input(unit_price="-3")]),
+                invoice_input("F-3"),
             ]
         },
     )
@@ -47,7 +48,7 @@ def test_publish_reports_each_rejection_and_exits_1(engine, tmp_path):
     assert "3 invoices: 2 published, 1 rejected" in run.stdout
     assert "F-2" in run.stdout and "lines[0].unit_price: must not be negative" in run.stdout
 
-    again = write_json(tmp_path / "again.json", [make_invoice("F-1"), make_invoice("F-3")])
+    again = write_json(tmp_path / "again.json", [invoice_input("F-1"), invoice_input("F-3")])
     assert "2 invoices: 2 unchanged" in cli("publish", again, check_code=0).stdout
 
 
@@ -61,7 +62,7 @@ def test_publish_csv(engine, tmp_path):
         encoding="utf-8",
     )
     assert "1 invoices: 1 published" in cli("publish", str(csv_file), check_code=0).stdout
-    with Session(engine) as session:
+    with unit_of_work(engine) as session:
         assert session.exec(select(Invoice.total_cents)).one() == 7479  # 69.90 + 7 %
 
 
@@ -85,10 +86,10 @@ def test_missing_file_exits_2(engine, tmp_path):
 
 
 def test_pdf_writes_the_stored_bytes_and_verify_checks_them(engine, tmp_path):
-    cli("publish", write_json(tmp_path / "b.json", [make_invoice("F-2019/7")]), check_code=0)
+    cli("publish", write_json(tmp_path / "b.json", [invoice_input("F-2019/7")]), check_code=0)
     out = tmp_path / "factura.pdf"
     cli("pdf", "F-2019/7", "--output", str(out), check_code=0)
-    with Session(engine) as session:
+    with unit_of_work(engine) as session:
         assert out.read_bytes() == session.exec(select(SignedDocument.pdf)).one()
 
     verified = cli("verify", str(out), check_code=0).stdout
@@ -103,12 +104,12 @@ def test_pdf_writes_the_stored_bytes_and_verify_checks_them(engine, tmp_path):
 
 
 def test_payments(engine, tmp_path):
-    cli("publish", write_json(tmp_path / "b.json", [make_invoice("F-1")]), check_code=0)
-    ok = write_json(tmp_path / "p.json", {"payments": [make_payment("F-1", "10", "R-1")]})
+    cli("publish", write_json(tmp_path / "b.json", [invoice_input("F-1")]), check_code=0)
+    ok = write_json(tmp_path / "p.json", {"payments": [payment_input("F-1", "10", "R-1")]})
     assert "1 payments: 1 recorded" in cli("payment", ok, check_code=0).stdout
     bad = write_json(
         tmp_path / "p2.json",
-        [make_payment("F-1", "1000", "R-2"), make_payment("F-9", "1", "R-3")],
+        [payment_input("F-1", "1000", "R-2"), payment_input("F-9", "1", "R-3")],
     )
     run = cli("payment", bad, check_code=1)
     assert "is more than the 32.69 pending" in run.stdout
@@ -179,7 +180,7 @@ def test_settings_prints_every_variable_with_secrets_masked(portal_env, monkeypa
 
 def test_a_killed_batch_leaves_whole_invoices_only(engine, tmp_path):
     """SIGKILL in the middle of a batch: every stored invoice is complete, then resumable."""
-    invoices = [make_invoice(f"K-{i:03d}", lines=[make_line()] * 5) for i in range(60)]
+    invoices = [invoice_input(f"K-{i:03d}", lines=[line_input()] * 5) for i in range(60)]
     batch = write_json(tmp_path / "big.json", invoices)
     process = subprocess.Popen(
         [CLI, "publish", batch],
@@ -189,7 +190,7 @@ def test_a_killed_batch_leaves_whole_invoices_only(engine, tmp_path):
     )
 
     def stored() -> int:
-        with Session(engine) as session:
+        with unit_of_work(engine) as session:
             return session.exec(select(func.count()).select_from(Invoice)).one()
 
     deadline = time.monotonic() + 120
@@ -200,7 +201,7 @@ def test_a_killed_batch_leaves_whole_invoices_only(engine, tmp_path):
     done = stored()
     assert 5 <= done < 60
 
-    with Session(engine) as session:
+    with unit_of_work(engine) as session:
         for invoice in session.exec(select(Invoice)).all():
             lines = session.exec(
                 select(func.count()).where(InvoiceLine.invoice_id == invoice.id)
@@ -218,7 +219,7 @@ def test_verify_store_exits_0_on_an_intact_store(engine, publisher):
     empty = cli("verify-store", check_code=0).stdout
     assert "0 signed PDFs checked: 0 intact, 0 tampered" in empty
     for number in ("F-1", "F-2", "F-3"):
-        publisher.publish(make_invoice(number))
+        publisher.publish(invoice_input(number))
     run = cli("verify-store", check_code=0)
     assert "3 signed PDFs checked: 3 intact, 0 tampered" in run.stdout
     assert "TAMPERED" not in run.stdout

@@ -31,11 +31,12 @@ from customer_portal.api.cookies import (
     set_session_cookie,
 )
 from customer_portal.api.edge import client_ip
-from customer_portal.db import get_engine, session_scope
+from customer_portal.db import get_engine, run_in_unit_of_work, unit_of_work
 from customer_portal.domain import auth
 from customer_portal.domain.flash import QUERY_KEY, Flash, sign_flash
 from customer_portal.domain.sessions import SESSION_COOKIE, end_session, resume, rotate_session
 from customer_portal.domain.tokens import TokenPurpose
+from customer_portal.limits import SESSION_TOKEN_MAX_LENGTH
 from customer_portal.settings import get_settings
 
 #: What a form may post; anything larger is not one of our forms.
@@ -108,8 +109,8 @@ async def sign_in(request: Request, fields: dict[str, str]) -> Response:
     result = await run_in_threadpool(
         functools.partial(
             auth.log_in,
-            get_engine(),
-            settings,
+            engine=get_engine(),
+            settings=settings,
             email=fields.get("email", ""),
             password=fields.get("password", ""),
             ip=client_ip(request.scope, settings.trusted_proxy_hops),
@@ -125,7 +126,7 @@ async def sign_in(request: Request, fields: dict[str, str]) -> Response:
 
 async def sign_out(request: Request) -> Response:
     """Salir: end the session on the server and drop the cookie."""
-    token = request.cookies.get(SESSION_COOKIE, "")[:200]
+    token = request.cookies.get(SESSION_COOKIE, "")[:SESSION_TOKEN_MAX_LENGTH]
     if token:
         await run_in_threadpool(_end, token)
     response = _to(routes.LOGIN)
@@ -134,8 +135,8 @@ async def sign_out(request: Request) -> Response:
 
 
 def _end(token: str) -> None:
-    with session_scope(get_engine()) as session:
-        end_session(session, token)
+    with unit_of_work() as session:
+        end_session(session=session, token=token)
 
 
 async def open_link(request: Request) -> Response:
@@ -165,8 +166,8 @@ async def set_password(request: Request, fields: dict[str, str]) -> Response:
     result = await run_in_threadpool(
         functools.partial(
             auth.set_password_with_link,
-            get_engine(),
-            settings,
+            engine=get_engine(),
+            settings=settings,
             purpose=purpose,
             token=token,
             email=fields.get("email", ""),
@@ -188,18 +189,18 @@ async def set_password(request: Request, fields: dict[str, str]) -> Response:
 async def change_password(request: Request, fields: dict[str, str]) -> Response:
     """Mi cuenta: change the password; other sessions end and this one gets a new token."""
     settings = get_settings()
-    token = request.cookies.get(SESSION_COOKIE, "")[:200]
+    token = request.cookies.get(SESSION_COOKIE, "")[:SESSION_TOKEN_MAX_LENGTH]
     ip = client_ip(request.scope, settings.trusted_proxy_hops)
     user_agent = request.headers.get("user-agent")
 
     def change() -> tuple[auth.AuthResult | None, str | None]:
-        with session_scope(get_engine()) as session:
-            live = resume(session, token, idle=settings.session_idle)
+        with unit_of_work() as session:
+            live = resume(session=session, token=token, idle=settings.session_idle)
         if live is None:
             return None, None
         result = auth.change_password(
-            get_engine(),
-            settings,
+            engine=get_engine(),
+            settings=settings,
             account_id=live.account.id,
             current=fields.get("current", ""),
             password=fields.get("password", ""),
@@ -208,9 +209,13 @@ async def change_password(request: Request, fields: dict[str, str]) -> Response:
         )
         if not result.ok:
             return result, None
-        with session_scope(get_engine()) as session:
+        with unit_of_work() as session:
             fresh = rotate_session(
-                session, token, idle=settings.session_idle, user_agent=user_agent, ip=ip
+                session=session,
+                token=token,
+                idle=settings.session_idle,
+                user_agent=user_agent,
+                ip=ip,
             )
         return result, fresh
 
@@ -245,5 +250,7 @@ async def request_link(request: Request, fields: dict[str, str]) -> Response:
         work, answer = auth.request_password_reset, FORGOT_ANSWER
         back = routes.RESET_PASSWORD if fields.get("purpose") else routes.FORGOT_PASSWORD
     response = _to(back, Flash(answer, "green"))
-    response.background = BackgroundTask(work, get_engine(), settings, email=email, ip=ip)
+    response.background = BackgroundTask(
+        run_in_unit_of_work, work, settings=settings, email=email, ip=ip
+    )
     return response

@@ -5,16 +5,16 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote
 
-from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from customer_portal.db import get_engine, session_scope
+from customer_portal.db import unit_of_work
 from customer_portal.documents.integrity import TamperedDocument
 from customer_portal.domain.audit import record_event
 from customer_portal.domain.downloads import Download, open_download
 from customer_portal.domain.sessions import SESSION_COOKIE
+from customer_portal.limits import SESSION_TOKEN_MAX_LENGTH
 from customer_portal.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -53,14 +53,18 @@ equipo para que lo revise; si la necesitas antes, ponte en contacto con nosotros
 def _open(token: str, session_token: str, ip: str | None) -> Download | None:
     settings = get_settings()
     idle = settings.session_idle
-    with Session(get_engine()) as session:
+    with unit_of_work() as session:
         found = open_download(
-            session, settings.secret_key, token=token, session_token=session_token, idle=idle
+            session=session,
+            secret_key=settings.secret_key,
+            token=token,
+            session_token=session_token,
+            idle=idle,
         )
     if found is not None:
-        with session_scope(get_engine()) as session:
+        with unit_of_work() as session:
             record_event(
-                session,
+                session=session,
                 actor=found.account_email,
                 action="invoice.downloaded",
                 subject=found.number,
@@ -74,7 +78,7 @@ async def download_invoice(request: Request) -> Response:
     cookie = request.cookies.get(SESSION_COOKIE, "")
     ip = request.client.host if request.client else None
     try:
-        found = await run_in_threadpool(_open, token[:500], cookie[:200], ip)
+        found = await run_in_threadpool(_open, token[:500], cookie[:SESSION_TOKEN_MAX_LENGTH], ip)
     except TamperedDocument as exc:
         # The number and hash prefixes say which row to restore; the link and the
         # cookie would let a log reader download or act as the customer.

@@ -38,6 +38,7 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from customer_portal.api.cookies import parse_cookies
+from customer_portal.limits import IP_LENGTH
 from customer_portal.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -135,7 +136,8 @@ def client_ip(scope: Scope, trusted_proxy_hops: int) -> str | None:
         hops = [part.strip() for part in forwarded.split(",") if part.strip()]
         if len(hops) >= trusted_proxy_hops:
             address = hops[-trusted_proxy_hops]
-    return address[:64] if address else None
+    # Cut to the column it is stored in (sessions, failures, audit).
+    return address[:IP_LENGTH] if address else None
 
 
 def is_loopback(address: str | None) -> bool:

@@ -58,7 +58,7 @@ def get_publisher() -> Publisher:
         engine=get_engine(),
         signer=get_signer(),
         branding=get_settings().branding,
-        after_store=publication_hooks(get_settings()),
+        after_store=publication_hooks(settings=get_settings()),
     )
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from customer_portal.db import unit_of_work
 from customer_portal.models import Invoice, SignedDocument
 
 # Enough of a hash to tell two apart in a log line or a report, not the whole record.
@@ -107,7 +108,7 @@ def _read_intact(session: Session, condition: sa.ColumnElement[bool]) -> bytes |
     return bytes(pdf)
 
 
-def intact_pdf(session: Session, *, invoice_id: int) -> bytes | None:
+def intact_pdf(*, session: Session, invoice_id: int) -> bytes | None:
     """The checked signed PDF of invoice ``invoice_id``; None if it has none.
 
     Raises:
@@ -116,7 +117,7 @@ def intact_pdf(session: Session, *, invoice_id: int) -> bytes | None:
     return _read_intact(session, col(SignedDocument.invoice_id) == invoice_id)
 
 
-def intact_pdf_by_number(session: Session, number: str) -> bytes | None:
+def intact_pdf_by_number(*, session: Session, number: str) -> bytes | None:
     """The checked signed PDF of invoice ``number``; None if no such invoice is published.
 
     Raises:
@@ -137,15 +138,14 @@ class StoreReport:
         return not self.mismatches
 
 
-def count_stored(engine: sa.Engine) -> int:
+def count_stored(*, session: Session) -> int:
     """How many signed PDFs the store holds (for a progress bar)."""
-    with Session(engine) as session:
-        return session.exec(select(sa.func.count()).select_from(SignedDocument)).one()
+    return session.exec(select(sa.func.count()).select_from(SignedDocument)).one()
 
 
 def verify_store(
-    engine: sa.Engine,
     *,
+    engine: sa.Engine,
     batch_size: int = STORE_BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
 ) -> StoreReport:
@@ -157,6 +157,8 @@ def verify_store(
     held for a whole scan would lock out publishing and the web process, and
     on PostgreSQL it would pin one snapshot for the whole run. A PDF
     published during the scan is checked if its id comes after the cursor.
+    That is why it takes ``engine``, not a session: it opens one unit of work
+    per batch.
 
     Args:
         engine: the portal's database.
@@ -166,7 +168,7 @@ def verify_store(
     report = StoreReport()
     last_id = 0
     while True:
-        with Session(engine) as session:
+        with unit_of_work(engine) as session:
             rows = session.exec(
                 _stored_rows()
                 .where(col(SignedDocument.id) > last_id)

@@ -16,12 +16,19 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def ensure_account(session: Session, customer: Customer) -> Account | None:
+def ensure_account(*, session: Session, customer: Customer) -> Account | None:
     """The customer's account, created (without a password) if it has none.
 
     While an account is not activated it follows the customer's notice email,
     so the Alta email and the activation check always name the same address.
-    Returns None when that email already belongs to another customer's login.
+
+    Args:
+        session: the unit of work (flushed, not committed).
+        customer: the customer, already flushed (it has an id).
+
+    Returns:
+        The account; the existing one, unchanged, or None, when that email
+        already belongs to another customer's login.
     """
     email = normalize_email(customer.email)
     account = session.exec(select(Account).where(Account.customer_id == customer.id)).first()

@@ -7,24 +7,34 @@ from typing import Any
 
 from sqlmodel import Session
 
+from customer_portal.limits import AUDIT_ACTOR_LENGTH, AUDIT_SUBJECT_LENGTH
 from customer_portal.models import AuditEvent
 
 
 def record_event(
-    session: Session,
     *,
+    session: Session,
     actor: str,
     action: str,
     subject: str | None = None,
     ip: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """Add an event to ``session``; it commits with the change it describes."""
+    """Add an event to ``session``; it commits with the change it describes.
+
+    Args:
+        session: the unit of work of the change being recorded.
+        actor: who did it (an email, ``cli``, an API client); cut to the column.
+        action: what happened, e.g. ``invoice.published``.
+        subject: what it happened to (an invoice number); cut to the column.
+        ip: the client address, if any (already cut to the column by the caller).
+        detail: anything else worth keeping, stored as JSON.
+    """
     session.add(
         AuditEvent(
-            actor=actor[:120],
+            actor=actor[:AUDIT_ACTOR_LENGTH],
             action=action,
-            subject=subject[:200] if subject else None,
+            subject=subject[:AUDIT_SUBJECT_LENGTH] if subject else None,
             ip=ip,
             detail=json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
         )

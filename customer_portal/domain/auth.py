@@ -14,7 +14,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from customer_portal.db import session_scope
+from customer_portal.db import unit_of_work
 from customer_portal.domain import throttle
 from customer_portal.domain.accounts import normalize_email
 from customer_portal.domain.audit import record_event
@@ -22,6 +22,7 @@ from customer_portal.domain.password_rules import check_password
 from customer_portal.domain.passwords import hash_password, verify_password
 from customer_portal.domain.sessions import end_other_sessions, start_session
 from customer_portal.domain.tokens import TokenError, TokenKeys, TokenPurpose
+from customer_portal.limits import EMAIL_LENGTH, IP_LENGTH
 from customer_portal.models import Account, utcnow
 from customer_portal.settings import Settings
 
@@ -66,9 +67,9 @@ def _wait_words(minutes: int) -> str:
 
 
 def log_in(
+    *,
     engine: sa.Engine,
     settings: Settings,
-    *,
     email: str,
     password: str,
     ip: str | None = None,
@@ -78,12 +79,28 @@ def log_in(
 
     Throttled as :mod:`customer_portal.domain.throttle` documents: the attempt
     is counted as a failure before bcrypt runs and forgotten if it succeeds.
+
+    Takes ``engine``, not a session: it needs two units of work with bcrypt
+    between them. The first counts the attempt and must commit even though
+    the login may fail; no transaction is held while bcrypt runs (on SQLite
+    every transaction holds the write lock).
+
+    Args:
+        engine: the portal's database.
+        settings: the portal's settings (session idle timeout).
+        email: as typed; normalised and cut to the column's width.
+        password: as typed.
+        ip: the client address; cut to the column's width.
+        user_agent: the browser's User-Agent, kept with the session.
+
+    Returns:
+        Success with the new session token, or failure with the message to show.
     """
-    email = normalize_email(email)[:254]
-    # The columns hold 64 characters; a forged X-Forwarded-For must not turn into a 500.
-    ip = (ip or "")[:64] or None
-    with session_scope(engine) as session:
-        decision = throttle.admit(session, email=email, ip=ip, now=utcnow())
+    email = normalize_email(email)[:EMAIL_LENGTH]
+    # A forged X-Forwarded-For longer than the column must not turn into a 500.
+    ip = (ip or "")[:IP_LENGTH] or None
+    with unit_of_work(engine) as session:
+        decision = throttle.admit(session=session, email=email, ip=ip, now=utcnow())
         account = session.exec(select(Account).where(Account.email == email)).first()
     if not decision.allowed:
         log.info("sign-in throttled by rule %s", decision.rule)
@@ -91,31 +108,47 @@ def log_in(
 
     usable = account is not None and account.password_hash is not None
     matches = verify_password(password, account.password_hash if usable else _DUMMY_HASH)
-    with session_scope(engine) as session:
+    with unit_of_work(engine) as session:
         if not (usable and matches):
             # Already counted by admit(), before bcrypt.
-            record_event(session, actor=email, action="login.failed", ip=ip)
+            record_event(session=session, actor=email, action="login.failed", ip=ip)
             return AuthResult(False, LOGIN_FAILED)
         token = start_session(
-            session, account, idle=settings.session_idle, user_agent=user_agent, ip=ip
+            session=session,
+            account=account,
+            idle=settings.session_idle,
+            user_agent=user_agent,
+            ip=ip,
         )
         # Only this address's failures: an attacker elsewhere keeps his count.
-        throttle.clear_pair(session, email=email, ip=ip)
-        record_event(session, actor=email, action="login.succeeded", ip=ip)
+        throttle.clear_pair(session=session, email=email, ip=ip)
+        record_event(session=session, actor=email, action="login.succeeded", ip=ip)
     return AuthResult(True, account_id=account.id, session_token=token)
 
 
 def preview_link(
-    engine: sa.Engine, settings: Settings, *, purpose: TokenPurpose, token: str
+    *, session: Session, settings: Settings, purpose: TokenPurpose, token: str
 ) -> AuthResult:
-    """Whether a link is usable, without spending it: opening a link only shows the form."""
-    with Session(engine) as session:
-        try:
-            account = TokenKeys(settings.secret_key).redeem(
-                session, purpose, token, max_age_seconds=_max_age(settings, purpose)
-            )
-        except TokenError as exc:
-            return AuthResult(False, LINK_EXPIRED if exc.reason == "expired" else LINK_INVALID)
+    """Whether a link is usable, without spending it: opening a link only shows the form.
+
+    Args:
+        session: where to read the link's account (nothing is written).
+        settings: the portal's settings (secret key, link lifetimes).
+        purpose: what the link is for.
+        token: the link's token.
+
+    Returns:
+        Success with the account id, or failure with the message to show.
+    """
+    try:
+        account = TokenKeys(settings.secret_key).redeem(
+            session=session,
+            purpose=purpose,
+            token=token,
+            max_age_seconds=_max_age(settings, purpose),
+        )
+    except TokenError as exc:
+        return AuthResult(False, LINK_EXPIRED if exc.reason == "expired" else LINK_INVALID)
     return AuthResult(True, account_id=account.id)
 
 
@@ -126,9 +159,9 @@ def _max_age(settings: Settings, purpose: TokenPurpose) -> int:
 
 
 def set_password_with_link(
+    *,
     engine: sa.Engine,
     settings: Settings,
-    *,
     purpose: TokenPurpose,
     token: str,
     email: str,
@@ -141,15 +174,24 @@ def set_password_with_link(
 
     The link is spent by one conditional UPDATE on the password state it was
     issued for, so of two simultaneous submissions exactly one succeeds.
+
+    Takes ``engine``, not a session: the link is read in one unit of work and
+    spent in another, with bcrypt between them outside any transaction.
+
+    Returns:
+        Success with a new session token, or failure with the message to show.
     """
     check = check_password(password, repeat, min_length=settings.password_min_length)
     if not check.acceptable:
         return AuthResult(False, RULES_FAILED.format(rules=", ".join(check.failed()).lower()))
     keys = TokenKeys(settings.secret_key)
-    with Session(engine) as session:
+    with unit_of_work(engine) as session:
         try:
             account = keys.redeem(
-                session, purpose, token, max_age_seconds=_max_age(settings, purpose)
+                session=session,
+                purpose=purpose,
+                token=token,
+                max_age_seconds=_max_age(settings, purpose),
             )
         except TokenError as exc:
             return AuthResult(False, LINK_EXPIRED if exc.reason == "expired" else LINK_INVALID)
@@ -158,7 +200,7 @@ def set_password_with_link(
 
     new_hash = hash_password(password)  # slow: outside any transaction
     now = utcnow()
-    with session_scope(engine) as session:
+    with unit_of_work(engine) as session:
         updated = session.exec(
             sa.update(Account)
             .where(
@@ -175,15 +217,19 @@ def set_password_with_link(
         if updated != 1:
             return AuthResult(False, LINK_INVALID)
         # A completed reset always lets the owner in, even under attack.
-        throttle.forget_failures(session, email=account.email)
-        end_other_sessions(session, account.id, keep_token=None)
+        throttle.forget_failures(session=session, email=account.email)
+        end_other_sessions(session=session, account_id=account.id, keep_token=None)
         fresh = session.get(Account, account.id)
         session.refresh(fresh)
         token_out = start_session(
-            session, fresh, idle=settings.session_idle, user_agent=user_agent, ip=ip
+            session=session,
+            account=fresh,
+            idle=settings.session_idle,
+            user_agent=user_agent,
+            ip=ip,
         )
         action = "account.activated" if purpose is TokenPurpose.ACTIVATION else "password.reset"
-        record_event(session, actor=account.email, action=action, ip=ip)
+        record_event(session=session, actor=account.email, action=action, ip=ip)
     return AuthResult(True, account_id=account.id, session_token=token_out)
 
 
@@ -199,74 +245,92 @@ def _recent_emails(session: Session, key_prefix: str) -> int:
 
 
 def request_new_activation_link(
-    engine: sa.Engine, settings: Settings, *, email: str, ip: str | None = None
+    *, session: Session, settings: Settings, email: str, ip: str | None = None
 ) -> None:
     """Send a fresh Alta email if ``email`` has an account still waiting for activation.
 
     Answered the same way whatever the email, like the reset request.
+
+    Args:
+        session: the unit of work the email is queued in.
+        settings: the portal's settings.
+        email: as typed; normalised and cut to the column's width.
+        ip: the client address, for the audit trail.
     """
     from customer_portal.mail.notices import queue_activation
 
-    email = normalize_email(email)[:254]
-    with session_scope(engine) as session:
-        account = session.exec(select(Account).where(Account.email == email)).first()
-        if account is None or account.activated_at is not None:
-            return
-        if _recent_emails(session, f"activation:{account.id}:") >= 3:
-            return
-        queue_activation(session, account, settings=settings)
-        record_event(session, actor=email, action="activation.resent", ip=ip)
+    email = normalize_email(email)[:EMAIL_LENGTH]
+    account = session.exec(select(Account).where(Account.email == email)).first()
+    if account is None or account.activated_at is not None:
+        return
+    if _recent_emails(session, f"activation:{account.id}:") >= 3:
+        return
+    queue_activation(session=session, account=account, settings=settings)
+    record_event(session=session, actor=email, action="activation.resent", ip=ip)
 
 
 def request_password_reset(
-    engine: sa.Engine, settings: Settings, *, email: str, ip: str | None = None
+    *, session: Session, settings: Settings, email: str, ip: str | None = None
 ) -> None:
     """Queue a Restablecer contraseña email if ``email`` is an active account.
 
     The caller answers the same whatever happens here and the email leaves
     later from the outbox, so the form reveals nothing about who is a
     customer. At most three emails per account per hour.
+
+    Args:
+        session: the unit of work the email is queued in.
+        settings: the portal's settings.
+        email: as typed; normalised and cut to the column's width.
+        ip: the client address, for the audit trail.
     """
     from customer_portal.mail.notices import queue_password_reset
 
-    email = normalize_email(email)[:254]
-    with session_scope(engine) as session:
-        account = session.exec(select(Account).where(Account.email == email)).first()
-        if account is None or account.activated_at is None:
-            return
-        if _recent_emails(session, f"password-reset:{account.id}:") >= 3:
-            log.info("password reset for account %s throttled", account.id)
-            return
-        queue_password_reset(session, account, settings=settings)
-        record_event(session, actor=email, action="password.reset_requested", ip=ip)
+    email = normalize_email(email)[:EMAIL_LENGTH]
+    account = session.exec(select(Account).where(Account.email == email)).first()
+    if account is None or account.activated_at is None:
+        return
+    if _recent_emails(session, f"password-reset:{account.id}:") >= 3:
+        log.info("password reset for account %s throttled", account.id)
+        return
+    queue_password_reset(session=session, account=account, settings=settings)
+    record_event(session=session, actor=email, action="password.reset_requested", ip=ip)
 
 
 def change_password(
+    *,
     engine: sa.Engine,
     settings: Settings,
-    *,
     account_id: int,
     current: str,
     password: str,
     repeat: str,
     keep_token: str,
 ) -> AuthResult:
-    """Change the password of a signed-in customer; other sessions end."""
+    """Change the password of a signed-in customer; other sessions end.
+
+    Takes ``engine``, not a session: the account is read in one unit of work
+    and changed in another, with two bcrypt runs between them outside any
+    transaction.
+
+    Returns:
+        Success, or failure with the message to show.
+    """
     check = check_password(password, repeat, min_length=settings.password_min_length)
     if not check.acceptable:
         return AuthResult(False, RULES_FAILED.format(rules=", ".join(check.failed()).lower()))
-    with Session(engine) as session:
+    with unit_of_work(engine) as session:
         account = session.get(Account, account_id)
     if account is None or not account.password_hash:
         return AuthResult(False, CURRENT_WRONG)
     if not verify_password(current, account.password_hash):
         return AuthResult(False, CURRENT_WRONG)
     new_hash = hash_password(password)
-    with session_scope(engine) as session:
+    with unit_of_work(engine) as session:
         stored = session.get(Account, account_id)
         stored.password_hash, stored.password_changed_at = new_hash, utcnow()
         session.add(stored)
-        throttle.forget_failures(session, email=stored.email)
-        end_other_sessions(session, account_id, keep_token=keep_token)
-        record_event(session, actor=stored.email, action="password.changed")
+        throttle.forget_failures(session=session, email=stored.email)
+        end_other_sessions(session=session, account_id=account_id, keep_token=keep_token)
+        record_event(session=session, actor=stored.email, action="password.changed")
     return AuthResult(True, account_id=account_id)

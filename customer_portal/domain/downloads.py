@@ -47,9 +47,17 @@ def download_filename(number: str) -> str:
 
 
 def mint_download_path(
-    session: Session, secret_key: str, *, account: Account, number: str, session_token: str
+    *, session: Session, secret_key: str, account: Account, number: str, session_token: str
 ) -> str | None:
-    """The download path for ``number`` if ``account`` owns it; None otherwise."""
+    """The download path for ``number`` if ``account`` owns it; None otherwise.
+
+    Args:
+        session: where to look the invoice up (nothing is written).
+        secret_key: signs the link.
+        account: the signed-in account asking.
+        number: the invoice number.
+        session_token: the asking browser's session token; the link is bound to it.
+    """
     invoice_id = session.exec(
         select(Invoice.id).where(
             Invoice.number == number, Invoice.customer_id == account.customer_id
@@ -72,9 +80,17 @@ class Download:
 
 
 def open_download(
-    session: Session, secret_key: str, *, token: str, session_token: str, idle: timedelta
+    *, session: Session, secret_key: str, token: str, session_token: str, idle: timedelta
 ) -> Download | None:
     """The PDF a download link names, if every check passes; None otherwise.
+
+    Args:
+        session: where to check the session and read the PDF; committed when
+            the browser's session expiry slides (see ``resume``).
+        secret_key: checks the link's signature.
+        token: the link's token.
+        session_token: the session cookie of the request.
+        idle: the session idle timeout.
 
     Raises:
         TamperedDocument: the link is good, but the stored PDF no longer
@@ -88,14 +104,14 @@ def open_download(
         return None
     if not hmac.compare_digest(str(payload.get("s", "")), token_hash(session_token)[:32]):
         return None
-    account = resume_session(session, session_token, idle=idle)
+    account = resume_session(session=session, token=session_token, idle=idle)
     if account is None or account.id != payload.get("a"):
         return None
     invoice = session.get(Invoice, payload.get("i"))
     if invoice is None or invoice.customer_id != account.customer_id:
         return None
     # Checked last, so only the invoice's owner, with a live link, learns it is damaged.
-    pdf = intact_pdf(session, invoice_id=invoice.id)
+    pdf = intact_pdf(session=session, invoice_id=invoice.id)
     if pdf is None:
         return None
     return Download(pdf, download_filename(invoice.number), invoice.number, account.email)

@@ -44,11 +44,22 @@ from customer_portal.domain.validation import (
     custom_error,
     validate_model,
 )
+from customer_portal.limits import (
+    ADDRESS_LENGTH,
+    CUSTOMER_CODE_LENGTH,
+    CUSTOMER_NAME_LENGTH,
+    INVOICE_NUMBER_LENGTH,
+    LINE_DESCRIPTION_LENGTH,
+    TAX_ID_LENGTH,
+    TAX_NAME_LENGTH,
+)
 
 MAX_LINES = 2000
-NUMBER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9/_.\-]{0,39}$"
-CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}$"
-TAX_NAME_PATTERN = r"^[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ .\-]{0,19}$"
+# The patterns spell out the column widths: a first character, then up to width - 1.
+NUMBER_PATTERN = rf"^[A-Za-z0-9][A-Za-z0-9/_.\-]{{0,{INVOICE_NUMBER_LENGTH - 1}}}$"
+CODE_PATTERN = rf"^[A-Za-z0-9][A-Za-z0-9_.\-]{{0,{CUSTOMER_CODE_LENGTH - 1}}}$"
+TAX_NAME_PATTERN = rf"^[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ .\-]{{0,{TAX_NAME_LENGTH - 1}}}$"
+TAX_ID_PATTERN = rf"^[A-Za-z0-9\-]{{2,{TAX_ID_LENGTH}}}$"
 
 
 def _email(value: Any) -> str:
@@ -69,23 +80,23 @@ def _text(max_length: int, pattern: str | None = None) -> Any:
 
 
 class CustomerIn(StrictModel):
-    code: _text(40, CODE_PATTERN)
-    name: _text(200)
-    tax_id: _text(20, r"^[A-Za-z0-9\-]{2,20}$")
+    code: _text(CUSTOMER_CODE_LENGTH, CODE_PATTERN)
+    name: _text(CUSTOMER_NAME_LENGTH)
+    tax_id: _text(TAX_ID_LENGTH, TAX_ID_PATTERN)
     email: Email
-    address: Annotated[str | None, Field(default=None, max_length=500)] = None
+    address: Annotated[str | None, Field(default=None, max_length=ADDRESS_LENGTH)] = None
 
 
 class LineIn(StrictModel):
-    description: _text(1000)
+    description: _text(LINE_DESCRIPTION_LENGTH)
     quantity: Quantity
     unit_price: UnitPrice
-    tax_name: _text(20, TAX_NAME_PATTERN)
+    tax_name: _text(TAX_NAME_LENGTH, TAX_NAME_PATTERN)
     tax_rate: Rate
 
 
 class InvoiceIn(StrictModel):
-    number: _text(40, NUMBER_PATTERN)
+    number: _text(INVOICE_NUMBER_LENGTH, NUMBER_PATTERN)
     issue_date: IsoDate
     due_date: IsoDate | None = None
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "EUR"

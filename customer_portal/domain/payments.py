@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from pydantic import Field
 from sqlmodel import Session, select
 
-from customer_portal.db import session_scope
+from customer_portal.db import unit_of_work
 from customer_portal.domain.audit import record_event
 from customer_portal.domain.invoice_input import NUMBER_PATTERN
 from customer_portal.domain.money import cents_to_decimal, to_cents
@@ -40,14 +40,17 @@ from customer_portal.domain.validation import (
     StrictModel,
     validate_model,
 )
+from customer_portal.limits import INVOICE_NUMBER_LENGTH, PAYMENT_REFERENCE_LENGTH
 from customer_portal.models import Invoice, Payment
 
 
 class PaymentIn(StrictModel):
-    invoice_number: Annotated[str, Field(min_length=1, max_length=40, pattern=NUMBER_PATTERN)]
+    invoice_number: Annotated[
+        str, Field(min_length=1, max_length=INVOICE_NUMBER_LENGTH, pattern=NUMBER_PATTERN)
+    ]
     amount: Amount
     paid_on: IsoDate
-    reference: Annotated[str, Field(min_length=1, max_length=80)]
+    reference: Annotated[str, Field(min_length=1, max_length=PAYMENT_REFERENCE_LENGTH)]
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,9 @@ def parse_payment(raw: Any) -> PaymentData:
 
 def _label(raw: Any, index: int) -> str:
     ref = raw.get("reference") if isinstance(raw, dict) else None
-    return ref.strip()[:80] if isinstance(ref, str) and ref.strip() else f"#{index + 1}"
+    if isinstance(ref, str) and ref.strip():
+        return ref.strip()[:PAYMENT_REFERENCE_LENGTH]
+    return f"#{index + 1}"
 
 
 def _rejected(label: str, reason: str, field: str, message: str) -> ItemResult:
@@ -78,18 +83,32 @@ def _rejected(label: str, reason: str, field: str, message: str) -> ItemResult:
 def record_payment(
     *, engine: sa.Engine, raw: Any, index: int = 0, actor: str = "system"
 ) -> ItemResult:
-    """Record one payment; the same payment twice is ``unchanged``."""
+    """Record one payment in its own unit of work; the same payment twice is ``unchanged``.
+
+    Takes ``engine``, not a session: a concurrent copy of the same payment
+    shows up only as the commit's IntegrityError, and the copy that won is
+    then read in a fresh unit of work.
+
+    Args:
+        engine: the portal's database.
+        raw: the payment as the billing system sent it.
+        index: its position in a batch, to label it when it has no reference.
+        actor: who records it, for the audit trail.
+
+    Returns:
+        ``recorded``, ``unchanged``, or why it was rejected.
+    """
     label = _label(raw, index)
     try:
         data = parse_payment(raw)
     except InputRejected as exc:
         return rejected(label, INVALID, *exc.errors)
     try:
-        with session_scope(engine) as session:
+        with unit_of_work(engine) as session:
             return _record(session, data, actor)
     except sa.exc.IntegrityError:
         # A concurrent copy of this payment won the race for its reference.
-        with Session(engine) as session:
+        with unit_of_work(engine) as session:
             return _compare_existing(session, data) or _rejected(
                 label, CONFLICT, "reference", "was recorded concurrently; try again"
             )
@@ -152,7 +171,7 @@ def _record(session: Session, data: PaymentData, actor: str) -> ItemResult:
     invoice.paid_cents += data.amount_cents
     session.add(invoice)
     record_event(
-        session,
+        session=session,
         actor=actor,
         action="payment.recorded",
         subject=invoice.number,
@@ -172,7 +191,17 @@ def record_payments(
     actor: str = "system",
     progress: Callable[[ItemResult], None] | None = None,
 ) -> BatchSummary:
-    """Record each payment in its own transaction; one result per payment."""
+    """Record each payment in its own unit of work; one result per payment.
+
+    Takes ``engine``, not a session: a batch commits per payment (see
+    :func:`record_payment`).
+
+    Args:
+        engine: the portal's database.
+        raws: the payments as the billing system sent them.
+        actor: who records them, for the audit trail.
+        progress: called with each result as it is known.
+    """
     return run_batch(
         raws,
         lambda raw, index: record_payment(engine=engine, raw=raw, index=index, actor=actor),

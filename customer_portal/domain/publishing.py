@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from customer_portal.db import session_scope
+from customer_portal.db import unit_of_work
 from customer_portal.documents.render import render_invoice_pdf
 from customer_portal.domain.audit import record_event
 from customer_portal.domain.invoice_input import InvoiceData, invoice_label, parse_invoice
@@ -35,6 +35,7 @@ from customer_portal.domain.results import (
     run_batch,
 )
 from customer_portal.domain.validation import FieldError, InputRejected
+from customer_portal.limits import SIGNER_SUBJECT_LENGTH
 from customer_portal.models import Customer, Invoice, InvoiceLine, SignedDocument, utcnow
 from customer_portal.settings import Branding
 
@@ -46,9 +47,17 @@ class Signer(Protocol):
 
 
 Renderer = Callable[[InvoiceData, Branding], bytes]
-#: Called inside the invoice's transaction, after its rows are added:
-#: ``(session, invoice, customer, data)``. The outbox hooks in here.
-AfterStore = Callable[[Session, Invoice, Customer, InvoiceData], None]
+
+
+class AfterStore(Protocol):
+    """Called inside the invoice's transaction, after its rows are added.
+
+    The outbox hooks in here (:func:`customer_portal.mail.hooks.publication_hooks`).
+    """
+
+    def __call__(
+        self, *, session: Session, invoice: Invoice, customer: Customer, data: InvoiceData
+    ) -> None: ...
 
 
 def _compare_with_stored(session: Session, data: InvoiceData) -> ItemResult | None:
@@ -92,7 +101,16 @@ def _upsert_customer(session: Session, data: InvoiceData) -> Customer:
 
 
 def store_invoice(*, session: Session, data: InvoiceData, signed: Any) -> tuple[Invoice, Customer]:
-    """Add the invoice, its lines and its signed PDF to ``session`` (no commit)."""
+    """Add the invoice, its lines and its signed PDF to ``session`` (no commit).
+
+    Args:
+        session: the invoice's unit of work.
+        data: the validated invoice.
+        signed: its signed PDF (``pdf``, ``sha256``, ``signed_at``, signer details).
+
+    Returns:
+        The new invoice and its customer (created or brought up to date).
+    """
     customer = _upsert_customer(session, data)
     totals = data.totals
     invoice = Invoice(
@@ -116,7 +134,7 @@ def store_invoice(*, session: Session, data: InvoiceData, signed: Any) -> tuple[
             sha256=signed.sha256,
             size=len(signed.pdf),
             signed_at=signed.signed_at,
-            signer_subject=signed.signer_subject[:400],
+            signer_subject=signed.signer_subject[:SIGNER_SUBJECT_LENGTH],
             signer_fingerprint=signed.signer_fingerprint,
             timestamped=signed.timestamped,
         )
@@ -125,7 +143,12 @@ def store_invoice(*, session: Session, data: InvoiceData, signed: Any) -> tuple[
 
 
 class Publisher:
-    """Publishes invoices into one database with one signing key."""
+    """Publishes invoices into one database with one signing key.
+
+    Holds an ``engine``, not a session: each invoice gets its own unit of
+    work, opened only after the slow render and sign, and opened again when a
+    concurrent publisher wins the race for a number or customer code.
+    """
 
     def __init__(
         self,
@@ -154,7 +177,7 @@ class Publisher:
         except InputRejected as exc:
             return rejected(label, INVALID, *exc.errors)
 
-        with Session(self._engine) as session:
+        with unit_of_work(self._engine) as session:
             existing = _compare_with_stored(session, data)
         if existing is not None:
             return existing
@@ -173,15 +196,18 @@ class Publisher:
         # the loser's insert fails on a unique index, and it looks again.
         for attempt in range(3):
             try:
-                with session_scope(self._engine) as session:
+                with unit_of_work(self._engine) as session:
                     existing = _compare_with_stored(session, data)
                     if existing is not None:
                         return existing
                     invoice, customer = store_invoice(session=session, data=data, signed=signed)
                     for hook in self._after_store:
-                        hook(session, invoice, customer, data)
+                        hook(session=session, invoice=invoice, customer=customer, data=data)
                     record_event(
-                        session, actor=actor, action="invoice.published", subject=data.number
+                        session=session,
+                        actor=actor,
+                        action="invoice.published",
+                        subject=data.number,
                     )
                 return ItemResult(label=data.number, status=PUBLISHED)
             except sa.exc.IntegrityError:
@@ -197,6 +223,7 @@ class Publisher:
         actor: str = "system",
         progress: Callable[[ItemResult], None] | None = None,
     ) -> BatchSummary:
+        """Publish each invoice in its own unit of work; one result per invoice."""
         return run_batch(
             raws, lambda raw, index: self.publish(raw, index=index, actor=actor), progress
         )

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from customer_portal.limits import SESSION_TOKEN_MAX_LENGTH, USER_AGENT_LENGTH
 from customer_portal.models import Account, AuthSession, utcnow
 
 ABSOLUTE_LIFETIME = timedelta(days=7)
@@ -37,14 +38,25 @@ class SessionInfo:
 
 
 def start_session(
+    *,
     session: Session,
     account: Account,
-    *,
     idle: timedelta,
     user_agent: str | None = None,
     ip: str | None = None,
 ) -> str:
-    """A new session for ``account``; returns the token for the browser (never stored)."""
+    """Add a new session for ``account`` to ``session`` (no commit).
+
+    Args:
+        session: the unit of work the new row joins.
+        account: whose session it is.
+        idle: how long it lives without use.
+        user_agent: the browser's User-Agent, cut to the column's width.
+        ip: the client address (already cut by the caller).
+
+    Returns:
+        The token for the browser; only its hash is stored.
+    """
     token = secrets.token_urlsafe(32)
     now = utcnow()
     session.add(
@@ -54,7 +66,7 @@ def start_session(
             created_at=now,
             last_seen_at=now,
             expires_at=now + idle,
-            user_agent=(user_agent or "")[:300] or None,
+            user_agent=(user_agent or "")[:USER_AGENT_LENGTH] or None,
             ip=ip,
         )
     )
@@ -69,15 +81,31 @@ class LiveSession:
     account: Account
 
 
-def resume_session(session: Session, token: str, *, idle: timedelta) -> Account | None:
-    """The account of a live session, sliding its idle expiry; None if dead or unknown."""
-    live = resume(session, token, idle=idle)
+def resume_session(*, session: Session, token: str, idle: timedelta) -> Account | None:
+    """The account of a live session, sliding its idle expiry; None if dead or unknown.
+
+    Commits ``session`` when it slides the expiry, as :func:`resume` does.
+    """
+    live = resume(session=session, token=token, idle=idle)
     return live.account if live is not None else None
 
 
-def resume(session: Session, token: str, *, idle: timedelta) -> LiveSession | None:
-    """The live session ``token`` names, sliding its idle expiry; None if dead or unknown."""
-    if not token or len(token) > 200:
+def resume(*, session: Session, token: str, idle: timedelta) -> LiveSession | None:
+    """The live session ``token`` names, sliding its idle expiry; None if dead or unknown.
+
+    Commits ``session`` when it slides the expiry (at most once a minute), so
+    the write lock that takes on SQLite is released at once.
+
+    Args:
+        session: where to look the token up.
+        token: the browser's session token.
+        idle: the idle timeout the expiry slides by.
+
+    Returns:
+        The session and its account, or None if the token names no live
+        session of an activated account.
+    """
+    if not token or len(token) > SESSION_TOKEN_MAX_LENGTH:
         return None
     now = utcnow()
     row = session.exec(
@@ -105,9 +133,9 @@ def resume(session: Session, token: str, *, idle: timedelta) -> LiveSession | No
 
 
 def rotate_session(
+    *,
     session: Session,
     token: str,
-    *,
     idle: timedelta,
     user_agent: str | None = None,
     ip: str | None = None,
@@ -116,15 +144,21 @@ def rotate_session(
 
     Used after a password change, so a token seen before the change (on a
     shared computer, in a proxy) stops working even in the tab that changed it.
+
+    Returns:
+        The new token, or None if ``token`` named no live session.
     """
-    live = resume(session, token, idle=idle)
+    live = resume(session=session, token=token, idle=idle)
     if live is None:
         return None
-    end_session(session, token)
-    return start_session(session, live.account, idle=idle, user_agent=user_agent, ip=ip)
+    end_session(session=session, token=token)
+    return start_session(
+        session=session, account=live.account, idle=idle, user_agent=user_agent, ip=ip
+    )
 
 
-def end_session(session: Session, token: str) -> None:
+def end_session(*, session: Session, token: str) -> None:
+    """Salir: revoke the session ``token`` names, if it is still live (no commit)."""
     session.exec(
         sa.update(AuthSession)
         .where(AuthSession.token_hash == token_hash(token), col(AuthSession.revoked_at).is_(None))
@@ -132,8 +166,12 @@ def end_session(session: Session, token: str) -> None:
     )
 
 
-def end_other_sessions(session: Session, account_id: int, *, keep_token: str | None) -> int:
-    """Revoke every live session of the account except ``keep_token``'s."""
+def end_other_sessions(*, session: Session, account_id: int, keep_token: str | None) -> int:
+    """Revoke every live session of the account except ``keep_token``'s (no commit).
+
+    Returns:
+        How many sessions were revoked.
+    """
     query = sa.update(AuthSession).where(
         AuthSession.account_id == account_id, col(AuthSession.revoked_at).is_(None)
     )
@@ -142,7 +180,8 @@ def end_other_sessions(session: Session, account_id: int, *, keep_token: str | N
     return session.exec(query.values(revoked_at=utcnow())).rowcount
 
 
-def live_sessions(session: Session, account_id: int, *, current_token: str) -> list[SessionInfo]:
+def live_sessions(*, session: Session, account_id: int, current_token: str) -> list[SessionInfo]:
+    """The account's live sessions, most recently used first; ``current`` marks the caller's."""
     now = utcnow()
     current = token_hash(current_token) if current_token else ""
     rows = session.exec(

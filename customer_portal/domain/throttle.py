@@ -198,7 +198,7 @@ def _newest(session: Session, *conditions, limit: int) -> list[datetime]:
     )
 
 
-def load_history(session: Session, *, email: str, ip: str | None, now: datetime) -> History:
+def load_history(*, session: Session, email: str, ip: str | None, now: datetime) -> History:
     """Read what :func:`decide` needs, with the same queries whether the email is known or not.
 
     Each failure query walks ix_login_failure_email_at or ix_login_failure_ip_at
@@ -261,20 +261,20 @@ def _serialise_attempts(session: Session, email: str) -> None:
         session.exec(select(func.pg_advisory_xact_lock(_LOCK_SPACE, func.hashtext(email))))
 
 
-def admit(session: Session, *, email: str, ip: str | None, now: datetime) -> Decision:
+def admit(*, session: Session, email: str, ip: str | None, now: datetime) -> Decision:
     """Decide on one attempt and, if it may go ahead, count it as a failure now.
 
     The caller commits ``session`` before checking the password, and calls
     :func:`clear_pair` if the password was right.
     """
     _serialise_attempts(session, email)
-    decision = decide(load_history(session, email=email, ip=ip, now=now), now)
+    decision = decide(load_history(session=session, email=email, ip=ip, now=now), now)
     if decision.allowed:
         session.add(LoginFailure(email=email, ip=ip, at=now))
     return decision
 
 
-def clear_pair(session: Session, *, email: str, ip: str | None) -> None:
+def clear_pair(*, session: Session, email: str, ip: str | None) -> None:
     """A correct password: forget this email's failures from this address only.
 
     Failures from other addresses keep counting, so a customer signing in
@@ -283,6 +283,6 @@ def clear_pair(session: Session, *, email: str, ip: str | None) -> None:
     session.exec(sa.delete(LoginFailure).where(LoginFailure.email == email, _from_address(ip)))
 
 
-def forget_failures(session: Session, *, email: str) -> None:
+def forget_failures(*, session: Session, email: str) -> None:
     """A password was set or changed: failures against the old one no longer matter."""
     session.exec(sa.delete(LoginFailure).where(LoginFailure.email == email))

@@ -64,9 +64,18 @@ class TokenKeys:
         return self._serializer(purpose).dumps({"a": account.id, "f": self.fingerprint(account)})
 
     def redeem(
-        self, session: Session, purpose: TokenPurpose, token: str, *, max_age_seconds: int
+        self, *, session: Session, purpose: TokenPurpose, token: str, max_age_seconds: int
     ) -> Account:
-        """The account a still-valid token names.
+        """The account a still-valid token names (reads only).
+
+        Args:
+            session: where to read the account.
+            purpose: what the token must have been issued for.
+            token: the token from the link.
+            max_age_seconds: how old the token may be.
+
+        Returns:
+            The account, as it is now.
 
         Raises:
             TokenError: tampered, for another purpose, expired, or already used.

@@ -9,6 +9,10 @@ from customer_portal.mail.notices import notify_invoice_published
 from customer_portal.settings import Settings
 
 
-def publication_hooks(settings: Settings) -> tuple[AfterStore, ...]:
-    """The Alta / Nueva Factura email, queued in the invoice's own transaction."""
+def publication_hooks(*, settings: Settings) -> tuple[AfterStore, ...]:
+    """The Alta / Nueva Factura email, queued in the invoice's own transaction.
+
+    Returns:
+        The hooks to hand to :class:`~customer_portal.domain.publishing.Publisher`.
+    """
     return (functools.partial(notify_invoice_published, settings=settings),)

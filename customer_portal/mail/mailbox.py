@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from customer_portal.domain import formats
@@ -30,12 +29,15 @@ class MailboxEntry:
     created: str
 
 
-def list_mailbox(engine: sa.Engine, settings: Settings, *, limit: int = 200) -> list[MailboxEntry]:
-    """The newest emails first, with their subjects as customers would see them."""
-    with Session(engine) as session:
-        rows = session.exec(
-            select(OutboxEmail).order_by(col(OutboxEmail.id).desc()).limit(limit)
-        ).all()
+def list_mailbox(*, session: Session, settings: Settings, limit: int = 200) -> list[MailboxEntry]:
+    """The newest emails first, with their subjects as customers would see them.
+
+    Args:
+        session: where to read the outbox (nothing is written).
+        settings: the portal's settings (branding, for subjects not yet rendered).
+        limit: at most this many emails.
+    """
+    rows = session.exec(select(OutboxEmail).order_by(col(OutboxEmail.id).desc()).limit(limit)).all()
     entries = []
     for row in rows:
         try:
@@ -55,17 +57,22 @@ def _notice(subject: str, problem: Exception) -> RenderedEmail:
     return RenderedEmail(subject, f"<pre>{html.escape(str(problem))}</pre>", str(problem))
 
 
-def open_email(engine: sa.Engine, settings: Settings, email_id: int) -> RenderedEmail | None:
-    """The email as sent (redacted) or as it would be sent now; None if it does not exist."""
-    with Session(engine) as session:
-        row = session.get(OutboxEmail, email_id)
-        if row is None:
-            return None
-        if row.html is not None and row.subject is not None and row.text is not None:
-            return RenderedEmail(row.subject, row.html, row.text)
-        try:
-            return render_row(row, settings, session=session).email
-        except NothingToSend as exc:
-            return _notice("(no se enviará)", exc)
-        except TemplateProblem as exc:
-            return _notice("(no se puede mostrar)", exc)
+def open_email(*, session: Session, settings: Settings, email_id: int) -> RenderedEmail | None:
+    """The email as sent (redacted) or as it would be sent now; None if it does not exist.
+
+    Args:
+        session: where to read the email and its link's account (nothing is written).
+        settings: the portal's settings.
+        email_id: the outbox row.
+    """
+    row = session.get(OutboxEmail, email_id)
+    if row is None:
+        return None
+    if row.html is not None and row.subject is not None and row.text is not None:
+        return RenderedEmail(row.subject, row.html, row.text)
+    try:
+        return render_row(session=session, row=row, settings=settings).email
+    except NothingToSend as exc:
+        return _notice("(no se enviará)", exc)
+    except TemplateProblem as exc:
+        return _notice("(no se puede mostrar)", exc)

@@ -50,15 +50,28 @@ def _signed_link(account: Account, purpose: TokenPurpose) -> dict[str, Any]:
 
 
 def notify_invoice_published(
+    *,
     session: Session,
     invoice: Invoice,
     customer: Customer,
     data: InvoiceData,
-    *,
     settings: Settings,
 ) -> OutboxEmail | None:
-    """Queue the Alta or Nueva Factura email for a just-stored invoice."""
-    account = ensure_account(session, customer)
+    """Queue the Alta or Nueva Factura email for a just-stored invoice.
+
+    A publication hook (:class:`~customer_portal.domain.publishing.AfterStore`).
+
+    Args:
+        session: the invoice's unit of work.
+        invoice: the invoice just stored.
+        customer: its customer; its account is created here if it has none.
+        data: the invoice as published (unused; part of the hook's shape).
+        settings: the portal's settings (links, Message-ID domain).
+
+    Returns:
+        The queued email, or None if this invoice was notified before.
+    """
+    account = ensure_account(session=session, customer=customer)
     context = {
         "customer_name": customer.name,
         "invoice_number": invoice.number,
@@ -74,7 +87,7 @@ def notify_invoice_published(
         context["link"] = settings.base_url + routes.invoice_detail(invoice.number)
         to = account.email if account is not None else customer.email
     return enqueue(
-        session,
+        session=session,
         kind=kind,
         to=to,
         context=context,
@@ -84,12 +97,16 @@ def notify_invoice_published(
 
 
 def queue_activation(
-    session: Session, account: Account, *, settings: Settings
+    *, session: Session, account: Account, settings: Settings
 ) -> OutboxEmail | None:
-    """Queue a new Alta email for an account whose link expired or broke."""
+    """Queue a new Alta email for an account whose link expired or broke.
+
+    Returns:
+        The queued email (each request is its own email).
+    """
     customer = session.get(Customer, account.customer_id)
     return enqueue(
-        session,
+        session=session,
         kind=EmailKind.WELCOME,
         to=account.email,
         context={
@@ -104,11 +121,15 @@ def queue_activation(
 
 
 def queue_password_reset(
-    session: Session, account: Account, *, settings: Settings
+    *, session: Session, account: Account, settings: Settings
 ) -> OutboxEmail | None:
-    """Queue a Restablecer contraseña email; its link (one hour by default) is made at delivery."""
+    """Queue a Restablecer contraseña email; its link (one hour by default) is made at delivery.
+
+    Returns:
+        The queued email (each request is its own email).
+    """
     return enqueue(
-        session,
+        session=session,
         kind=EmailKind.PASSWORD_RESET,
         to=account.email,
         context=_signed_link(account, TokenPurpose.PASSWORD_RESET),
@@ -148,8 +169,13 @@ def _mint(settings: Settings, account: Account, purpose: TokenPurpose) -> tuple[
     return token, settings.base_url + path, formats.timestamp(utcnow() + lifetime)
 
 
-def delivery_context(session: Session, row: OutboxEmail, settings: Settings) -> DeliveryContext:
+def delivery_context(*, session: Session, row: OutboxEmail, settings: Settings) -> DeliveryContext:
     """The template context of ``row``, with its signed link minted now if it has one.
+
+    Args:
+        session: reads the link's account (nothing is written).
+        row: the outbox email.
+        settings: the portal's settings (secret key, link lifetimes, base URL).
 
     Raises:
         NothingToSend: the link's account is gone, no longer has the row's

@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from customer_portal.db import session_scope
+from customer_portal.db import unit_of_work
+from customer_portal.limits import LAST_ERROR_LENGTH
 from customer_portal.mail.render import (
     EmailKind,
     RenderedEmail,
@@ -74,15 +75,24 @@ class Transport(Protocol):
 
 
 def enqueue(
-    session: Session,
     *,
+    session: Session,
     kind: EmailKind,
     to: str,
     context: dict[str, Any],
     dedupe_key: str,
     domain: str,
 ) -> OutboxEmail | None:
-    """Queue an email in ``session``'s transaction; None if ``dedupe_key`` was queued before."""
+    """Queue an email in ``session``'s transaction; None if ``dedupe_key`` was queued before.
+
+    Args:
+        session: the unit of work of the change that causes the email.
+        kind: which email.
+        to: the recipient's address.
+        context: what the template needs (JSON-serialisable; no live link).
+        dedupe_key: unique per email that must go out at most once.
+        domain: the right-hand side of the Message-ID.
+    """
     exists = session.exec(
         select(OutboxEmail.id).where(OutboxEmail.dedupe_key == dedupe_key)
     ).first()
@@ -109,11 +119,11 @@ def email_state(row: OutboxEmail) -> str:
 
 
 def describe_row(
+    *,
+    session: Session | None = None,
     row: OutboxEmail,
     settings: Settings,
-    *,
     live_link: bool = False,
-    session: Session | None = None,
 ) -> str:
     """One email for a console: state, recipient, subject, link, last error.
 
@@ -122,12 +132,12 @@ def describe_row(
     purpose is shown.
 
     Args:
+        session: reads the link's account; required with ``live_link``.
         row: the outbox email.
         settings: the portal's settings (branding, secret key, base URL).
         live_link: for an unsent email, mint and show a working signed link, as
             if it went out now: how developers follow links without SMTP. Only
             for a trusted console; a sent email never shows one.
-        session: reads the link's account; required with ``live_link``.
     """
     try:
         subject = row.subject or subject_for(row.kind, settings.branding)
@@ -145,7 +155,8 @@ def describe_row(
         if session is None:
             raise ValueError("live_link needs a session to read the link's account")
         try:
-            lines.append(f"    {_delivery_context(session, row, settings).context['link']}")
+            link = _delivery_context(session, row, settings).context["link"]
+            lines.append(f"    {link}")
         except (NothingToSend, TemplateProblem) as exc:
             lines.append(f"    no link: {exc}")
     else:
@@ -179,7 +190,7 @@ def _delivery_context(session: Session, row: OutboxEmail, settings: Settings) ->
     # Imported here: notices imports enqueue from this module.
     from customer_portal.mail.notices import delivery_context
 
-    return delivery_context(session, row, settings)
+    return delivery_context(session=session, row=row, settings=settings)
 
 
 def redact(email: RenderedEmail, secret: str | None) -> RenderedEmail:
@@ -197,8 +208,13 @@ def redact(email: RenderedEmail, secret: str | None) -> RenderedEmail:
     )
 
 
-def render_row(row: OutboxEmail, settings: Settings, *, session: Session) -> RenderedRow:
+def render_row(*, session: Session, row: OutboxEmail, settings: Settings) -> RenderedRow:
     """Render ``row`` as it would go out now, minting its signed link if it has one.
+
+    Args:
+        session: reads the link's account (nothing is written).
+        row: the outbox email.
+        settings: the portal's settings (branding, base URL, secret key).
 
     Raises:
         NothingToSend: the email lost its point (see ``delivery_context``).
@@ -212,10 +228,10 @@ def render_row(row: OutboxEmail, settings: Settings, *, session: Session) -> Ren
 
 
 def _render_for_delivery(engine: sa.Engine, row: OutboxEmail, settings: Settings) -> RenderedRow:
-    # Its own short session, closed before the slow SMTP conversation: on
-    # SQLite every transaction holds the write lock.
-    with Session(engine) as session:
-        return render_row(row, settings, session=session)
+    # Its own short unit of work, closed before the slow SMTP conversation:
+    # on SQLite every transaction holds the write lock.
+    with unit_of_work(engine) as session:
+        return render_row(session=session, row=row, settings=settings)
 
 
 @dataclass
@@ -242,7 +258,7 @@ def _due(now: datetime):
 
 def _claim(engine: sa.Engine, email_id: int, now: datetime) -> str | None:
     token = secrets.token_hex(16)
-    with session_scope(engine) as session:
+    with unit_of_work(engine) as session:
         result = session.exec(
             sa.update(OutboxEmail)
             .where(col(OutboxEmail.id) == email_id, *_due(now))
@@ -253,7 +269,7 @@ def _claim(engine: sa.Engine, email_id: int, now: datetime) -> str | None:
 
 def _finish(engine: sa.Engine, email_id: int, token: str, **values: Any) -> None:
     """Update a row we still hold the claim on, and release the claim."""
-    with session_scope(engine) as session:
+    with unit_of_work(engine) as session:
         session.exec(
             sa.update(OutboxEmail)
             .where(col(OutboxEmail.id) == email_id, col(OutboxEmail.claim_token) == token)
@@ -269,10 +285,25 @@ def deliver_due(
     limit: int = 50,
     clock: Callable[[], datetime] = utcnow,
 ) -> DeliveryReport:
-    """Send every email that is due (up to ``limit``) and record each outcome."""
+    """Send every email that is due (up to ``limit``) and record each outcome.
+
+    Takes ``engine``, not a session: each email is claimed, rendered and
+    finished in its own short unit of work, and none is open while SMTP talks
+    (on SQLite every transaction holds the write lock).
+
+    Args:
+        engine: the portal's database.
+        transport: sends one rendered email.
+        settings: the portal's settings (retries, branding, links).
+        limit: at most this many emails in this round.
+        clock: the time now (tests move it).
+
+    Returns:
+        Which emails were sent, retried, failed or dropped.
+    """
     report = DeliveryReport()
     now = clock()
-    with Session(engine) as session:
+    with unit_of_work(engine) as session:
         ids = session.exec(
             select(OutboxEmail.id)
             .where(*_due(now))
@@ -284,7 +315,7 @@ def deliver_due(
         token = _claim(engine, email_id, clock())
         if token is None:
             continue  # another deliverer took it
-        with Session(engine) as session:
+        with unit_of_work(engine) as session:
             row = session.get(OutboxEmail, email_id)
         attempts = row.attempts + 1
         try:
@@ -299,7 +330,7 @@ def deliver_due(
                 email_id,
                 token,
                 failed_at=clock(),
-                last_error=f"not sent: {exc}"[:2000],
+                last_error=f"not sent: {exc}"[:LAST_ERROR_LENGTH],
             )
             report.skipped.append(email_id)
         except PermanentFailure as exc:
@@ -310,7 +341,7 @@ def deliver_due(
                 token,
                 attempts=attempts,
                 failed_at=clock(),
-                last_error=str(exc)[:2000],
+                last_error=str(exc)[:LAST_ERROR_LENGTH],
             )
             report.failed.append(email_id)
         except (TemporaryFailure, TemplateProblem) as exc:
@@ -328,7 +359,7 @@ def deliver_due(
                 email_id,
                 token,
                 attempts=attempts,
-                last_error=str(exc)[:2000],
+                last_error=str(exc)[:LAST_ERROR_LENGTH],
                 next_attempt_at=clock() + retry_delay(attempts),
                 failed_at=clock() if give_up else None,
             )

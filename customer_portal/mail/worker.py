@@ -16,6 +16,7 @@ import logging
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from customer_portal.db import run_in_unit_of_work
 from customer_portal.mail.outbox import DeliveryReport, deliver_due, describe_row
 from customer_portal.mail.smtp import SmtpTransport
 from customer_portal.models import OutboxEmail
@@ -24,8 +25,11 @@ from customer_portal.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def deliver_once(engine: sa.Engine, settings: Settings) -> DeliveryReport:
-    """One delivery round over a fresh SMTP connection."""
+def deliver_once(*, engine: sa.Engine, settings: Settings) -> DeliveryReport:
+    """One delivery round over a fresh SMTP connection.
+
+    Takes ``engine``, not a session, for the reason :func:`deliver_due` does.
+    """
     transport = SmtpTransport(settings.mail)
     try:
         return deliver_due(engine=engine, transport=transport, settings=settings)
@@ -34,29 +38,38 @@ def deliver_once(engine: sa.Engine, settings: Settings) -> DeliveryReport:
 
 
 def describe_pending(
-    engine: sa.Engine, settings: Settings, *, after_id: int = 0, live_links: bool = False
+    *, session: Session, settings: Settings, after_id: int = 0, live_links: bool = False
 ) -> list[tuple[int, str]]:
     """``(id, text)`` for unsent emails with id > ``after_id``: who, what, which link.
 
     With ``live_links``, activation and reset links are minted and shown
     (see :func:`describe_row`); otherwise only plain page links are.
+
+    Args:
+        session: where to read the outbox (nothing is written).
+        settings: the portal's settings.
+        after_id: only emails after this one.
+        live_links: mint and show working signed links (a dev console only).
     """
-    with Session(engine) as session:
-        rows = session.exec(
-            select(OutboxEmail)
-            .where(col(OutboxEmail.sent_at).is_(None), col(OutboxEmail.id) > after_id)
-            .order_by(col(OutboxEmail.id))
-        ).all()
-        return [
-            (row.id, describe_row(row, settings, live_link=live_links, session=session))
-            for row in rows
-        ]
+    rows = session.exec(
+        select(OutboxEmail)
+        .where(col(OutboxEmail.sent_at).is_(None), col(OutboxEmail.id) > after_id)
+        .order_by(col(OutboxEmail.id))
+    ).all()
+    return [
+        (row.id, describe_row(session=session, row=row, settings=settings, live_link=live_links))
+        for row in rows
+    ]
 
 
+# TODO(lead): make engine and settings keyword-only once customer_portal/customer_portal.py
+# (off-limits to this change) calls it with keywords.
 async def run_mail_worker(
     engine: sa.Engine, settings: Settings, *, live_links: bool = False
 ) -> None:
     """Deliver (or, without SMTP, print) mail until cancelled; survives any error.
+
+    Takes ``engine``, not a session: every round opens its own units of work.
 
     Args:
         engine: the portal's database.
@@ -69,7 +82,7 @@ async def run_mail_worker(
     while True:
         try:
             if settings.mail.enabled:
-                report = await asyncio.to_thread(deliver_once, engine, settings)
+                report = await asyncio.to_thread(deliver_once, engine=engine, settings=settings)
                 if report.attempted:
                     log.info(
                         "mail: %d sent, %d to retry, %d failed, %d dropped",
@@ -80,9 +93,10 @@ async def run_mail_worker(
                     )
             else:
                 blocks = await asyncio.to_thread(
+                    run_in_unit_of_work,
                     describe_pending,
-                    engine,
-                    settings,
+                    engine=engine,
+                    settings=settings,
                     after_id=printed_up_to,
                     live_links=live_links,
                 )

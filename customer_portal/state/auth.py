@@ -51,7 +51,7 @@ def find_viewer(token: str) -> Viewer | None:
     if not token:
         return None
     with Session(get_engine()) as session:
-        live = resume(session, token, idle=get_settings().session_idle)
+        live = resume(session=session, token=token, idle=get_settings().session_idle)
         if live is None:
             return None
         customer = session.get(Customer, live.account.customer_id)

@@ -13,7 +13,7 @@ import asyncio
 import reflex as rx
 
 from customer_portal.api.cookies import read_link_cookie
-from customer_portal.db import get_engine
+from customer_portal.db import get_engine, run_in_unit_of_work
 from customer_portal.domain import auth
 from customer_portal.domain.tokens import TokenPurpose
 from customer_portal.settings import get_settings
@@ -35,7 +35,12 @@ class CredentialsState(PasswordFormState):
             self.link_ok, self.link_problem = False, auth.LINK_INVALID
             return
         result = await asyncio.to_thread(
-            auth.preview_link, get_engine(), get_settings(), purpose=purpose, token=link[1]
+            run_in_unit_of_work,
+            auth.preview_link,
+            engine=get_engine(),
+            settings=get_settings(),
+            purpose=purpose,
+            token=link[1],
         )
         self.link_ok, self.link_problem = result.ok, result.message
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import reflex as rx
 
 from customer_portal.api.edge import is_loopback
-from customer_portal.db import get_engine
+from customer_portal.db import get_engine, run_in_unit_of_work
 from customer_portal.mail.mailbox import list_mailbox, open_email
 from customer_portal.settings import get_settings
 
@@ -46,7 +46,7 @@ class MailboxState(rx.State):
                 "state": e.state,
                 "created": e.created,
             }
-            for e in list_mailbox(get_engine(), settings)
+            for e in run_in_unit_of_work(list_mailbox, engine=get_engine(), settings=settings)
         ]
 
     @rx.event
@@ -55,7 +55,9 @@ class MailboxState(rx.State):
         settings = get_settings()
         if not self._allowed() or not str(email_id).isdigit() or len(str(email_id)) > 12:
             return
-        email = open_email(get_engine(), settings, int(email_id))
+        email = run_in_unit_of_work(
+            open_email, engine=get_engine(), settings=settings, email_id=int(email_id)
+        )
         if email is None:
             return
         self.selected_id = int(email_id)

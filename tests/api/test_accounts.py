@@ -6,11 +6,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from customer_portal.api import accounts
 from customer_portal.api.app import build_api
 from customer_portal.api.edge import build_edge
+from customer_portal.db import unit_of_work
 from customer_portal.domain import auth
 from customer_portal.domain.flash import read_flash
 from customer_portal.domain.sessions import resume_session, start_session, token_hash
@@ -52,8 +53,8 @@ async def test_sign_in_sets_an_httponly_cookie_and_goes_on(engine, settings, cli
     assert "HttpOnly" in header and "SameSite=strict" in header and "Path=/" in header
     assert "Secure" not in header  # http in tests; https adds it (next test)
     token = response.cookies["portal_session"]
-    with Session(engine) as session:
-        assert resume_session(session, token, idle=settings.session_idle) is not None
+    with unit_of_work(engine) as session:
+        assert resume_session(session=session, token=token, idle=settings.session_idle) is not None
 
 
 async def test_the_cookie_is_secure_over_https(engine, settings, monkeypatch):
@@ -94,8 +95,8 @@ async def test_next_never_leaves_the_site(engine, client):
 
 async def test_sign_out_ends_the_session_and_clears_the_cookie(engine, settings, client):
     account = create_account(engine)
-    with Session(engine) as session:
-        token = start_session(session, account, idle=settings.session_idle)
+    with unit_of_work(engine) as session:
+        token = start_session(session=session, account=account, idle=settings.session_idle)
         session.commit()
     client.cookies.set("portal_session", token)
     response = await client.post("/sesion/salir")
@@ -103,8 +104,8 @@ async def test_sign_out_ends_the_session_and_clears_the_cookie(engine, settings,
     assert 'portal_session=""' in session_cookie(response) and "Max-Age=0" in session_cookie(
         response
     )
-    with Session(engine) as session:
-        assert resume_session(session, token, idle=settings.session_idle) is None
+    with unit_of_work(engine) as session:
+        assert resume_session(session=session, token=token, idle=settings.session_idle) is None
 
 
 async def test_a_link_moves_its_token_into_a_cookie(engine, settings, client):
@@ -138,9 +139,9 @@ async def test_setting_the_password_from_the_link_signs_in(engine, settings, cli
 
 async def test_changing_the_password_rotates_this_session(engine, settings, client):
     account = create_account(engine)
-    with Session(engine) as session:
-        old = start_session(session, account, idle=settings.session_idle)
-        other = start_session(session, account, idle=settings.session_idle)
+    with unit_of_work(engine) as session:
+        old = start_session(session=session, account=account, idle=settings.session_idle)
+        other = start_session(session=session, account=account, idle=settings.session_idle)
         session.commit()
     form = {"current": PASSWORD, "password": "Otra-Clave2", "repeat": "Otra-Clave2"}
     client.cookies.set("portal_session", old)
@@ -148,10 +149,10 @@ async def test_changing_the_password_rotates_this_session(engine, settings, clie
     assert response.headers["location"].startswith("/cuenta")
     assert flash_of(response, settings) == accounts.PASSWORD_CHANGED
     new = response.cookies["portal_session"]
-    with Session(engine) as session:
+    with unit_of_work(engine) as session:
         for dead in (old, other):
-            assert resume_session(session, dead, idle=settings.session_idle) is None
-        assert resume_session(session, new, idle=settings.session_idle) is not None
+            assert resume_session(session=session, token=dead, idle=settings.session_idle) is None
+        assert resume_session(session=session, token=new, idle=settings.session_idle) is not None
 
 
 async def test_the_forgot_form_answers_before_it_looks_anything_up(engine, settings, monkeypatch):
@@ -207,7 +208,7 @@ async def test_what_is_not_one_of_our_forms_is_a_400(engine, client, headers, bo
 async def test_sessions_started_by_forms_are_recorded_with_the_address(engine, settings, client):
     create_account(engine)
     await client.post("/sesion/entrar", data={"email": "ana@example.com", "password": PASSWORD})
-    with Session(engine) as session:
+    with unit_of_work(engine) as session:
         row = session.exec(select(AuthSession).order_by(col(AuthSession.id).desc())).first()
         account = session.get(Account, row.account_id)
     assert row.ip == "198.51.100.4" and account.email == "ana@example.com"

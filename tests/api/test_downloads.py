@@ -12,10 +12,10 @@ from datetime import timedelta
 import httpx
 import pytest
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from customer_portal.api.app import build_api
-from customer_portal.db import session_scope
+from customer_portal.db import unit_of_work
 from customer_portal.documents.integrity import TamperedDocument
 from customer_portal.domain import downloads
 from customer_portal.domain.downloads import (
@@ -24,8 +24,8 @@ from customer_portal.domain.downloads import (
     open_download,
 )
 from customer_portal.domain.sessions import start_session
-from customer_portal.models import Account, AuditEvent, Customer, Invoice, SignedDocument, utcnow
-from tests.factories import make_customer, make_invoice
+from customer_portal.models import Account, AuditEvent, Customer, Invoice, SignedDocument
+from tests.factories import customer_input, invoice_input, make_account
 
 SECRET = "test-secret-key-0123456789"
 IDLE = timedelta(hours=1)
@@ -33,21 +33,14 @@ IDLE = timedelta(hours=1)
 
 def publish_two_customers(publisher, engine) -> dict[str, tuple[Account, str]]:
     """F-2019/1 for CLI-TEST-1 and G-1 for B; each customer's login and session token."""
-    publisher.publish(make_invoice("F-2019/1"))
-    publisher.publish(make_invoice("G-1", customer=make_customer(code="B", email="b@x.com")))
+    publisher.publish(invoice_input("F-2019/1"))
+    publisher.publish(invoice_input("G-1", customer=customer_input(code="B", email="b@x.com")))
     tokens = {}
-    with session_scope(engine) as session:
+    with unit_of_work(engine) as session:
         for code in ("CLI-TEST-1", "B"):
             customer = session.exec(select(Customer).where(Customer.code == code)).one()
-            account = Account(
-                customer_id=customer.id,
-                email=customer.email,
-                password_hash="x",
-                activated_at=utcnow(),
-            )
-            session.add(account)
-            session.flush()
-            tokens[code] = (account, start_session(session, account, idle=IDLE))
+            account = make_account(session, customer=customer)
+            tokens[code] = (account, start_session(session=session, account=account, idle=IDLE))
     return tokens
 
 
@@ -61,14 +54,14 @@ def cookie(token: str) -> dict[str, str]:
 
 
 def mint(engine, account, token, number="F-2019/1"):
-    with Session(engine) as session:
+    with unit_of_work(engine) as session:
         return mint_download_path(
-            session, SECRET, account=account, number=number, session_token=token
+            session=session, secret_key=SECRET, account=account, number=number, session_token=token
         )
 
 
 def stored_pdf(engine, number: str) -> bytes:
-    with Session(engine) as session:
+    with unit_of_work(engine) as session:
         return session.exec(
             select(SignedDocument.pdf)
             .join(Invoice, Invoice.id == SignedDocument.invoice_id)
@@ -115,7 +108,7 @@ async def test_owner_gets_the_stored_bytes(engine, two_customers, client):
     account, token = two_customers["CLI-TEST-1"]
     path = mint(engine, account, token)
     response = await client.get(path, headers=cookie(token))
-    with Session(engine) as session:
+    with unit_of_work(engine) as session:
         stored = session.exec(select(SignedDocument.pdf)).first()
     assert response.status_code == 200 and response.content == stored
     assert response.headers["content-type"] == "application/pdf"
@@ -185,7 +178,7 @@ async def test_a_tampered_pdf_gets_a_page_and_a_log_line_not_the_bytes(
     assert hashlib.sha256(flip_byte(original)).hexdigest()[:12] in message  # what is stored
     assert token not in caplog.text and path.rsplit("/", 1)[1] not in caplog.text
 
-    with Session(engine) as session:
+    with unit_of_work(engine) as session:
         actions = session.exec(select(AuditEvent.action)).all()
     assert "invoice.downloaded" not in actions
 
@@ -202,11 +195,18 @@ def test_the_domain_tells_a_tampered_pdf_from_a_refused_link(engine, two_custome
     account, token = two_customers["CLI-TEST-1"]
     path = mint(engine, account, token)
     tamper(engine, "F-2019/1", lambda pdf: pdf[:-1])
-    with Session(engine) as session:
+    with unit_of_work(engine) as session:
         link = path.removeprefix(downloads.DOWNLOAD_PREFIX)
         with pytest.raises(TamperedDocument) as raised:
-            open_download(session, SECRET, token=link, session_token=token, idle=IDLE)
+            open_download(
+                session=session, secret_key=SECRET, token=link, session_token=token, idle=IDLE
+            )
         # A link that would be refused anyway is refused, tampered bytes or not.
-        assert open_download(session, SECRET, token=link, session_token="other", idle=IDLE) is None
+        assert (
+            open_download(
+                session=session, secret_key=SECRET, token=link, session_token="other", idle=IDLE
+            )
+            is None
+        )
     mismatch = raised.value.mismatch
     assert (mismatch.number, mismatch.expected_size - mismatch.actual_size) == ("F-2019/1", 1)

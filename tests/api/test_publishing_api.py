@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from sqlmodel import Session, func, select
+from sqlmodel import func, select
 
 from customer_portal.api.app import build_api
+from customer_portal.db import unit_of_work
 from customer_portal.models import Invoice
 from customer_portal.settings import get_settings
-from tests.factories import make_invoice, make_line, make_payment, reset_process_caches
+from tests.factories import invoice_input, line_input, payment_input, reset_process_caches
 
 KEY = "test-api-key-0123456789"
 
@@ -26,7 +27,7 @@ def auth(key: str = KEY) -> dict[str, str]:
 
 
 def invoices_stored(engine) -> int:
-    with Session(engine) as session:
+    with unit_of_work(engine) as session:
         return session.exec(select(func.count()).select_from(Invoice)).one()
 
 
@@ -40,7 +41,7 @@ def invoices_stored(engine) -> int:
     ],
 )
 async def test_without_the_api_key_nothing_is_published(client, engine, headers):
-    response = await client.post("/api/v1/invoices", json=[make_invoice("F-1")], headers=headers)
+    response = await client.post("/api/v1/invoices", json=[invoice_input("F-1")], headers=headers)
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
     assert (await client.post("/api/v1/payments", json=[], headers=headers)).status_code == 401
@@ -48,7 +49,7 @@ async def test_without_the_api_key_nothing_is_published(client, engine, headers)
 
 
 async def test_publish_then_unchanged_then_conflict(client, engine):
-    body = {"invoices": [make_invoice("F-1")]}
+    body = {"invoices": [invoice_input("F-1")]}
     first = await client.post("/api/v1/invoices", json=body, headers=auth())
     assert first.status_code == 200
     assert first.json() == {
@@ -59,7 +60,7 @@ async def test_publish_then_unchanged_then_conflict(client, engine):
     again = await client.post("/api/v1/invoices", json=body, headers=auth())
     assert again.json()["results"][0]["status"] == "unchanged"
 
-    changed = {"invoices": [make_invoice("F-1", lines=[make_line(unit_price="1")])]}
+    changed = {"invoices": [invoice_input("F-1", lines=[line_input(unit_price="1")])]}
     conflict = await client.post("/api/v1/invoices", json=changed, headers=auth())
     assert conflict.status_code == 409
     assert conflict.json()["results"][0]["reason"] == "conflict"
@@ -67,7 +68,7 @@ async def test_publish_then_unchanged_then_conflict(client, engine):
 
 
 async def test_invalid_invoices_get_422_with_field_errors(client, engine):
-    batch = [make_invoice("F-1"), make_invoice("F-2", issue_date="2019-13-01")]
+    batch = [invoice_input("F-1"), invoice_input("F-2", issue_date="2019-13-01")]
     response = await client.post("/api/v1/invoices", json=batch, headers=auth())
     assert response.status_code == 422
     results = response.json()["results"]
@@ -89,7 +90,7 @@ async def test_oversized_request_is_a_413(engine, monkeypatch):
     reset_process_caches()
     transport = httpx.ASGITransport(app=build_api())
     async with httpx.AsyncClient(transport=transport, base_url="http://portal") as client:
-        big = [make_invoice("F-1", lines=[make_line(description="x" * 900)] * 3)]
+        big = [invoice_input("F-1", lines=[line_input(description="x" * 900)] * 3)]
         response = await client.post("/api/v1/invoices", json=big, headers=auth())
     assert response.status_code == 413
     assert invoices_stored(engine) == 0
@@ -98,11 +99,11 @@ async def test_oversized_request_is_a_413(engine, monkeypatch):
 async def test_a_batch_of_exactly_the_item_limit_is_accepted(client, engine, monkeypatch):
     monkeypatch.setenv("PORTAL_MAX_BATCH_ITEMS", "2")
     get_settings.cache_clear()  # keep the engine fixture's engine (it is disposed of)
-    body = {"invoices": [make_invoice("F-1"), make_invoice("F-2")]}
+    body = {"invoices": [invoice_input("F-1"), invoice_input("F-2")]}
     response = await client.post("/api/v1/invoices", json=body, headers=auth())
     assert response.status_code == 200 and response.json()["summary"] == {"published": 2}
     # One more is refused whole; tests/security/test_malformed_input.py has the rest.
-    body["invoices"].append(make_invoice("F-3"))
+    body["invoices"].append(invoice_input("F-3"))
     assert (await client.post("/api/v1/invoices", json=body, headers=auth())).status_code == 413
     assert invoices_stored(engine) == 2
 
@@ -122,19 +123,19 @@ async def test_csv_body(client, engine):
 
 
 async def test_payments(client, engine):
-    await client.post("/api/v1/invoices", json=[make_invoice("F-1")], headers=auth())
+    await client.post("/api/v1/invoices", json=[invoice_input("F-1")], headers=auth())
     ok = await client.post(
         "/api/v1/payments",
-        json={"payments": [make_payment("F-1", "42.69", "R-1")]},
+        json={"payments": [payment_input("F-1", "42.69", "R-1")]},
         headers=auth(),
     )
     assert ok.status_code == 200 and ok.json()["results"] == [{"id": "R-1", "status": "recorded"}]
     unknown = await client.post(
-        "/api/v1/payments", json=[make_payment("F-9", "1", "R-2")], headers=auth()
+        "/api/v1/payments", json=[payment_input("F-9", "1", "R-2")], headers=auth()
     )
     assert unknown.status_code == 404
     over = await client.post(
-        "/api/v1/payments", json=[make_payment("F-1", "0.01", "R-3")], headers=auth()
+        "/api/v1/payments", json=[payment_input("F-1", "0.01", "R-3")], headers=auth()
     )
     assert (
         over.status_code == 422 and "pending" in over.json()["results"][0]["errors"][0]["message"]

@@ -5,7 +5,7 @@ import subprocess
 from customer_portal.documents.render import line_rows, render_invoice_pdf, tax_rows, total_rows
 from customer_portal.domain.invoice_input import parse_invoice
 from customer_portal.settings import Branding
-from tests.factories import make_customer, make_invoice, make_line
+from tests.factories import customer_input, invoice_input, line_input
 
 
 def pdf_pages_text(pdf: bytes, tmp_path) -> list[str]:
@@ -19,17 +19,17 @@ def pdf_pages_text(pdf: bytes, tmp_path) -> list[str]:
 
 def test_rows_are_formatted_the_spanish_way():
     data = parse_invoice(
-        make_invoice(
+        invoice_input(
             "F-1",
             lines=[
-                make_line(
+                line_input(
                     description="Centralita",
                     quantity="1.5",
                     unit_price="1000.0125",
                     tax_name="iva",
                     tax_rate="21",
                 ),
-                make_line(),
+                line_input(),
             ],
         )
     )
@@ -52,7 +52,7 @@ def test_rows_are_formatted_the_spanish_way():
 
 
 def test_pdf_shows_header_customer_dates_and_totals(tmp_path):
-    data = parse_invoice(make_invoice("F-2019/1", customer=make_customer(name="Muñoz & <Hijos>")))
+    data = parse_invoice(invoice_input("F-2019/1", customer=customer_input(name="Muñoz & <Hijos>")))
     (page,) = pdf_pages_text(render_invoice_pdf(data, Branding()), tmp_path)
     for expected in [
         "Link Soluciones S.L.",
@@ -74,11 +74,11 @@ def test_pdf_shows_header_customer_dates_and_totals(tmp_path):
 def test_many_lines_flow_onto_pages_with_header_and_numbers(tmp_path):
     long_text = "Descripción muy larga del servicio contratado que no cabe en una línea. " * 4
     lines = [
-        make_line(description=f"Servicio {i}. {long_text if i % 10 == 0 else ''}")
+        line_input(description=f"Servicio {i}. {long_text if i % 10 == 0 else ''}")
         for i in range(150)
     ]
     pages = pdf_pages_text(
-        render_invoice_pdf(parse_invoice(make_invoice("F-9", lines=lines)), Branding()), tmp_path
+        render_invoice_pdf(parse_invoice(invoice_input("F-9", lines=lines)), Branding()), tmp_path
     )
     assert len(pages) >= 4
     for n, page in enumerate(pages, start=1):
@@ -97,5 +97,5 @@ def test_branding_comes_from_settings(tmp_path):
     branding = Branding(
         company_name="Otra", legal_name="Otra Empresa S.A.", phones=("900 000 000",)
     )
-    (page,) = pdf_pages_text(render_invoice_pdf(parse_invoice(make_invoice()), branding), tmp_path)
+    (page,) = pdf_pages_text(render_invoice_pdf(parse_invoice(invoice_input()), branding), tmp_path)
     assert "Otra Empresa S.A." in page and "900 000 000" in page and "Link" not in page

@@ -10,12 +10,12 @@ from customer_portal.documents.verify import load_certificates, verify_pdf
 from customer_portal.domain.invoice_input import parse_invoice
 from customer_portal.settings import DEMO_P12_PASSWORD, Branding
 from tests.documents.tsa import TsaServer, make_tsa
-from tests.factories import make_invoice
+from tests.factories import invoice_input
 
 
 @pytest.fixture(scope="module")
 def unsigned_pdf() -> bytes:
-    return render_invoice_pdf(parse_invoice(make_invoice("F-SIG-1")), Branding())
+    return render_invoice_pdf(parse_invoice(invoice_input("F-SIG-1")), Branding())
 
 
 def pdfsig(pdf: bytes, tmp_path, nss_db=None) -> str:

@@ -8,7 +8,7 @@ from customer_portal.domain.batches import (
 )
 from customer_portal.domain.invoice_input import invoice_label, parse_invoice
 from customer_portal.domain.validation import InputRejected
-from tests.factories import make_customer, make_invoice, make_line
+from tests.factories import customer_input, invoice_input, line_input
 
 
 def errors_of(raw) -> dict[str, str]:
@@ -19,10 +19,10 @@ def errors_of(raw) -> dict[str, str]:
 
 def test_valid_invoice_is_normalised_to_stored_integers():
     data = parse_invoice(
-        make_invoice(
+        invoice_input(
             "F-2019/1",
-            lines=[make_line(quantity="1.5", unit_price="0.0125", tax_rate="6,5 %")],
-            customer=make_customer(email="  Jose.Munoz@Example.COM ", tax_id="b35123456"),
+            lines=[line_input(quantity="1.5", unit_price="0.0125", tax_rate="6,5 %")],
+            customer=customer_input(email="  Jose.Munoz@Example.COM ", tax_id="b35123456"),
         )
     )
     line = data.lines[0]
@@ -33,10 +33,12 @@ def test_valid_invoice_is_normalised_to_stored_integers():
 
 
 def test_same_invoice_written_differently_has_the_same_hash():
-    a = make_invoice("F-1", lines=[make_line(quantity=1, unit_price="39.9", tax_rate=7)])
-    b = make_invoice("F-1", lines=[make_line(quantity="1.000", unit_price="39.90", tax_rate="7%")])
+    a = invoice_input("F-1", lines=[line_input(quantity=1, unit_price="39.9", tax_rate=7)])
+    b = invoice_input(
+        "F-1", lines=[line_input(quantity="1.000", unit_price="39.90", tax_rate="7%")]
+    )
     assert parse_invoice(a).content_hash() == parse_invoice(b).content_hash()
-    c = make_invoice("F-1", lines=[make_line(unit_price="39.91")])
+    c = invoice_input("F-1", lines=[line_input(unit_price="39.91")])
     assert parse_invoice(a).content_hash() != parse_invoice(c).content_hash()
 
 
@@ -55,37 +57,37 @@ LONG = "x" * 10_000
         ({"due_date": "2019-04-01"}, "", "due_date is before issue_date"),
         ({"lines": []}, "lines", "at least one entry"),
         ({"lines": "none"}, "lines", "must be a list"),
-        ({"lines": [make_line(quantity="-1")]}, "lines[0].quantity", "must not be negative"),
-        ({"lines": [make_line(quantity="0")]}, "lines[0].quantity", "greater than zero"),
-        ({"lines": [make_line(unit_price="-5")]}, "lines[0].unit_price", "must not be negative"),
-        ({"lines": [make_line(unit_price="diez")]}, "lines[0].unit_price", "is not a number"),
-        ({"lines": [make_line(tax_rate="siete")]}, "lines[0].tax_rate", "percentage"),
-        ({"lines": [make_line(description=LONG)]}, "lines[0].description", "longer than 1000"),
-        ({"lines": [make_line(description="")]}, "lines[0].description", "must not be empty"),
+        ({"lines": [line_input(quantity="-1")]}, "lines[0].quantity", "must not be negative"),
+        ({"lines": [line_input(quantity="0")]}, "lines[0].quantity", "greater than zero"),
+        ({"lines": [line_input(unit_price="-5")]}, "lines[0].unit_price", "must not be negative"),
+        ({"lines": [line_input(unit_price="diez")]}, "lines[0].unit_price", "is not a number"),
+        ({"lines": [line_input(tax_rate="siete")]}, "lines[0].tax_rate", "percentage"),
+        ({"lines": [line_input(description=LONG)]}, "lines[0].description", "longer than 1000"),
+        ({"lines": [line_input(description="")]}, "lines[0].description", "must not be empty"),
         ({"lines": [{"description": "x"}]}, "lines[0].quantity", "is required"),
-        ({"customer": make_customer(email="not-an-email")}, "customer.email", "not a valid email"),
-        ({"customer": make_customer(name=LONG)}, "customer.name", "longer than 200"),
-        ({"customer": make_customer(address=LONG)}, "customer.address", "longer than 500"),
+        ({"customer": customer_input(email="not-an-email")}, "customer.email", "not a valid email"),
+        ({"customer": customer_input(name=LONG)}, "customer.name", "longer than 200"),
+        ({"customer": customer_input(address=LONG)}, "customer.address", "longer than 500"),
         ({"customer": "CLI-1"}, "customer", "must be an object"),
         ({"total": "1.00"}, "total", "lines add up to 42.69"),
         ({"total": "-42.69"}, "total", "must not be negative"),
         ({"unexpected": 1}, "unexpected", "not a known field"),
         # Longer than the decimal context's 28 digits: quantize() used to raise.
-        ({"lines": [make_line(unit_price="9" * 40)]}, "lines[0].unit_price", "too large"),
+        ({"lines": [line_input(unit_price="9" * 40)]}, "lines[0].unit_price", "too large"),
         # What PostgreSQL's 32-bit INTEGER columns can store.
-        ({"lines": [make_line(quantity="2147483.648")]}, "lines[0].quantity", "2147483.647"),
-        ({"lines": [make_line(unit_price="214748.3648")]}, "lines[0].unit_price", "214748.3647"),
+        ({"lines": [line_input(quantity="2147483.648")]}, "lines[0].quantity", "2147483.647"),
+        ({"lines": [line_input(unit_price="214748.3648")]}, "lines[0].unit_price", "214748.3647"),
         (
-            {"lines": [make_line(quantity="1000", unit_price="30000")]},
+            {"lines": [line_input(quantity="1000", unit_price="30000")]},
             "total",
             "the lines add up to 32100000.00; an invoice may total at most 21474836.47",
         ),
-        ({"customer": make_customer(name="Ana\x00")}, "customer.name", "control characters"),
-        ({"lines": [make_line(description="a\x1b[2J")]}, "lines[0].description", "control"),
+        ({"customer": customer_input(name="Ana\x00")}, "customer.name", "control characters"),
+        ({"lines": [line_input(description="a\x1b[2J")]}, "lines[0].description", "control"),
     ],
 )
 def test_bad_input_names_the_field(change, field, message):
-    raw = make_invoice("F-1")
+    raw = invoice_input("F-1")
     raw.update(change)
     errors = errors_of(raw)
     assert field in errors, errors
@@ -93,18 +95,18 @@ def test_bad_input_names_the_field(change, field, message):
 
 
 def test_missing_fields_are_all_reported_at_once():
-    errors = errors_of({"lines": [make_line()]})
+    errors = errors_of({"lines": [line_input()]})
     assert {"number", "issue_date", "customer"} <= errors.keys()
 
 
 def test_a_matching_total_is_accepted():
-    assert parse_invoice(make_invoice("F-1", total="42.69")).totals.total_cents == 4269
+    assert parse_invoice(invoice_input("F-1", total="42.69")).totals.total_cents == 4269
 
 
 def test_the_largest_storable_invoice_is_accepted():
     # 20,069,940.00 + 7 % = 21,474,835.80, just under 2^31 - 1 cents.
-    line = make_line(quantity="1000", unit_price="20069.94", description="Línea\n\tdos")
-    assert parse_invoice(make_invoice("F-1", lines=[line])).totals.total_cents == 2_147_483_580
+    line = line_input(quantity="1000", unit_price="20069.94", description="Línea\n\tdos")
+    assert parse_invoice(invoice_input("F-1", lines=[line])).totals.total_cents == 2_147_483_580
 
 
 def test_label_falls_back_to_position_when_number_is_unusable():

@@ -3,21 +3,22 @@
 import hashlib
 
 import pytest
-from sqlmodel import Session, func, select
+from sqlmodel import func, select
 
+from customer_portal.db import unit_of_work
 from customer_portal.domain.publishing import Publisher
 from customer_portal.domain.results import CONFLICT, FAILED, INVALID, PUBLISHED, UNCHANGED
 from customer_portal.models import AuditEvent, Customer, Invoice, InvoiceLine, SignedDocument
-from tests.factories import make_customer, make_invoice, make_line
+from tests.factories import customer_input, invoice_input, line_input
 
 
 def count(engine, model) -> int:
-    with Session(engine) as session:
+    with unit_of_work(engine) as session:
         return session.exec(select(func.count()).select_from(model)).one()
 
 
 def stored(engine, number):
-    with Session(engine) as session:
+    with unit_of_work(engine) as session:
         invoice = session.exec(select(Invoice).where(Invoice.number == number)).one()
         doc = session.exec(
             select(SignedDocument).where(SignedDocument.invoice_id == invoice.id)
@@ -31,11 +32,11 @@ def stored(engine, number):
 
 
 def test_publish_stores_invoice_lines_and_signed_pdf(publisher, engine):
-    raw = make_invoice(
+    raw = invoice_input(
         "F-100",
         lines=[
-            make_line(),
-            make_line(
+            line_input(),
+            line_input(
                 description="IVA peninsular", tax_name="IVA", tax_rate="21", unit_price="100"
             ),
         ],
@@ -48,16 +49,16 @@ def test_publish_stores_invoice_lines_and_signed_pdf(publisher, engine):
     assert [line.tax_name for line in lines] == ["IGIC", "IVA"]
     assert doc.pdf.startswith(b"%PDF") and doc.sha256 == hashlib.sha256(doc.pdf).hexdigest()
     assert doc.size == len(doc.pdf) and "Link Soluciones" in doc.signer_subject
-    with Session(engine) as session:
+    with unit_of_work(engine) as session:
         event = session.exec(select(AuditEvent)).one()
     assert (event.actor, event.action, event.subject) == ("test", "invoice.published", "F-100")
 
 
 def test_republishing_the_same_invoice_is_unchanged_and_keeps_the_bytes(publisher, engine):
-    raw = make_invoice("F-101")
+    raw = invoice_input("F-101")
     assert publisher.publish(raw).status == PUBLISHED
     _, before, _ = stored(engine, "F-101")
-    again = make_invoice("F-101", lines=[make_line(unit_price=39.9, quantity="1.000")])
+    again = invoice_input("F-101", lines=[line_input(unit_price=39.9, quantity="1.000")])
     assert publisher.publish(again).status == UNCHANGED
     _, after, _ = stored(engine, "F-101")
     assert after.pdf == before.pdf and after.signed_at == before.signed_at
@@ -65,9 +66,9 @@ def test_republishing_the_same_invoice_is_unchanged_and_keeps_the_bytes(publishe
 
 
 def test_different_content_under_an_existing_number_is_a_conflict(publisher, engine):
-    publisher.publish(make_invoice("F-102"))
+    publisher.publish(invoice_input("F-102"))
     _, before, _ = stored(engine, "F-102")
-    result = publisher.publish(make_invoice("F-102", lines=[make_line(unit_price="1.00")]))
+    result = publisher.publish(invoice_input("F-102", lines=[line_input(unit_price="1.00")]))
     assert (result.status, result.reason) == ("rejected", CONFLICT)
     assert "cannot change" in result.message
     invoice, after, _ = stored(engine, "F-102")
@@ -75,33 +76,33 @@ def test_different_content_under_an_existing_number_is_a_conflict(publisher, eng
 
 
 def test_invalid_invoice_stores_nothing(publisher, engine):
-    result = publisher.publish(make_invoice("F-103", lines=[make_line(unit_price="-1")]))
+    result = publisher.publish(invoice_input("F-103", lines=[line_input(unit_price="-1")]))
     assert (result.status, result.reason) == ("rejected", INVALID)
     assert result.errors[0].field == "lines[0].unit_price"
     assert count(engine, Invoice) == count(engine, Customer) == count(engine, SignedDocument) == 0
 
 
 def test_customer_data_follows_the_billing_system(publisher, engine):
-    publisher.publish(make_invoice("F-104"))
-    publisher.publish(make_invoice("F-105", customer=make_customer(email="nuevo@example.com")))
-    with Session(engine) as session:
+    publisher.publish(invoice_input("F-104"))
+    publisher.publish(invoice_input("F-105", customer=customer_input(email="nuevo@example.com")))
+    with unit_of_work(engine) as session:
         customers = session.exec(select(Customer)).all()
     assert [c.email for c in customers] == ["nuevo@example.com"]
 
 
 def test_a_failure_inside_the_transaction_leaves_nothing_behind(engine, signer, settings):
-    def crash(session, invoice, customer, data):
+    def crash(*, session, invoice, customer, data):
         if data.number == "F-2":
             raise RuntimeError("power cut")
 
     publisher = Publisher(
         engine=engine, signer=signer, branding=settings.branding, after_store=[crash]
     )
-    publisher.publish(make_invoice("F-1"))
+    publisher.publish(invoice_input("F-1"))
     with pytest.raises(RuntimeError):
-        publisher.publish(make_invoice("F-2", customer=make_customer(code="NEW")))
-    publisher.publish(make_invoice("F-3"))
-    with Session(engine) as session:
+        publisher.publish(invoice_input("F-2", customer=customer_input(code="NEW")))
+    publisher.publish(invoice_input("F-3"))
+    with unit_of_work(engine) as session:
         assert session.exec(select(Invoice.number).order_by(Invoice.number)).all() == [
             "F-1",
             "F-3",
@@ -118,7 +119,7 @@ def test_a_signing_failure_rejects_only_that_invoice(engine, signer, settings):
             return signer.sign(pdf)
 
     publisher = Publisher(engine=engine, signer=FlakySigner(), branding=settings.branding)
-    summary = publisher.publish_many([make_invoice(f"F-{i}") for i in (1, 2, 3)])
+    summary = publisher.publish_many([invoice_input(f"F-{i}") for i in (1, 2, 3)])
     assert [(r.label, r.status, r.reason) for r in summary.results] == [
         ("F-1", PUBLISHED, None),
         ("F-2", "rejected", FAILED),
@@ -133,7 +134,7 @@ def test_concurrent_publishers_of_one_number_store_it_once(engine, signer, setti
     publishers = [
         Publisher(engine=engine, signer=signer, branding=settings.branding) for _ in range(4)
     ]
-    raw = make_invoice("F-RACE", customer=make_customer(code="RACE"))
+    raw = invoice_input("F-RACE", customer=customer_input(code="RACE"))
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(lambda p: p.publish(raw), publishers))
     statuses = sorted(r.status for r in results)

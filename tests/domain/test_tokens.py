@@ -5,30 +5,24 @@ from __future__ import annotations
 import time
 
 import pytest
-from sqlmodel import Session
 
+from customer_portal.db import unit_of_work
 from customer_portal.domain.tokens import TokenError, TokenKeys, TokenPurpose
-from customer_portal.models import Account, Customer, utcnow
+from customer_portal.models import Account, utcnow
+from tests.factories import make_account
 
 KEYS = TokenKeys("token-test-secret-0123456789")
 
 
 @pytest.fixture
 def account(engine) -> Account:
-    with Session(engine) as session:
-        customer = Customer(code="C1", name="Ana", tax_id="12345678Z", email="ana@example.com")
-        session.add(customer)
-        session.flush()
-        account = Account(customer_id=customer.id, email="ana@example.com")
-        session.add(account)
-        session.commit()
-        session.refresh(account)
-        return account
+    with unit_of_work(engine) as session:
+        return make_account(session, email="ana@example.com", activated=False)
 
 
 def redeem(engine, token, purpose=TokenPurpose.ACTIVATION, max_age=3600):
-    with Session(engine) as session:
-        return KEYS.redeem(session, purpose, token, max_age_seconds=max_age)
+    with unit_of_work(engine) as session:
+        return KEYS.redeem(session=session, purpose=purpose, token=token, max_age_seconds=max_age)
 
 
 def test_a_fresh_token_names_its_account(engine, account):
@@ -70,7 +64,7 @@ def test_another_secret_key_rejects(engine, account):
 
 def test_activating_or_changing_the_password_kills_every_earlier_link(engine, account):
     activation = KEYS.issue(TokenPurpose.ACTIVATION, account)
-    with Session(engine) as session:
+    with unit_of_work(engine) as session:
         stored = session.get(Account, account.id)
         stored.password_hash, stored.activated_at = "$2b$12$" + "a" * 53, utcnow()
         stored.password_changed_at = utcnow()
@@ -81,7 +75,7 @@ def test_activating_or_changing_the_password_kills_every_earlier_link(engine, ac
     with pytest.raises(TokenError):
         redeem(engine, activation)  # used: the account is active now
     assert redeem(engine, reset, TokenPurpose.PASSWORD_RESET).id == account.id
-    with Session(engine) as session:
+    with unit_of_work(engine) as session:
         stored = session.get(Account, account.id)
         stored.password_hash, stored.password_changed_at = "$2b$12$" + "b" * 53, utcnow()
         session.add(stored)

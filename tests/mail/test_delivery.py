@@ -6,9 +6,9 @@ import threading
 import time
 from datetime import timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import select
 
-from customer_portal.db import session_scope
+from customer_portal.db import unit_of_work
 from customer_portal.mail.outbox import CLAIM_LEASE, deliver_due, enqueue
 from customer_portal.mail.render import EmailKind
 from customer_portal.mail.smtp import SmtpTransport
@@ -19,10 +19,10 @@ from tests.mail.smtp_server import SilentServer, SmtpServer, free_port
 
 def queue(engine, n=1, *, to="ana.munoz@example.com", name="Ana Muñoz Pérez") -> list[int]:
     ids = []
-    with session_scope(engine) as session:
+    with unit_of_work(engine) as session:
         for i in range(n):
             row = enqueue(
-                session,
+                session=session,
                 kind=EmailKind.NEW_INVOICE,
                 to=to,
                 context={
@@ -40,7 +40,7 @@ def queue(engine, n=1, *, to="ana.munoz@example.com", name="Ana Muñoz Pérez") 
 
 
 def row(engine, email_id) -> OutboxEmail:
-    with Session(engine) as session:
+    with unit_of_work(engine) as session:
         return session.get(OutboxEmail, email_id)
 
 
@@ -50,7 +50,7 @@ def later(minutes: float):
 
 def test_message_arrives_whole(engine, smtp_server, smtp_settings):
     (email_id,) = queue(engine)
-    report = deliver_once(engine, smtp_settings())
+    report = deliver_once(engine=engine, settings=smtp_settings())
     assert report.sent == [email_id]
 
     (received,) = smtp_server.received
@@ -71,7 +71,9 @@ def test_message_arrives_whole(engine, smtp_server, smtp_settings):
         assert "https://facturas.example.com/factura?numero=F-0" in body
     sent = row(engine, email_id)
     assert sent.sent_at is not None and sent.attempts == 1 and sent.subject == message["Subject"]
-    assert deliver_once(engine, smtp_settings()).attempted == 0  # nothing is sent twice
+    assert (
+        deliver_once(engine=engine, settings=smtp_settings()).attempted == 0
+    )  # nothing is sent twice
 
 
 def test_server_down_then_up_is_retried_and_delivered(engine, smtp_settings):
@@ -79,13 +81,13 @@ def test_server_down_then_up_is_retried_and_delivered(engine, smtp_settings):
     settings = smtp_settings(PORTAL_SMTP_PORT=str(port))
     (email_id,) = queue(engine)
 
-    report = deliver_once(engine, settings)
+    report = deliver_once(engine=engine, settings=settings)
     assert report.retried == [email_id]
     waiting = row(engine, email_id)
     assert waiting.sent_at is None and waiting.failed_at is None and waiting.attempts == 1
     assert "Connection refused" in waiting.last_error or "Errno" in waiting.last_error
     assert waiting.next_attempt_at > utcnow() + timedelta(seconds=20)  # backs off
-    assert deliver_once(engine, settings).attempted == 0  # not due yet
+    assert deliver_once(engine=engine, settings=settings).attempted == 0  # not due yet
 
     server = SmtpServer(port).start()
     try:
@@ -102,7 +104,7 @@ def test_permanent_refusal_stops_retrying_and_is_visible(engine, smtp_server, sm
     smtp_server.handler.refuse["nadie@example.com"] = "550 5.1.1 No such user here"
     (bad,) = queue(engine, to="nadie@example.com")
     (good,) = queue(engine, to="ana@example.com")
-    report = deliver_once(engine, smtp_settings())
+    report = deliver_once(engine=engine, settings=smtp_settings())
     assert report.failed == [bad] and report.sent == [good]
     failed = row(engine, bad)
     assert failed.failed_at is not None and "550" in failed.last_error
@@ -116,7 +118,7 @@ def test_permanent_refusal_stops_retrying_and_is_visible(engine, smtp_server, sm
 def test_temporary_refusal_is_retried(engine, smtp_server, smtp_settings):
     smtp_server.handler.refuse["lleno@example.com"] = "452 4.2.2 Mailbox full"
     (email_id,) = queue(engine, to="lleno@example.com")
-    assert deliver_once(engine, smtp_settings()).retried == [email_id]
+    assert deliver_once(engine=engine, settings=smtp_settings()).retried == [email_id]
     assert "452" in row(engine, email_id).last_error
 
 
@@ -126,7 +128,7 @@ def test_a_hanging_server_times_out_instead_of_blocking(engine, smtp_settings):
         settings = smtp_settings(PORTAL_SMTP_PORT=str(silent.port), PORTAL_SMTP_TIMEOUT="1")
         (email_id,) = queue(engine)
         started = time.monotonic()
-        report = deliver_once(engine, settings)
+        report = deliver_once(engine=engine, settings=settings)
         assert time.monotonic() - started < 10
     finally:
         silent.close()
@@ -137,7 +139,7 @@ def test_a_hanging_server_times_out_instead_of_blocking(engine, smtp_settings):
 def test_gives_up_after_max_attempts(engine, smtp_settings):
     settings = smtp_settings(PORTAL_SMTP_PORT=str(free_port()), PORTAL_MAIL_MAX_ATTEMPTS="2")
     (email_id,) = queue(engine)
-    assert deliver_once(engine, settings).retried == [email_id]
+    assert deliver_once(engine=engine, settings=settings).retried == [email_id]
     transport = SmtpTransport(settings.mail)
     report = deliver_due(engine=engine, transport=transport, settings=settings, clock=later(5))
     assert report.failed == [email_id] and row(engine, email_id).failed_at is not None
@@ -151,7 +153,7 @@ def test_two_deliverers_at_once_send_each_email_once(engine, smtp_server, smtp_s
 
     def deliver():
         barrier.wait()
-        reports.append(deliver_once(engine, settings))
+        reports.append(deliver_once(engine=engine, settings=settings))
 
     threads = [threading.Thread(target=deliver) for _ in range(2)]
     for thread in threads:
@@ -182,7 +184,9 @@ def test_a_deliverer_that_dies_mid_send_is_taken_over(engine, smtp_server, smtp_
     except KeyboardInterrupt:
         dying.inner.close()
     assert row(engine, email_id).sent_at is None and len(smtp_server.received) == 1
-    assert deliver_once(engine, settings).attempted == 0  # still claimed by the dead one
+    assert (
+        deliver_once(engine=engine, settings=settings).attempted == 0
+    )  # still claimed by the dead one
 
     transport = SmtpTransport(settings.mail)
     lease_over = lambda: utcnow() + CLAIM_LEASE + timedelta(seconds=1)  # noqa: E731
@@ -194,9 +198,9 @@ def test_a_deliverer_that_dies_mid_send_is_taken_over(engine, smtp_server, smtp_
 
 
 def test_a_template_problem_keeps_the_email_for_later(engine, smtp_server, smtp_settings):
-    with session_scope(engine) as session:
+    with unit_of_work(engine) as session:
         email = enqueue(
-            session,
+            session=session,
             kind=EmailKind.NEW_INVOICE,
             to="ana@example.com",
             context={"invoice_number": "F-1"},
@@ -205,7 +209,7 @@ def test_a_template_problem_keeps_the_email_for_later(engine, smtp_server, smtp_
         )
         session.flush()
         email_id = email.id
-    report = deliver_once(engine, smtp_settings())
+    report = deliver_once(engine=engine, settings=smtp_settings())
     assert report.retried == [email_id] and smtp_server.received == []
     kept = row(engine, email_id)
     assert "customer_name" in kept.last_error and kept.failed_at is None
@@ -213,9 +217,9 @@ def test_a_template_problem_keeps_the_email_for_later(engine, smtp_server, smtp_
 
 def test_dedupe_key_queues_once(engine):
     queue(engine)
-    with session_scope(engine) as session:
+    with unit_of_work(engine) as session:
         again = enqueue(
-            session,
+            session=session,
             kind=EmailKind.NEW_INVOICE,
             to="x@example.com",
             context={},
@@ -223,5 +227,5 @@ def test_dedupe_key_queues_once(engine):
             domain="example.com",
         )
     assert again is None
-    with Session(engine) as session:
+    with unit_of_work(engine) as session:
         assert len(session.exec(select(OutboxEmail)).all()) == 1

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlmodel import Session
-
+from customer_portal.db import run_in_unit_of_work, unit_of_work
 from customer_portal.domain import auth
 from customer_portal.domain.tokens import TokenPurpose
 from customer_portal.mail.mailbox import list_mailbox, open_email
@@ -19,14 +18,20 @@ LINK = re.compile(r"https://facturas\.example\.com/credenciales/([^\s\"<]+)")
 def test_an_unsent_alta_is_shown_with_a_link_minted_now(engine, smtp_settings):
     settings = smtp_settings()
     email_id, account_id = queue_alta(engine, settings)
-    (entry,) = list_mailbox(engine, settings)
+    (entry,) = run_in_unit_of_work(list_mailbox, engine=engine, settings=settings)
     assert (entry.subject, entry.state) == ("Alta en Link Customer Portal Web", "pending")
 
-    shown = open_email(engine, settings, email_id)
+    shown = run_in_unit_of_work(open_email, engine=engine, settings=settings, email_id=email_id)
     (token,) = set(LINK.findall(shown.text))
-    preview = auth.preview_link(engine, settings, purpose=TokenPurpose.ACTIVATION, token=token)
+    preview = run_in_unit_of_work(
+        auth.preview_link,
+        engine=engine,
+        settings=settings,
+        purpose=TokenPurpose.ACTIVATION,
+        token=token,
+    )
     assert preview.ok and preview.account_id == account_id
-    with Session(engine) as session:
+    with unit_of_work(engine) as session:
         row = session.get(OutboxEmail, email_id)
         assert row.html is None and token not in row.context  # viewing stores nothing
 
@@ -34,8 +39,8 @@ def test_an_unsent_alta_is_shown_with_a_link_minted_now(engine, smtp_settings):
 def test_a_sent_alta_is_shown_as_kept_without_its_link(engine, smtp_server, smtp_settings):
     settings = smtp_settings()
     email_id, _ = queue_alta(engine, settings)
-    deliver_once(engine, settings)
-    shown = open_email(engine, settings, email_id)
+    deliver_once(engine=engine, settings=settings)
+    shown = run_in_unit_of_work(open_email, engine=engine, settings=settings, email_id=email_id)
     assert shown.subject == "Alta en Link Customer Portal Web"
     marker = "https://facturas.example.com/credenciales/[enlace enviado]"
     assert marker in shown.html and marker in shown.text
@@ -47,7 +52,10 @@ def test_an_email_that_will_not_go_out_says_why(engine, smtp_settings):
     settings = smtp_settings()
     email_id, _ = queue_alta(engine, settings)
     activate(engine, "ana@example.com")
-    shown = open_email(engine, settings, email_id)
+    shown = run_in_unit_of_work(open_email, engine=engine, settings=settings, email_id=email_id)
     assert shown.subject == "(no se enviará)"
     assert "activated before it went out" in shown.html
-    assert open_email(engine, settings, email_id + 1) is None
+    assert (
+        run_in_unit_of_work(open_email, engine=engine, settings=settings, email_id=email_id + 1)
+        is None
+    )

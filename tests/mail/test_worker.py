@@ -9,8 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sqlmodel import Session
-
+from customer_portal.db import run_in_unit_of_work, unit_of_work
 from customer_portal.domain import auth
 from customer_portal.domain.tokens import TokenPurpose
 from customer_portal.mail.outbox import describe_row
@@ -87,26 +86,34 @@ def test_the_console_shows_activation_links_only_when_asked(engine, smtp_setting
     settings = smtp_settings()
     email_id, account_id = queue_alta(engine, settings)
 
-    ((_, plain),) = describe_pending(engine, settings)
+    ((_, plain),) = run_in_unit_of_work(describe_pending, engine=engine, settings=settings)
     assert "/credenciales/" not in plain
     assert "(activation link: made when the email is sent, never stored)" in plain
 
-    ((_, live),) = describe_pending(engine, settings, live_links=True)
+    ((_, live),) = run_in_unit_of_work(
+        describe_pending, engine=engine, settings=settings, live_links=True
+    )
     (link,) = re.findall(r"https://facturas\.example\.com/credenciales/\S+", live)
     token = link.rsplit("/", 1)[1]
-    preview = auth.preview_link(engine, settings, purpose=TokenPurpose.ACTIVATION, token=token)
+    preview = run_in_unit_of_work(
+        auth.preview_link,
+        engine=engine,
+        settings=settings,
+        purpose=TokenPurpose.ACTIVATION,
+        token=token,
+    )
     assert preview.ok and preview.account_id == account_id
-    with Session(engine) as session:
+    with unit_of_work(engine) as session:
         assert token not in session.get(OutboxEmail, email_id).context  # shown, not stored
 
 
 def test_a_sent_email_never_shows_a_live_link(engine, smtp_server, smtp_settings):
     settings = smtp_settings()
     email_id, _ = queue_alta(engine, settings)
-    deliver_once(engine, settings)
-    with Session(engine) as session:
+    deliver_once(engine=engine, settings=settings)
+    with unit_of_work(engine) as session:
         row = session.get(OutboxEmail, email_id)
-        shown = describe_row(row, settings, live_link=True, session=session)
+        shown = describe_row(session=session, row=row, settings=settings, live_link=True)
     assert shown.startswith(f"Email #{email_id} [sent, 1 tries] to ana@example.com: Alta en")
     assert "/credenciales/" not in shown
 

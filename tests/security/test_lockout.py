@@ -14,8 +14,8 @@ import functools
 from datetime import timedelta
 
 import pytest
-from sqlmodel import Session
 
+from customer_portal.db import unit_of_work
 from customer_portal.domain import auth
 from customer_portal.domain.passwords import hash_password
 from customer_portal.domain.tokens import TokenPurpose
@@ -36,7 +36,7 @@ def cheap_bcrypt(monkeypatch):
 
 
 def try_password(engine, settings, password: str, ip: str, email: str = ANA) -> auth.AuthResult:
-    return auth.log_in(engine, settings, email=email, password=password, ip=ip)
+    return auth.log_in(engine=engine, settings=settings, email=email, password=password, ip=ip)
 
 
 def test_an_attacker_cannot_lock_a_customer_out_of_her_usual_address(engine, settings):
@@ -85,11 +85,11 @@ def test_a_completed_reset_lets_the_owner_in_during_an_attack(engine, settings):
     assert not try_password(engine, settings, PASSWORD, HOME).ok
 
     # ...but the reset link works, and the attack going on does not undo it.
-    with Session(engine) as session:
+    with unit_of_work(engine) as session:
         account = session.get(Account, account.id)  # as the reset email would read it now
     result = auth.set_password_with_link(
-        engine,
-        settings,
+        engine=engine,
+        settings=settings,
         purpose=TokenPurpose.PASSWORD_RESET,
         token=link(settings, account, TokenPurpose.PASSWORD_RESET),
         email=ANA,

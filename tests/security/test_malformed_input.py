@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlmodel import Session, func, select
+from sqlmodel import func, select
 
+from customer_portal.db import unit_of_work
 from customer_portal.domain.batches import MAX_JSON_DEPTH, MAX_JSON_NUMBER_DIGITS
 from customer_portal.models import Invoice, Payment
 from customer_portal.settings import get_settings
 from tests.api import test_publishing_api as api_tests
-from tests.factories import make_customer, make_invoice, make_line, make_payment
+from tests.factories import customer_input, invoice_input, line_input, payment_input
 
 # The publishing API tests' client fixture and helpers, used as they are there.
 client = api_tests.client
@@ -34,12 +35,12 @@ def csv_row(number: str, description: str = "Fibra") -> str:
 
 
 def payments_stored(engine) -> int:
-    with Session(engine) as session:
+    with unit_of_work(engine) as session:
         return session.exec(select(func.count()).select_from(Payment)).one()
 
 
 def paid_cents(engine, number: str) -> int:
-    with Session(engine) as session:
+    with unit_of_work(engine) as session:
         return session.exec(select(Invoice.paid_cents).where(Invoice.number == number)).one()
 
 
@@ -71,7 +72,7 @@ async def test_deeply_nested_json_is_a_400(client, engine, path):
 
 async def test_a_number_with_thousands_of_digits_is_a_400(client, engine):
     # int() refuses more than 4,300 digits with a ValueError.
-    raw = json.dumps([make_invoice("F-1", total="__TOTAL__")]).encode()
+    raw = json.dumps([invoice_input("F-1", total="__TOTAL__")]).encode()
     body = raw.replace(b'"__TOTAL__"', b"4" * 5000)
     response = await post_json(client, "/api/v1/invoices", body)
     assert response.status_code == 400
@@ -94,7 +95,7 @@ async def test_a_number_with_thousands_of_digits_is_a_400(client, engine):
 )
 async def test_numbers_json_cannot_hold_are_a_400(client, engine, literal, message):
     # Python's json accepts NaN and Infinity; Decimal raised on a 19-digit exponent.
-    raw = json.dumps({"payments": [make_payment("F-1", "__AMOUNT__", "R-1")]}).encode()
+    raw = json.dumps({"payments": [payment_input("F-1", "__AMOUNT__", "R-1")]}).encode()
     body = raw.replace(b'"__AMOUNT__"', literal)
     response = await post_json(client, "/api/v1/payments", body)
     assert response.status_code == 400
@@ -106,9 +107,9 @@ async def test_numbers_json_cannot_hold_are_a_400(client, engine, literal, messa
 async def test_more_items_than_the_limit_is_a_413(client, engine, monkeypatch, path):
     limit_batches_to(monkeypatch, 2)
     if path.endswith("invoices"):
-        body, key = [make_invoice(f"F-{i}") for i in range(3)], "invoices"
+        body, key = [invoice_input(f"F-{i}") for i in range(3)], "invoices"
     else:
-        body, key = [make_payment("F-1", "1", f"R-{i}") for i in range(3)], "payments"
+        body, key = [payment_input("F-1", "1", f"R-{i}") for i in range(3)], "payments"
     response = await client.post(path, json={key: body}, headers=auth())
     assert response.status_code == 413
     assert response.json() == {
@@ -147,7 +148,7 @@ async def test_a_csv_field_over_the_csv_module_limit_is_a_400(client, engine):
 
 async def test_a_numeric_string_longer_than_decimal_precision_is_a_422(client, engine):
     # quantize() raised InvalidOperation on 40 digits, past the context's 28.
-    body = [make_invoice("F-1", lines=[make_line(unit_price="9" * 40)])]
+    body = [invoice_input("F-1", lines=[line_input(unit_price="9" * 40)])]
     response = await client.post("/api/v1/invoices", json=body, headers=auth())
     assert response.status_code == 422
     assert response.json()["results"][0]["errors"] == [
@@ -159,8 +160,8 @@ async def test_a_numeric_string_longer_than_decimal_precision_is_a_422(client, e
 async def test_amounts_the_database_cannot_store_are_a_422(client, engine):
     # Accepted, signed, then an OverflowError (SQLite) or "integer out of
     # range" (PostgreSQL's 32-bit INTEGER) at INSERT time.
-    huge = make_invoice("F-1", lines=[make_line(quantity="999999999999", unit_price="999999")])
-    big = make_invoice("F-2", lines=[make_line(quantity="1000", unit_price="30000")])
+    huge = invoice_input("F-1", lines=[line_input(quantity="999999999999", unit_price="999999")])
+    big = invoice_input("F-2", lines=[line_input(quantity="1000", unit_price="30000")])
     response = await client.post("/api/v1/invoices", json=[huge, big], headers=auth())
     assert response.status_code == 422
     fields = [[e["field"] for e in r["errors"]] for r in response.json()["results"]]
@@ -171,7 +172,7 @@ async def test_amounts_the_database_cannot_store_are_a_422(client, engine):
 
 async def test_a_nul_character_in_invoice_text_is_a_422(client, engine):
     # PostgreSQL refuses NUL in text; SQLite stored it.
-    body = [make_invoice("F-1", customer=make_customer(name="Ana\x00Martín"))]
+    body = [invoice_input("F-1", customer=customer_input(name="Ana\x00Martín"))]
     response = await client.post("/api/v1/invoices", json=body, headers=auth())
     assert response.status_code == 422
     assert response.json()["results"][0]["errors"] == [
@@ -181,8 +182,8 @@ async def test_a_nul_character_in_invoice_text_is_a_422(client, engine):
 
 
 async def test_a_nul_character_in_a_payment_reference_is_a_422(client, engine):
-    await client.post("/api/v1/invoices", json=[make_invoice("F-1")], headers=auth())
-    body = [make_payment("F-1", "1", "R-\x00-1")]
+    await client.post("/api/v1/invoices", json=[invoice_input("F-1")], headers=auth())
+    body = [payment_input("F-1", "1", "R-\x00-1")]
     response = await client.post("/api/v1/payments", json=body, headers=auth())
     assert response.status_code == 422
     assert response.json()["results"][0]["errors"] == [

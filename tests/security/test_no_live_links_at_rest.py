@@ -15,17 +15,16 @@ import os
 import re
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import SQLModel, col, select
 
 import customer_portal.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from customer_portal import db
-from customer_portal.db import session_scope
+from customer_portal.db import run_in_unit_of_work, unit_of_work
 from customer_portal.domain import auth
 from customer_portal.domain.publishing import Publisher
 from customer_portal.domain.tokens import TokenKeys, TokenPurpose
@@ -34,9 +33,15 @@ from customer_portal.mail.mailbox import open_email
 from customer_portal.mail.outbox import describe_row
 from customer_portal.mail.render import render_email
 from customer_portal.mail.worker import deliver_once
-from customer_portal.models import Account, Customer, Invoice, OutboxEmail, utcnow
+from customer_portal.models import Account, OutboxEmail, utcnow
 from customer_portal.settings import load_settings
-from tests.factories import make_customer, make_invoice
+from tests.factories import (
+    customer_input,
+    invoice_input,
+    make_account,
+    make_customer,
+    make_invoice,
+)
 
 BASE_URL = "https://facturas.example.com"
 # A link that opens an account: its page, then a token (the redaction marker
@@ -66,7 +71,7 @@ def publisher(engine, signer, settings):
         engine=engine,
         signer=signer,
         branding=settings.branding,
-        after_store=publication_hooks(settings),
+        after_store=publication_hooks(settings=settings),
     )
 
 
@@ -109,7 +114,7 @@ def received_tokens(smtp_server) -> dict[str, set[str]]:
 
 
 def activate(engine, email: str) -> None:
-    with session_scope(engine) as session:
+    with unit_of_work(engine) as session:
         account = session.exec(select(Account).where(Account.email == email)).one()
         account.activated_at = account.password_changed_at = utcnow()
         account.password_hash = "$2b$12$" + "x" * 53
@@ -117,22 +122,27 @@ def activate(engine, email: str) -> None:
 
 
 def outbox(engine) -> list[OutboxEmail]:
-    with Session(engine) as session:
+    with unit_of_work(engine) as session:
         return session.exec(select(OutboxEmail).order_by(col(OutboxEmail.id))).all()
 
 
 def test_a_database_dump_holds_no_live_link(engine, publisher, settings, smtp_server):
-    ana = make_customer(code="CLI-ANA", email="ana@example.com", name="Ana Pérez")
-    publisher.publish(make_invoice("F-1", customer=ana))
-    publisher.publish(make_invoice("F-2"))  # José, whose reset comes below
+    ana = customer_input(code="CLI-ANA", email="ana@example.com", name="Ana Pérez")
+    publisher.publish(invoice_input("F-1", customer=ana))
+    publisher.publish(invoice_input("F-2"))  # José, whose reset comes below
     assert links_at_rest(engine) == []  # queued
 
-    assert len(deliver_once(engine, settings).sent) == 2
+    assert len(deliver_once(engine=engine, settings=settings).sent) == 2
     activate(engine, "jose.munoz@example.com")
-    auth.request_password_reset(engine, settings, email="jose.munoz@example.com")
+    run_in_unit_of_work(
+        auth.request_password_reset,
+        engine=engine,
+        settings=settings,
+        email="jose.munoz@example.com",
+    )
     assert links_at_rest(engine) == []  # a reset queued beside sent Altas
 
-    assert len(deliver_once(engine, settings).sent) == 1
+    assert len(deliver_once(engine=engine, settings=settings).sent) == 1
     tokens = received_tokens(smtp_server)
     assert len(tokens["credenciales"]) == 2 and len(tokens["restablecer"]) == 1
     assert links_at_rest(engine, tokens["credenciales"] | tokens["restablecer"]) == []
@@ -145,7 +155,9 @@ def test_a_database_dump_holds_no_live_link(engine, publisher, settings, smtp_se
             ("restablecer", TokenPurpose.PASSWORD_RESET),
         )
         for token in tokens[page]
-        if auth.preview_link(engine, settings, purpose=purpose, token=token).ok
+        if run_in_unit_of_work(
+            auth.preview_link, engine=engine, settings=settings, purpose=purpose, token=token
+        ).ok
     ]
     assert sorted(purpose for purpose, _ in working) == ["activation", "password-reset"]
 
@@ -153,14 +165,19 @@ def test_a_database_dump_holds_no_live_link(engine, publisher, settings, smtp_se
 def test_the_console_and_the_outbox_command_print_no_live_link(
     engine, publisher, settings, smtp_server
 ):
-    publisher.publish(make_invoice("F-1"))
-    publisher.publish(make_invoice("F-2"))
+    publisher.publish(invoice_input("F-1"))
+    publisher.publish(invoice_input("F-2"))
     activate(engine, "jose.munoz@example.com")
-    auth.request_password_reset(engine, settings, email="jose.munoz@example.com")
-    printed = "\n".join(describe_row(row, settings) for row in outbox(engine))
+    run_in_unit_of_work(
+        auth.request_password_reset,
+        engine=engine,
+        settings=settings,
+        email="jose.munoz@example.com",
+    )
+    printed = "\n".join(describe_row(row=row, settings=settings) for row in outbox(engine))
     assert LIVE_LINK.search(printed) is None
 
-    deliver_once(engine, settings)
+    deliver_once(engine=engine, settings=settings)
     listed = subprocess.run(
         [CLI, "outbox", "--all"], capture_output=True, text=True, env=os.environ.copy()
     )
@@ -171,10 +188,10 @@ def test_the_console_and_the_outbox_command_print_no_live_link(
 def test_the_dev_mailbox_shows_a_sent_alta_without_its_link(
     engine, publisher, settings, smtp_server
 ):
-    publisher.publish(make_invoice("F-1"))
-    deliver_once(engine, settings)
+    publisher.publish(invoice_input("F-1"))
+    deliver_once(engine=engine, settings=settings)
     (sent,) = outbox(engine)
-    shown = open_email(engine, settings, sent.id)
+    shown = run_in_unit_of_work(open_email, engine=engine, settings=settings, email_id=sent.id)
     assert "Ver credenciales" in shown.html
     assert LIVE_LINK.search(shown.subject + shown.html + shown.text) is None
 
@@ -206,32 +223,12 @@ def add_old_row(session, kind, to, context, dedupe_key, *, sent=None) -> None:
 
 def test_migration_0004_removes_the_links_queued_and_sent_before_it(engine, settings, smtp_server):
     keys = TokenKeys(settings.secret_key)
-    with session_scope(engine) as session:
-        ana = Customer(code="CLI-ANA", name="Ana Pérez", tax_id="1", email="ana@example.com")
-        jose = Customer(code="CLI-JOSE", name="José", tax_id="2", email="jose@example.com")
-        session.add_all([ana, jose])
-        session.flush()
-        waiting = Account(customer_id=ana.id, email="ana@example.com")
-        active = Account(
-            customer_id=jose.id,
-            email="jose@example.com",
-            password_hash="$2b$12$" + "x" * 53,
-            activated_at=utcnow(),
-            password_changed_at=utcnow(),
-        )
-        session.add_all([waiting, active])
-        session.add(
-            Invoice(
-                number="F-OLD/1",
-                customer_id=ana.id,
-                issue_date=date(2019, 4, 30),
-                subtotal_cents=3990,
-                tax_cents=279,
-                total_cents=4269,
-                content_hash="0" * 64,
-            )
-        )
-        session.flush()
+    with unit_of_work(engine) as session:
+        ana = make_customer(session, name="Ana Pérez", email="ana@example.com")
+        jose = make_customer(session, name="José", email="jose@example.com")
+        waiting = make_account(session, customer=ana, activated=False)
+        active = make_account(session, customer=jose, password="Clave-de-José1")
+        make_invoice(session, customer=ana, number="F-OLD/1")
         ana_id, jose_id = waiting.id, active.id
 
         # Rows as the code before 0004 wrote them: the live link in the context,
@@ -305,7 +302,7 @@ def test_migration_0004_removes_the_links_queued_and_sent_before_it(engine, sett
     assert sent_row.subject == "Restablecer contraseña"
 
     # Rows queued before the migration still go out, with links made now.
-    report = deliver_once(engine, settings)
+    report = deliver_once(engine=engine, settings=settings)
     assert sorted(report.sent) == [alta_row.id, reset_row.id, resent_alta.id, new_invoice.id]
     assert report.skipped == [untraced.id]  # no account to make a link for
     tokens = received_tokens(smtp_server)
@@ -315,5 +312,7 @@ def test_migration_0004_removes_the_links_queued_and_sent_before_it(engine, sett
     ):
         assert tokens[page]
         for token in tokens[page]:
-            assert auth.preview_link(engine, settings, purpose=purpose, token=token).ok
+            assert run_in_unit_of_work(
+                auth.preview_link, engine=engine, settings=settings, purpose=purpose, token=token
+            ).ok
     assert links_at_rest(engine, tokens["credenciales"] | tokens["restablecer"]) == []

@@ -21,7 +21,7 @@ from tests.api.test_downloads import (
     stored_pdf,
     tamper,
 )
-from tests.factories import make_invoice
+from tests.factories import invoice_input
 from tests.test_cli import cli
 
 
@@ -84,7 +84,7 @@ async def test_a_byte_appended_by_a_hand_written_update_is_not_downloaded(
 
 def test_verify_store_lists_exactly_the_tampered_invoices(engine, publisher):
     for number in ("V-1", "V-2", "V-3", "V-4"):
-        publisher.publish(make_invoice(number))
+        publisher.publish(invoice_input(number))
     tamper(engine, "V-2", flip_byte)
     append_in_sql(engine, "V-3")
 
@@ -99,18 +99,18 @@ def test_verify_store_finds_tampering_in_every_batch(engine, publisher):
 
     numbers = [f"B-{i}" for i in range(5)]
     for number in numbers:
-        publisher.publish(make_invoice(number))
+        publisher.publish(invoice_input(number))
     for number in (numbers[1], numbers[4]):  # one inside a batch, one alone in the last
         tamper(engine, number, lambda pdf: pdf[:-10])
 
     batches: list[int] = []
-    report = verify_store(engine, batch_size=2, progress=batches.append)
+    report = verify_store(engine=engine, batch_size=2, progress=batches.append)
     assert [m.number for m in report.mismatches] == ["B-1", "B-4"]
     assert (report.checked, batches) == (5, [2, 2, 1])
 
 
 def test_the_pdf_command_does_not_write_a_tampered_pdf(engine, publisher, tmp_path):
-    publisher.publish(make_invoice("P-1"))
+    publisher.publish(invoice_input("P-1"))
     tamper(engine, "P-1", flip_byte)
     output = tmp_path / "factura.pdf"
     run = cli("pdf", "P-1", "--output", str(output), check_code=1)
