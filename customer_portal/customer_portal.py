@@ -52,4 +52,4 @@ async def mail_worker() -> None:
 
     settings = get_settings()
     # In dev without SMTP the console is the mailbox: it may show fresh links.
-    await run_mail_worker(get_engine(), settings, live_links=settings.is_dev)
+    await run_mail_worker(engine=get_engine(), settings=settings, live_links=settings.is_dev)

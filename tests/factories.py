@@ -12,11 +12,10 @@ unique columns get unique values, so a test names only what it checks.
 from __future__ import annotations
 
 import copy
-import functools
 import hashlib
 import itertools
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -96,27 +95,6 @@ def _insert(session: Session, row):
     return row
 
 
-def _input_alias(input_builder: Callable[..., dict[str, Any]]):
-    """Let a row builder still answer its old name's calls, which built input dicts.
-
-    TODO(lead): remove alias: tests/domain/test_invoices.py and tests/e2e/*
-    (not ours to edit) still call make_customer, make_invoice and make_payment
-    without a session, meaning the input builders.
-    """
-
-    def decorate(row_builder):
-        @functools.wraps(row_builder)
-        def builder(*args: Any, **kwargs: Any):
-            if args and isinstance(args[0], Session):
-                return row_builder(*args, **kwargs)
-            return input_builder(*args, **kwargs)
-
-        return builder
-
-    return decorate
-
-
-@_input_alias(customer_input)  # TODO(lead): remove alias
 def make_customer(session: Session, /, **overrides: Any) -> Customer:
     """Insert a customer; its code and email are unique unless given.
 
@@ -179,7 +157,6 @@ def make_account(
     return _insert(session, Account(**values))
 
 
-@_input_alias(invoice_input)  # TODO(lead): remove alias
 def make_invoice(
     session: Session,
     /,
@@ -262,7 +239,6 @@ def make_invoice(
     return invoice
 
 
-@_input_alias(payment_input)  # TODO(lead): remove alias
 def make_payment(
     session: Session,
     /,
@@ -301,10 +277,6 @@ def make_payment(
     session.add(invoice)
     session.flush()
     return payment
-
-
-# TODO(lead): remove alias: the old input builder, still used by tests/domain/test_invoices.py.
-make_line = line_input
 
 
 def reset_process_caches() -> None:

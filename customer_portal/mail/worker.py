@@ -62,10 +62,8 @@ def describe_pending(
     ]
 
 
-# TODO(lead): make engine and settings keyword-only once customer_portal/customer_portal.py
-# (off-limits to this change) calls it with keywords.
 async def run_mail_worker(
-    engine: sa.Engine, settings: Settings, *, live_links: bool = False
+    *, engine: sa.Engine, settings: Settings, live_links: bool = False
 ) -> None:
     """Deliver (or, without SMTP, print) mail until cancelled; survives any error.
 

@@ -11,18 +11,18 @@ from customer_portal.state.mailbox import MailboxState
 
 def _row(email: rx.Var) -> rx.Component:
     return rx.table.row(
-        rx.table.cell(email["id"]),
-        rx.table.cell(email["to"]),
+        rx.table.cell(email.id),
+        rx.table.cell(email.recipient),
         rx.table.cell(
             rx.button(
-                email["subject"],
+                email.subject,
                 variant="ghost",
                 size="1",
-                on_click=MailboxState.select(email["id"]),
+                on_click=MailboxState.select(email.id),
             )
         ),
-        rx.table.cell(email["state"]),
-        rx.table.cell(email["created"]),
+        rx.table.cell(email.state),
+        rx.table.cell(email.created),
     )
 
 

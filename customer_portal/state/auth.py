@@ -21,10 +21,9 @@ from urllib.parse import urlsplit
 
 import reflex as rx
 from reflex.middleware import Middleware
-from sqlmodel import Session
 
 from customer_portal.api.cookies import LINK_COOKIE
-from customer_portal.db import get_engine
+from customer_portal.db import unit_of_work
 from customer_portal.domain.flash import QUERY_KEY, read_flash
 from customer_portal.domain.sessions import SESSION_COOKIE, resume
 from customer_portal.models import Account, Customer
@@ -50,7 +49,7 @@ def find_viewer(token: str) -> Viewer | None:
     """The live session ``token`` names, with its account and customer name; None if dead."""
     if not token:
         return None
-    with Session(get_engine()) as session:
+    with unit_of_work() as session:
         live = resume(session=session, token=token, idle=get_settings().session_idle)
         if live is None:
             return None
@@ -113,6 +112,7 @@ class SessionGuard(Middleware):
     """Before every event: resolve the caller, and forget data loaded for anyone else."""
 
     async def preprocess(self, app, state, event):
+        """Look the connection's session up; reset private states if it changed owner."""
         token = connection_cookies(state).get(SESSION_COOKIE, "")
         viewer = await asyncio.to_thread(find_viewer, token) if token else None
         _viewer.set(viewer)

@@ -8,15 +8,13 @@ is posted.
 
 from __future__ import annotations
 
-import asyncio
-
 import reflex as rx
 
 from customer_portal.api.cookies import read_link_cookie
-from customer_portal.db import get_engine, run_in_unit_of_work
 from customer_portal.domain import auth
 from customer_portal.domain.tokens import TokenPurpose
 from customer_portal.settings import get_settings
+from customer_portal.state.kit import in_session
 from customer_portal.state.password_form import PasswordFormState
 
 
@@ -34,13 +32,8 @@ class CredentialsState(PasswordFormState):
         if link is None or link[0] is not purpose:
             self.link_ok, self.link_problem = False, auth.LINK_INVALID
             return
-        result = await asyncio.to_thread(
-            run_in_unit_of_work,
-            auth.preview_link,
-            engine=get_engine(),
-            settings=get_settings(),
-            purpose=purpose,
-            token=link[1],
+        result = await in_session(
+            auth.preview_link, settings=get_settings(), purpose=purpose, token=link[1]
         )
         self.link_ok, self.link_problem = result.ok, result.message
 

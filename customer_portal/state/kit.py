@@ -34,7 +34,7 @@ from urllib.parse import urlencode
 import reflex as rx
 
 from customer_portal import routes
-from customer_portal.db import session_scope
+from customer_portal.db import run_in_unit_of_work
 from customer_portal.domain.listing import Ordering, Page
 from customer_portal.models import Account
 from customer_portal.state.auth import AuthState
@@ -57,12 +57,7 @@ async def in_session(fn: Callable[..., R], /, **kwargs: Any) -> R:
     Returns:
         What ``fn`` returned.
     """
-
-    def call() -> R:
-        with session_scope() as session:
-            return fn(session=session, **kwargs)
-
-    return await asyncio.to_thread(call)
+    return await asyncio.to_thread(run_in_unit_of_work, fn, **kwargs)
 
 
 def signed_in(

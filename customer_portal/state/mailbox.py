@@ -8,19 +8,33 @@ pages from driving it (websocket Origin check).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import reflex as rx
 
 from customer_portal.api.edge import is_loopback
-from customer_portal.db import get_engine, run_in_unit_of_work
 from customer_portal.mail.mailbox import list_mailbox, open_email
 from customer_portal.settings import get_settings
+from customer_portal.state.kit import in_session
+
+
+@dataclass(frozen=True)
+class MailboxRow:
+    """One email in the list."""
+
+    id: int
+    # Not "to": a Reflex var already has a .to() method.
+    recipient: str
+    subject: str
+    state: str
+    created: str
 
 
 class MailboxState(rx.State):
     """The outbox as a developer's mailbox: a list, and one email opened."""
 
     enabled: bool = False
-    emails: list[dict[str, str]] = []
+    emails: list[MailboxRow] = []
     selected_id: int = 0
     selected_subject: str = ""
     selected_html: str = ""
@@ -31,7 +45,7 @@ class MailboxState(rx.State):
         return get_settings().is_dev and is_loopback(self.router.session.client_ip)
 
     @rx.event
-    def load(self):
+    async def load(self):
         """on_load: the newest emails, for a developer on this machine only."""
         settings = get_settings()
         self.enabled = self._allowed()
@@ -39,25 +53,17 @@ class MailboxState(rx.State):
             self.emails = []
             return
         self.emails = [
-            {
-                "id": str(e.id),
-                "to": e.to,
-                "subject": e.subject,
-                "state": e.state,
-                "created": e.created,
-            }
-            for e in run_in_unit_of_work(list_mailbox, engine=get_engine(), settings=settings)
+            MailboxRow(id=e.id, recipient=e.to, subject=e.subject, state=e.state, created=e.created)
+            for e in await in_session(list_mailbox, settings=settings)
         ]
 
     @rx.event
-    def select(self, email_id: str):
+    async def select(self, email_id: str):
         """Open one email, rendered as the customer gets it."""
         settings = get_settings()
         if not self._allowed() or not str(email_id).isdigit() or len(str(email_id)) > 12:
             return
-        email = run_in_unit_of_work(
-            open_email, engine=get_engine(), settings=settings, email_id=int(email_id)
-        )
+        email = await in_session(open_email, settings=settings, email_id=int(email_id))
         if email is None:
             return
         self.selected_id = int(email_id)

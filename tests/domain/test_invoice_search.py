@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
-from customer_portal.db import session_scope
+from customer_portal.db import unit_of_work
 from customer_portal.domain.invoice_search import (
     InvoiceFilters,
     InvoiceSort,
@@ -41,7 +41,7 @@ TODAY = date(2024, 6, 1)
 @pytest.fixture
 def invoices(engine):
     """Customer A: 30 invoices (10 paid, 10 partly, 10 pending); customer B: 5 more."""
-    with session_scope(engine) as session:
+    with unit_of_work(engine) as session:
         a = Customer(code="A", name="A", tax_id="A1", email="a@example.com")
         b = Customer(code="B", name="B", tax_id="B1", email="b@example.com")
         session.add_all([a, b])
@@ -297,7 +297,7 @@ def test_extreme_filters_built_in_code_search_without_error(engine, invoices):
 
 def test_fifty_thousand_invoices_page_without_loading_them(engine):
     """Counts and pages come from SQL: the query returns one page whatever the total."""
-    with session_scope(engine) as session:
+    with unit_of_work(engine) as session:
         customer = Customer(code="BIG", name="Big", tax_id="X1", email="big@example.com")
         session.add(customer)
         session.flush()
@@ -343,7 +343,7 @@ def test_status_sorts_what_is_owed_first(engine, invoices):
 def test_pending_is_summed_per_currency(engine, invoices):
     """Dollars are never added to euros: one sum per currency."""
     a, _ = invoices
-    with session_scope(engine) as session:
+    with unit_of_work(engine) as session:
         session.add(
             Invoice(
                 number="A-USD",

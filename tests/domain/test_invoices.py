@@ -8,7 +8,7 @@ from customer_portal.domain.invoices import PaymentItem, invoice_for_customer
 from customer_portal.domain.payments import record_payment
 from customer_portal.domain.status import InvoiceStatus
 from customer_portal.models import Customer
-from tests.factories import make_customer, make_invoice, make_line, make_payment
+from tests.factories import customer_input, invoice_input, line_input, payment_input
 
 
 def customer_id(engine, code):
@@ -18,15 +18,17 @@ def customer_id(engine, code):
 
 def test_owner_sees_formatted_invoice_with_payments(publisher, engine):
     publisher.publish(
-        make_invoice(
+        invoice_input(
             "F-2019/1",
             lines=[
-                make_line(description="Fibra", unit_price="1000"),
-                make_line(description="Centralita", tax_name="IVA", tax_rate="21", unit_price="10"),
+                line_input(description="Fibra", unit_price="1000"),
+                line_input(
+                    description="Centralita", tax_name="IVA", tax_rate="21", unit_price="10"
+                ),
             ],
         )
     )
-    record_payment(engine=engine, raw=make_payment("F-2019/1", "100", "R-1"))
+    record_payment(engine=engine, raw=payment_input("F-2019/1", "100", "R-1"))
     with Session(engine) as session:
         view = invoice_for_customer(
             session=session,
@@ -47,9 +49,9 @@ def test_owner_sees_formatted_invoice_with_payments(publisher, engine):
 
 
 def test_another_customer_gets_nothing(publisher, engine):
-    publisher.publish(make_invoice("F-A"))
+    publisher.publish(invoice_input("F-A"))
     publisher.publish(
-        make_invoice("F-B", customer=make_customer(code="OTHER", email="b@example.com"))
+        invoice_input("F-B", customer=customer_input(code="OTHER", email="b@example.com"))
     )
     other = customer_id(engine, "OTHER")
     with Session(engine) as session:

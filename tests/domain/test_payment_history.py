@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import Session
 
-from customer_portal.db import session_scope
+from customer_portal.db import unit_of_work
 from customer_portal.domain.listing import MAX_PAGE, Ordering
 from customer_portal.domain.payment_history import (
     PaymentFilters,
@@ -24,7 +24,7 @@ from customer_portal.models import Customer, Invoice, Payment
 @pytest.fixture
 def payments(engine):
     """Customer A: 4 invoices with 2 payments each (one in USD); customer B: 1 payment."""
-    with session_scope(engine) as session:
+    with unit_of_work(engine) as session:
         a = Customer(code="A", name="A", tax_id="A1", email="a@example.com")
         b = Customer(code="B", name="B", tax_id="B1", email="b@example.com")
         session.add_all([a, b])

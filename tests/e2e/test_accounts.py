@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.helpers import link_in, log_in, publish, wait_for_email
-from tests.factories import make_customer, make_invoice
+from tests.factories import customer_input, invoice_input
 
 pytestmark = pytest.mark.e2e
 
@@ -24,9 +24,9 @@ def new_customer(portal, mail_server):
     before = len(mail_server.received)
     publish(
         portal,
-        make_invoice(
+        invoice_input(
             f"ACC-{n}",
-            customer=make_customer(code=f"ACC{n}", name=f"Cliente Muñoz {n}", email=email),
+            customer=customer_input(code=f"ACC{n}", name=f"Cliente Muñoz {n}", email=email),
         ),
     )
     alta = wait_for_email(
@@ -267,9 +267,9 @@ def test_ver_factura_from_the_email_survives_the_login(portal, mail_server, page
     before = len(mail_server.received)
     publish(
         portal,
-        make_invoice(
+        invoice_input(
             f"ACC-{n}/2",
-            customer=make_customer(code=f"ACC{n}", name=f"Cliente Muñoz {n}", email=email),
+            customer=customer_input(code=f"ACC{n}", name=f"Cliente Muñoz {n}", email=email),
         ),
     )
     notice = wait_for_email(

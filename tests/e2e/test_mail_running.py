@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from tests.factories import make_customer, make_invoice
+from tests.factories import customer_input, invoice_input
 from tests.portal_fixtures import API_KEY
 
 pytestmark = pytest.mark.e2e
@@ -28,9 +28,9 @@ def publish(portal, invoice) -> None:
 def test_published_invoice_email_arrives_within_seconds(portal, mail_server):
     publish(
         portal,
-        make_invoice(
+        invoice_input(
             "MAIL-1",
-            customer=make_customer(
+            customer=customer_input(
                 code="E2E-MAIL", name="Lucía Pérez Muñoz", email="lucia@example.com"
             ),
         ),

@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 
-from tests.factories import make_invoice
+from tests.factories import invoice_input
 from tests.portal_fixtures import API_KEY
 
 pytestmark = pytest.mark.e2e
@@ -42,7 +42,7 @@ def test_home_page_fits_a_phone(portal, browser):
 def test_api_on_the_same_port_publishes_a_signed_invoice(portal, tmp_path):
     request = urllib.request.Request(
         portal.url + "/api/v1/invoices",
-        data=json.dumps([make_invoice("E2E-1")]).encode(),
+        data=json.dumps([invoice_input("E2E-1")]).encode(),
         headers={"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"},
         method="POST",
     )

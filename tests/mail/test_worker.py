@@ -34,7 +34,7 @@ async def test_worker_delivers_within_seconds_and_survives_errors(
     engine, smtp_server, smtp_settings
 ):
     settings = smtp_settings(PORTAL_MAIL_POLL_SECONDS="1")
-    task = asyncio.create_task(run_mail_worker(engine, settings))
+    task = asyncio.create_task(run_mail_worker(engine=engine, settings=settings))
     try:
         queue(engine, 1)
         assert await _until(lambda: len(smtp_server.received) == 1, timeout=10)
@@ -48,7 +48,7 @@ async def test_worker_delivers_within_seconds_and_survives_errors(
 async def test_without_smtp_the_worker_prints_each_email_once(engine, portal_env, capsys):
     settings = load_settings({**portal_env, "PORTAL_MAIL_POLL_SECONDS": "1"})
     queue(engine, 2)
-    task = asyncio.create_task(run_mail_worker(engine, settings))
+    task = asyncio.create_task(run_mail_worker(engine=engine, settings=settings))
     await asyncio.sleep(2.5)  # at least two polls
     queue(engine, 1, to="tercera@example.com")
     await asyncio.sleep(1.5)
@@ -122,7 +122,9 @@ async def test_the_worker_prints_live_links_only_when_started_with_them(engine, 
     settings = load_settings({**portal_env, "PORTAL_MAIL_POLL_SECONDS": "1"})
     email_id, _ = queue_alta(engine, settings)
     for live_links, links_shown in ((False, 0), (True, 1)):
-        task = asyncio.create_task(run_mail_worker(engine, settings, live_links=live_links))
+        task = asyncio.create_task(
+            run_mail_worker(engine=engine, settings=settings, live_links=live_links)
+        )
         printed = ""
         for _ in range(100):
             await asyncio.sleep(0.1)

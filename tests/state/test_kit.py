@@ -8,7 +8,7 @@ import pytest
 from reflex_base import constants
 
 from customer_portal import routes
-from customer_portal.db import session_scope
+from customer_portal.db import unit_of_work
 from customer_portal.models import Account, Customer, Invoice, Payment
 from customer_portal.pages.kit import Access, portal_page
 from customer_portal.state import auth
@@ -36,7 +36,7 @@ def state_at(state_cls, url: str):
 
 @pytest.fixture
 def customer_with_payment(engine) -> Account:
-    with session_scope(engine) as session:
+    with unit_of_work(engine) as session:
         customer = Customer(code="A", name="Ana", tax_id="A1", email="ana@example.com")
         session.add(customer)
         session.flush()
