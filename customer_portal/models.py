@@ -43,6 +43,7 @@ from customer_portal.limits import (
 
 
 def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC: the only kind of time the tables accept."""
     return datetime.now(UTC)
 
 
@@ -57,6 +58,11 @@ class UTCDateTime(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect):
+        """Convert ``value`` to UTC on its way in.
+
+        Raises:
+            ValueError: ``value`` is naive, so its zone would be a guess.
+        """
         if value is None:
             return None
         if value.tzinfo is None:
@@ -64,6 +70,7 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect):
+        """Read a stored value back as an aware UTC datetime; a naive one is taken as UTC."""
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -122,6 +129,8 @@ class Invoice(SQLModel, table=True):
 
 
 class InvoiceLine(SQLModel, table=True):
+    """One line of a published invoice, at the scales of :mod:`customer_portal.domain.money`."""
+
     __tablename__ = "invoice_line"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -136,6 +145,11 @@ class InvoiceLine(SQLModel, table=True):
 
 
 class Payment(SQLModel, table=True):
+    """A payment recorded against an invoice; ``reference`` makes a re-sent one count once.
+
+    Each payment's amount is also added to the invoice's ``paid_cents``.
+    """
+
     id: int | None = Field(default=None, primary_key=True)
     invoice_id: int = Field(foreign_key="invoice.id", index=True)
     amount_cents: int

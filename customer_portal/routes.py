@@ -30,14 +30,17 @@ REQUEST_LINK_ACTION = "/sesion/enlace"
 
 
 def activation(token: str) -> str:
+    """The Ver credenciales link of an Alta email."""
     return f"{ACTIVATE}/{token}"
 
 
 def password_reset(token: str) -> str:
+    """The restaurar contraseña link of a Restablecer contraseña email."""
     return f"{RESET_PASSWORD}/{token}"
 
 
 def invoice_detail(number: str) -> str:
+    """Ver factura for ``number``."""
     # In the query, not the path: invoice numbers may contain "/".
     return f"{INVOICE_DETAIL}?numero={quote(number, safe='')}"
 
@@ -50,8 +53,10 @@ def login(next_path: str | None = None) -> str:
 
 
 def safe_next(next_path: str | None, default: str = INVOICES) -> str:
-    """``next_path`` if it is a path of this site; anything else (another host,
-    "//evil.example", "javascript:") falls back to ``default``: no open redirect."""
+    """``next_path`` if it is a path of this site, else ``default``: no open redirect.
+
+    Anything else (another host, "//evil.example", "javascript:") falls back.
+    """
     if not next_path or not next_path.startswith("/") or next_path.startswith("//"):
         return default
     parts = urlsplit(next_path)

@@ -54,12 +54,14 @@ def _set(response: Response, settings: Settings, name: str, value: str, max_age:
 
 
 def set_session_cookie(response: Response, settings: Settings, token: str) -> None:
+    """Hand the browser its session token after a successful sign-in."""
     # The database ends the session earlier (idle timeout); the cookie only
     # needs to outlive the longest possible session.
     _set(response, settings, SESSION_COOKIE, token, int(ABSOLUTE_LIFETIME.total_seconds()))
 
 
 def clear_cookie(response: Response, settings: Settings, name: str) -> None:
+    """Make the browser drop cookie ``name`` (on sign-out, or once a link has been used)."""
     _set(response, settings, name, "", 0)
 
 

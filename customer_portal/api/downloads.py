@@ -74,6 +74,14 @@ def _open(token: str, session_token: str, ip: str | None) -> Download | None:
 
 
 async def download_invoice(request: Request) -> Response:
+    """Serve the signed PDF a download link names, as an attachment.
+
+    The link only works in the browser session that asked for it and while
+    that session is live (:func:`~customer_portal.domain.downloads.open_download`).
+    A refused link gets 403 and a page telling the customer, in Spanish, to
+    download again from *Mis facturas*; a PDF that no longer matches its record
+    is never served (500, and a log line for the operator).
+    """
     token = request.path_params["token"]
     cookie = request.cookies.get(SESSION_COOKIE, "")
     ip = request.client.host if request.client else None

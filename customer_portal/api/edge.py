@@ -103,6 +103,7 @@ class EdgePolicy:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EdgePolicy:
+        """The origin and host of ``PORTAL_BASE_URL``, and whether it is served over https."""
         host = urlsplit(settings.base_url).hostname or "localhost"
         return cls(origin=settings.origin, host=host, https=settings.is_https)
 
@@ -161,6 +162,12 @@ class PortalEdge:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Put HTTP and websocket traffic through the checks in the module docstring.
+
+        The host is checked first, then the origin and the dev-only paths;
+        HTTP responses get the security headers. Lifespan and other ASGI
+        events go straight to the app.
+        """
         if scope["type"] not in ("http", "websocket"):
             await self.inner(scope, receive, send)
             return

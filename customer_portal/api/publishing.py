@@ -137,6 +137,11 @@ async def _batch(request: Request, key: str):
 
 
 async def publish_invoices(request: Request) -> JSONResponse:
+    """``POST /api/v1/invoices``: render, sign and store a batch of invoices.
+
+    Takes JSON or, with ``Content-Type: text/csv``, one CSV row per invoice
+    line. Answers as the module docstring describes.
+    """
     items = await _batch(request, "invoices")
     if isinstance(items, JSONResponse):
         return items
@@ -148,6 +153,7 @@ async def publish_invoices(request: Request) -> JSONResponse:
 
 
 async def record_payments(request: Request) -> JSONResponse:
+    """``POST /api/v1/payments``: record a batch of payments against published invoices."""
     items = await _batch(request, "payments")
     if isinstance(items, JSONResponse):
         return items
@@ -160,4 +166,8 @@ async def record_payments(request: Request) -> JSONResponse:
 
 
 async def health(_request: Request) -> JSONResponse:
+    """``GET /api/v1/health``: answers 200 while the process serves requests, for monitoring.
+
+    Checks nothing else (no database, no signing key), and needs no API key.
+    """
     return JSONResponse({"status": "ok"})

@@ -135,6 +135,7 @@ class StoreReport:
 
     @property
     def intact(self) -> bool:
+        """Whether every checked PDF matched its record."""
         return not self.mismatches
 
 

@@ -28,6 +28,13 @@ from customer_portal.instance import private_dir, private_file
 
 @dataclass(frozen=True)
 class DemoPki:
+    """Where the demo PKI's files are.
+
+    Attributes:
+        ca_pem: the demo root certificate, to pass to ``verify`` as the trust anchor.
+        signer_p12: the signing key and certificate chain, for the signer to load.
+    """
+
     ca_pem: Path
     signer_p12: Path
 

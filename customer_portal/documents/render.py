@@ -90,6 +90,7 @@ def tax_rows(invoice: InvoiceData) -> list[list[str]]:
 
 
 def total_rows(invoice: InvoiceData) -> list[list[str]]:
+    """The totals box as ``[label, amount]`` rows: base, taxes, then the invoice total."""
     totals, currency = invoice.totals, invoice.currency
     return [
         ["Base imponible", formats.money(totals.subtotal_cents, currency)],
@@ -99,6 +100,10 @@ def total_rows(invoice: InvoiceData) -> list[list[str]]:
 
 
 def detail_rows(invoice: InvoiceData) -> list[list[str]]:
+    """The invoice's particulars beside the customer box, as ``[label, value]`` rows.
+
+    Number, issue date, due date (only when the invoice has one) and customer code.
+    """
     rows = [
         ["Nº de factura", invoice.number],
         ["Fecha de emisión", formats.short_date(invoice.issue_date)],

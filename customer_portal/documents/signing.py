@@ -37,6 +37,17 @@ class SigningSetupError(RuntimeError):
 
 @dataclass(frozen=True)
 class SignedPdf:
+    """A signed PDF and the facts about its signature that publishing stores beside it.
+
+    Attributes:
+        pdf: the signed bytes, to be stored and served unchanged.
+        sha256: hex SHA-256 of ``pdf``, the record the integrity checks compare against.
+        signed_at: when signing started, by this machine's clock.
+        signer_subject: the signing certificate's subject, human-readable.
+        signer_fingerprint: hex SHA-256 of the signing certificate.
+        timestamped: whether a timestamp authority proved the signing time.
+    """
+
     pdf: bytes
     sha256: str
     signed_at: datetime
@@ -46,6 +57,7 @@ class SignedPdf:
 
 
 def certificate_fingerprint(cert: asn1_x509.Certificate) -> str:
+    """Hex SHA-256 of ``cert``'s DER encoding: which certificate signed, beyond its name."""
     return hashlib.sha256(cert.dump()).hexdigest()
 
 
@@ -89,6 +101,7 @@ class InvoiceSigner:
 
     @property
     def timestamps(self) -> bool:
+        """Whether signatures get an RFC 3161 timestamp (a TSA URL was configured)."""
         return self._timestamper is not None
 
     def sign(self, pdf: bytes) -> SignedPdf:
@@ -121,6 +134,13 @@ class InvoiceSigner:
 
 
 def signer_from_settings(settings: Settings) -> InvoiceSigner:
+    """A signer for the configured PKCS#12, creating the demo PKI first when none is set.
+
+    The signature's reason and location name the company from the branding.
+
+    Raises:
+        SigningSetupError: the certificate cannot be read or opened.
+    """
     if settings.uses_demo_pki:
         from customer_portal.documents.pki import ensure_demo_pki
 

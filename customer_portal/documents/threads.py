@@ -16,6 +16,12 @@ T = TypeVar("T")
 
 
 def outside_event_loop(fn: Callable[..., T], *args, **kwargs) -> T:
+    """``fn(*args, **kwargs)`` where ``asyncio.run`` is allowed.
+
+    Called directly when this thread runs no event loop; otherwise in a
+    one-off worker thread, and this thread blocks until it returns. Exceptions
+    from ``fn`` reach the caller either way.
+    """
     try:
         asyncio.get_running_loop()
     except RuntimeError:

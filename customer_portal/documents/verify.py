@@ -48,6 +48,10 @@ class VerificationReport:
 
     @property
     def valid(self) -> bool:
+        """Signed, unchanged since, covering the whole file, by a certificate we trust.
+
+        PAdES format and a timestamp are reported but not required.
+        """
         return self.signed and self.intact and self.trusted and self.covers_whole_file
 
     def lines(self) -> list[str]:

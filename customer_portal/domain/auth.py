@@ -52,6 +52,16 @@ _DUMMY_HASH = "$2b$12$suKiJj4S2eSodxnXVcIatuV2KVXmbFEXn3kw1yJnaM5wsM3T69lLK"
 
 @dataclass(frozen=True)
 class AuthResult:
+    """How an account flow ended, in the form the login and password pages need.
+
+    Attributes:
+        ok: whether the flow succeeded.
+        message: on failure, the Spanish text to show the customer; empty on success.
+        account_id: on success, the account concerned.
+        session_token: when the flow signed the customer in, the new session's
+            token for the browser's cookie; None otherwise.
+    """
+
     ok: bool
     message: str = ""
     account_id: int | None = None

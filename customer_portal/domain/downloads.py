@@ -73,6 +73,15 @@ def mint_download_path(
 
 @dataclass(frozen=True)
 class Download:
+    """A signed PDF cleared for delivery, with what the response and the audit log need.
+
+    Attributes:
+        pdf: the stored bytes, checked against their recorded hash.
+        filename: the attachment's name (:func:`download_filename`).
+        number: the invoice number.
+        account_email: who downloaded it, for the audit event.
+    """
+
     pdf: bytes
     filename: str
     number: str

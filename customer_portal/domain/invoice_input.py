@@ -80,6 +80,12 @@ def _text(max_length: int, pattern: str | None = None) -> Any:
 
 
 class CustomerIn(StrictModel):
+    """The ``customer`` object of an invoice, as sent; identified by ``code``.
+
+    ``email`` is where the customer's account emails go, so it is checked for
+    syntax (without DNS lookups) and normalised.
+    """
+
     code: _text(CUSTOMER_CODE_LENGTH, CODE_PATTERN)
     name: _text(CUSTOMER_NAME_LENGTH)
     tax_id: _text(TAX_ID_LENGTH, TAX_ID_PATTERN)
@@ -88,6 +94,13 @@ class CustomerIn(StrictModel):
 
 
 class LineIn(StrictModel):
+    """One entry of an invoice's ``lines``, as sent.
+
+    ``quantity`` (up to 3 decimals, above zero) and ``unit_price`` (up to 4)
+    give the line's net amount; ``tax_name`` and ``tax_rate`` (a percentage)
+    say which row of the tax breakdown it adds to.
+    """
+
     description: _text(LINE_DESCRIPTION_LENGTH)
     quantity: Quantity
     unit_price: UnitPrice
@@ -96,6 +109,12 @@ class LineIn(StrictModel):
 
 
 class InvoiceIn(StrictModel):
+    """An invoice as the billing system sends it, before any arithmetic.
+
+    ``total`` is optional; when given, :func:`parse_invoice` checks that it is
+    what the lines add up to. ``due_date`` may not come before ``issue_date``.
+    """
+
     number: _text(INVOICE_NUMBER_LENGTH, NUMBER_PATTERN)
     issue_date: IsoDate
     due_date: IsoDate | None = None
@@ -113,6 +132,18 @@ class InvoiceIn(StrictModel):
 
 @dataclass(frozen=True)
 class LineData:
+    """A validated invoice line, in the integers the database stores.
+
+    Attributes:
+        position: 1-based, the order the lines were sent and are printed in.
+        description: the line's text, as printed.
+        quantity_milli: the quantity in thousandths.
+        unit_price_e4: the unit price in ten-thousandths of the currency.
+        tax_name: the tax's name in capitals (``IGIC``, ``IVA``).
+        tax_rate_bp: the tax rate in basis points (7 % is 700).
+        amount_cents: the net amount, quantity times unit price rounded half up.
+    """
+
     position: int
     description: str
     quantity_milli: int
@@ -124,6 +155,11 @@ class LineData:
 
 @dataclass(frozen=True)
 class CustomerData:
+    """A validated customer, as printed on the invoice and kept in the customer table.
+
+    ``tax_id`` is in capitals, ``email`` normalised, and an empty ``address`` is None.
+    """
+
     code: str
     name: str
     tax_id: str

@@ -111,6 +111,15 @@ class TaxGroup:
 
 @dataclass(frozen=True)
 class Totals:
+    """What an invoice adds up to, as :func:`compute_totals` works it out.
+
+    Attributes:
+        subtotal_cents: the sum of the line amounts before tax.
+        tax_cents: the sum of the tax breakdown's amounts.
+        total_cents: subtotal plus tax, what the customer owes.
+        taxes: the tax breakdown, sorted by tax name and rate.
+    """
+
     subtotal_cents: int
     tax_cents: int
     total_cents: int
@@ -143,4 +152,5 @@ def compute_totals(lines: Iterable[tuple[int, str, int]]) -> Totals:
 
 
 def cents_to_decimal(cents: int) -> Decimal:
+    """A stored amount in cents back in currency units, always with two decimals."""
     return (Decimal(cents) / 100).quantize(CENT)

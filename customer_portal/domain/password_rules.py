@@ -22,6 +22,15 @@ MIN_LENGTH = 6
 
 @dataclass(frozen=True)
 class Rule:
+    """One line of the password checklist and whether the password meets it.
+
+    Attributes:
+        key: a stable name for the rule (``length``, ``symbol``...), for the
+            page to tag its checklist item with.
+        label: the requirement as customers read it, in Spanish.
+        passed: whether the password meets it.
+    """
+
     key: str
     label: str
     passed: bool
@@ -29,6 +38,13 @@ class Rule:
 
 @dataclass(frozen=True)
 class PasswordCheck:
+    """Every rule's outcome for one password, plus advice that does not block it.
+
+    Attributes:
+        rules: each rule in checklist order, passed or not.
+        warnings: texts to show without refusing the password (the asterisk).
+    """
+
     rules: tuple[Rule, ...]
     warnings: tuple[str, ...]
 
@@ -38,6 +54,7 @@ class PasswordCheck:
         return all(rule.passed for rule in self.rules)
 
     def failed(self) -> list[str]:
+        """The labels of the rules not met, in order, for the refusal message."""
         return [rule.label for rule in self.rules if not rule.passed]
 
 
@@ -45,6 +62,19 @@ ASTERISK_WARNING = "Desaconsejamos el uso del símbolo del asterisco (*)."
 
 
 def check_password(password: str, repeat: str, *, min_length: int = MIN_LENGTH) -> PasswordCheck:
+    """Check a new password and its repetition against every rule.
+
+    Pure and cheap, so the form can run it on every keystroke and the server
+    once more on submit.
+
+    Args:
+        password: the new password as typed.
+        repeat: the second field, which must be equal (and not empty).
+        min_length: the portal's configured minimum length.
+
+    Returns:
+        Every rule's outcome, and the asterisk warning when the password has one.
+    """
     rules = (
         Rule("length", f"Al menos {min_length} caracteres", len(password) >= min_length),
         Rule(

@@ -24,6 +24,13 @@ def _encode(password: str) -> bytes:
 
 
 def hash_password(password: str, *, rounds: int = BCRYPT_ROUNDS) -> str:
+    """The bcrypt hash to store for ``password``, with a fresh salt.
+
+    Slow on purpose (``rounds``): callers run it outside any transaction.
+
+    Raises:
+        PasswordTooLong: ``password`` is over 72 bytes in UTF-8.
+    """
     return bcrypt.hashpw(_encode(password), bcrypt.gensalt(rounds)).decode("ascii")
 
 

@@ -45,6 +45,12 @@ from customer_portal.models import Invoice, Payment
 
 
 class PaymentIn(StrictModel):
+    """A payment as the billing system sends it.
+
+    ``reference`` identifies the payment: it is unique, so sending the same
+    payment again never counts it twice.
+    """
+
     invoice_number: Annotated[
         str, Field(min_length=1, max_length=INVOICE_NUMBER_LENGTH, pattern=NUMBER_PATTERN)
     ]
@@ -55,6 +61,15 @@ class PaymentIn(StrictModel):
 
 @dataclass(frozen=True)
 class PaymentData:
+    """A validated payment, its amount in cents and above zero.
+
+    Attributes:
+        invoice_number: the published invoice it pays (it may not exist).
+        amount_cents: how much was paid.
+        paid_on: the day it was paid.
+        reference: the billing system's unique reference for it.
+    """
+
     invoice_number: str
     amount_cents: int
     paid_on: date
@@ -62,6 +77,11 @@ class PaymentData:
 
 
 def parse_payment(raw: Any) -> PaymentData:
+    """Validate one payment as the billing system sent it, without touching the database.
+
+    Raises:
+        InputRejected: with every problem found, each naming its field.
+    """
     model = validate_model(PaymentIn, raw, "a payment")
     cents = to_cents(model.amount)
     if cents <= 0:

@@ -43,7 +43,20 @@ log = logging.getLogger(__name__)
 
 
 class Signer(Protocol):
-    def sign(self, pdf: bytes) -> Any: ...
+    """What the publisher needs to sign a rendered PDF; tests pass a fake.
+
+    :class:`customer_portal.documents.signing.InvoiceSigner` is the real one.
+    """
+
+    def sign(self, pdf: bytes) -> Any:
+        """Sign ``pdf``.
+
+        Returns:
+            An object with the attributes :func:`store_invoice` stores: ``pdf``,
+            ``sha256``, ``signed_at``, ``signer_subject``, ``signer_fingerprint``
+            and ``timestamped``.
+        """
+        ...
 
 
 Renderer = Callable[[InvoiceData, Branding], bytes]
@@ -57,7 +70,16 @@ class AfterStore(Protocol):
 
     def __call__(
         self, *, session: Session, invoice: Invoice, customer: Customer, data: InvoiceData
-    ) -> None: ...
+    ) -> None:
+        """Add rows that must commit or roll back with the invoice.
+
+        Args:
+            session: the invoice's unit of work; a hook must not commit it.
+            invoice: the new invoice, flushed, so it has its id.
+            customer: its customer, created or brought up to date.
+            data: the validated invoice it was stored from.
+        """
+        ...
 
 
 def _compare_with_stored(session: Session, data: InvoiceData) -> ItemResult | None:
@@ -167,6 +189,7 @@ class Publisher:
 
     @property
     def signer(self) -> Signer:
+        """The signer in use, e.g. for the CLI to report which certificate signs."""
         return self._signer
 
     def publish(self, raw: Any, *, index: int = 0, actor: str = "system") -> ItemResult:

@@ -17,6 +17,16 @@ INVALID, CONFLICT, NOT_FOUND, FAILED = "invalid", "conflict", "not_found", "fail
 
 @dataclass(frozen=True)
 class ItemResult:
+    """The outcome of one invoice or payment of a batch, as the CLI and the API report it.
+
+    Attributes:
+        label: which item it is, so the operator can find it in what was sent.
+        status: ``published``, ``recorded``, ``unchanged`` or ``rejected``.
+        reason: for a rejection, its kind (``invalid``, ``conflict``,
+            ``not_found``, ``failed``), which sets the HTTP status; else None.
+        errors: for a rejection, each problem with the field it concerns.
+    """
+
     label: str  # the invoice number or payment reference, or "#n" when unusable
     status: str
     reason: str | None = None
@@ -24,11 +34,13 @@ class ItemResult:
 
     @property
     def message(self) -> str:
+        """One line for a person: the status, or for a rejection every error joined."""
         if self.status != REJECTED:
             return self.status
         return "; ".join(str(e) for e in self.errors)
 
     def as_dict(self) -> dict[str, Any]:
+        """The item as the HTTP API's JSON reports it; reason and errors only when rejected."""
         out: dict[str, Any] = {"id": self.label, "status": self.status}
         if self.status == REJECTED:
             out["reason"] = self.reason
@@ -37,18 +49,23 @@ class ItemResult:
 
 
 def rejected(label: str, reason: str, *errors: FieldError) -> ItemResult:
+    """A ``rejected`` result for ``label``, of kind ``reason``, with what was wrong."""
     return ItemResult(label=label, status=REJECTED, reason=reason, errors=errors)
 
 
 @dataclass
 class BatchSummary:
+    """Every item's result of one batch, in the order the items were sent."""
+
     results: list[ItemResult] = field(default_factory=list)
 
     def counts(self) -> Counter[str]:
+        """How many items ended with each status, for the summary line and the API."""
         return Counter(r.status for r in self.results)
 
     @property
     def ok(self) -> bool:
+        """Whether no item was rejected."""
         return self.counts()[REJECTED] == 0
 
 

@@ -24,11 +24,23 @@ SESSION_COOKIE = "portal_session"
 
 
 def token_hash(token: str) -> str:
+    """Hex SHA-256 of a session token: what the database stores and looks tokens up by."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)
 class SessionInfo:
+    """One live session as the account page lists it, so a customer can spot a stranger's.
+
+    Attributes:
+        id: the session's row id.
+        created_at: when it signed in (UTC).
+        last_seen_at: when it was last used, to the minute (UTC).
+        user_agent: the browser's User-Agent, empty if it sent none.
+        ip: the client address it signed in from, empty if unknown.
+        current: whether it is the session of the browser asking.
+    """
+
     id: int
     created_at: datetime
     last_seen_at: datetime

@@ -22,6 +22,12 @@ from customer_portal.models import Account
 
 
 class TokenPurpose(StrEnum):
+    """What a link is for; each purpose signs with its own salt.
+
+    The values also travel in the link cookie and in stored emails, so they
+    must not change.
+    """
+
     ACTIVATION = "activation"
     PASSWORD_RESET = "password-reset"
 
@@ -36,6 +42,8 @@ class TokenError(Exception):
 
 @dataclass(frozen=True)
 class TokenKeys:
+    """Issues and checks account links, signed with the portal's secret key."""
+
     secret_key: str
 
     def _serializer(self, purpose: TokenPurpose) -> URLSafeTimedSerializer:
@@ -61,6 +69,11 @@ class TokenKeys:
         return hmac.new(key, state.encode(), hashlib.sha256).hexdigest()[:32]
 
     def issue(self, purpose: TokenPurpose, account: Account) -> str:
+        """A signed, timestamped token for ``account``'s ``purpose`` link.
+
+        It stops working once the account's password state changes (see
+        :meth:`fingerprint`); its age is checked when it is redeemed.
+        """
         return self._serializer(purpose).dumps({"a": account.id, "f": self.fingerprint(account)})
 
     def redeem(

@@ -20,6 +20,11 @@ from customer_portal.domain.money import AmountError, parse_decimal, parse_rate
 
 @dataclass(frozen=True)
 class FieldError:
+    """One problem with the input: the field path (``lines[2].unit_price``) and what is wrong.
+
+    ``field`` is empty when the problem is the input as a whole (not an object).
+    """
+
     field: str
     message: str
 
@@ -58,6 +63,11 @@ class StrictModel(BaseModel):
 
 
 def custom_error(message: str) -> PydanticCustomError:
+    """A validation error for pydantic to report with ``message`` exactly as written.
+
+    Raise it from a validator: :func:`validate_model` then puts the message,
+    unchanged, beside the field's path.
+    """
     return PydanticCustomError("portal", message)
 
 

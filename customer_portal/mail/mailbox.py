@@ -22,6 +22,16 @@ from customer_portal.settings import Settings
 
 @dataclass(frozen=True)
 class MailboxEntry:
+    """One row of the dev mailbox's list.
+
+    Attributes:
+        id: the outbox row, for opening the email.
+        to: the recipient's address.
+        subject: as customers see it.
+        state: ``sent``, ``failed``, ``retrying`` or ``pending``.
+        created: when it was queued, in Canary Islands time (``30/04/2019 14:05``).
+    """
+
     id: int
     to: str
     subject: str

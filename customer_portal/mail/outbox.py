@@ -71,7 +71,16 @@ class NothingToSend(Exception):
 
 
 class Transport(Protocol):
-    def send(self, email: RenderedEmail, *, to: str, message_id: str) -> None: ...
+    """Whatever hands a rendered email to the outside world: SMTP, or a fake in tests."""
+
+    def send(self, email: RenderedEmail, *, to: str, message_id: str) -> None:
+        """Send ``email`` to ``to`` under ``message_id``, the same on every attempt.
+
+        Raises:
+            TemporaryFailure: worth trying again later.
+            PermanentFailure: the email will never be accepted.
+        """
+        ...
 
 
 def enqueue(
@@ -110,7 +119,12 @@ def enqueue(
 
 
 def email_state(row: OutboxEmail) -> str:
-    """ "sent", "failed", "retrying" or "pending", for lists and pages."""
+    """Where an outbox email stands, for lists and pages.
+
+    Returns:
+        ``"sent"``; ``"failed"`` once given up on (or dropped); ``"retrying"``
+        after a failed attempt; ``"pending"`` before any attempt.
+    """
     if row.sent_at is not None:
         return "sent"
     if row.failed_at is not None:
@@ -236,6 +250,12 @@ def _render_for_delivery(engine: sa.Engine, row: OutboxEmail, settings: Settings
 
 @dataclass
 class DeliveryReport:
+    """The ids of the emails one :func:`deliver_due` round dealt with, by outcome.
+
+    ``sent`` went out; ``retried`` failed for now and will be tried again;
+    ``failed`` were refused for good or ran out of attempts.
+    """
+
     sent: list[int] = field(default_factory=list)
     retried: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
@@ -244,6 +264,7 @@ class DeliveryReport:
 
     @property
     def attempted(self) -> int:
+        """How many emails the round dealt with, whatever the outcome."""
         return len(self.sent) + len(self.retried) + len(self.failed) + len(self.skipped)
 
 

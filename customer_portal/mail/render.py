@@ -21,6 +21,8 @@ TEMPLATES = Path(__file__).with_name("templates")
 
 
 class EmailKind(StrEnum):
+    """Which customer email; the value names its templates and is stored in the outbox."""
+
     WELCOME = "welcome"  # "Alta en ..." with Ver credenciales
     NEW_INVOICE = "new_invoice"  # "Nueva Factura disponible en ..." with Ver factura
     PASSWORD_RESET = "password_reset"  # "Restablecer contraseña"
@@ -39,6 +41,8 @@ class TemplateProblem(Exception):
 
 @dataclass(frozen=True)
 class RenderedEmail:
+    """An email ready to send: its subject, HTML body and plain-text alternative."""
+
     subject: str
     html: str
     text: str

@@ -99,6 +99,15 @@ class SmtpTransport:
         return self._backend
 
     def send(self, email: RenderedEmail, *, to: str, message_id: str) -> None:
+        """Send one email as HTML with a plain-text alternative, from ``PORTAL_MAIL_FROM``.
+
+        Opens the connection on first use and keeps it for the next email;
+        after a failure it is dropped, so the next email starts on a new one.
+
+        Raises:
+            TemporaryFailure: worth trying again later (see :func:`classify`).
+            PermanentFailure: the relay refused this email for good.
+        """
         message = emails.html(
             subject=email.subject,
             html=email.html,
@@ -113,6 +122,7 @@ class SmtpTransport:
             raise classify(exc) from exc
 
     def close(self) -> None:
+        """End the connection, if one is open; errors while closing are ignored."""
         if self._backend is not None:
             try:
                 self._backend.close()

@@ -1,4 +1,4 @@
-"""outbox renders at delivery
+"""outbox renders at delivery.
 
 Revision ID: 0002
 Revises: 0001

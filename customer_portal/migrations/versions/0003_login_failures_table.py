@@ -1,4 +1,4 @@
-"""login failures table
+"""login failures table.
 
 Revision ID: 0003
 Revises: 0002

@@ -1,4 +1,4 @@
-"""outbox without live links
+"""outbox without live links.
 
 Revision ID: 0004
 Revises: 0003
