@@ -10,6 +10,7 @@ TOOLS := .tools
 BUN_VERSION := 1.4.4
 BUN := $(TOOLS)/node_modules/.bin/bun
 PORTAL_PORT ?= 3000
+PORTAL_BACKEND_PORT ?= 8000
 SYSTEM_PACKAGES := poppler-utils:pdfsig chromium:chromium libnss3-tools:certutil
 
 # Reflex 0.10 needs bun >= 1.4.4 or Node >= 22.22; this machine has Node 20,
@@ -18,7 +19,7 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(PATH)
 export PORTAL_PORT
 
-.PHONY: run test bench setup system-packages lint clean
+.PHONY: run dev test bench setup system-packages lint clean
 
 # Loopback unless PORTAL_HOST says otherwise (PORTAL_HOST=0.0.0.0 make run).
 # .states/ held pickled tab state in earlier versions: state now lives in memory.
@@ -29,6 +30,15 @@ run: setup
 	@echo "Serving the portal at http://localhost:$(PORTAL_PORT)"
 	$(BIN)/reflex run --env prod --single-port
 
+# Hot reload while you work: Reflex's dev server serves the pages on PORTAL_PORT
+# and reloads them when a .py file is saved; the backend (events, forms, links,
+# downloads) listens on PORTAL_BACKEND_PORT. See docs/extending.md.
+dev: setup
+	$(BIN)/customer-portal init
+	$(BIN)/customer-portal seed-demo
+	@echo "Serving the portal with hot reload at http://localhost:$(PORTAL_PORT)"
+	PORTAL_BACKEND_PORT=$(PORTAL_BACKEND_PORT) $(BIN)/reflex run --env dev
+
 # Unit and integration tests on two workers, then the browser tests in one
 # process, so a single portal is built and started for them.
 test: setup
@@ -38,9 +48,12 @@ test: setup
 bench: setup
 	$(BIN)/python -m bench
 
+# Style and docstrings (ruff, D rules), formatting, and every imported package
+# declared in pyproject.toml (deptry). CI runs it before the tests.
 lint: setup
-	$(BIN)/ruff check customer_portal tests bench
-	$(BIN)/ruff format --check customer_portal tests bench
+	$(BIN)/ruff check customer_portal tests bench rxconfig.py
+	$(BIN)/ruff format --check customer_portal tests bench rxconfig.py
+	$(BIN)/deptry .
 
 setup: system-packages $(VENV)/.installed $(BUN)
 

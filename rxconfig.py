@@ -23,8 +23,10 @@ config = rx.Config(
     # Loopback unless PORTAL_HOST says otherwise: `make run` is not on the network.
     backend_host=_settings.host,
     frontend_port=_settings.port,
-    backend_port=_settings.port,
-    api_url=_settings.base_url,
+    # One port for pages and backend, except under `make dev` (PORTAL_BACKEND_PORT),
+    # where Reflex's dev server serves the pages with hot reload.
+    backend_port=_settings.backend_port or _settings.port,
+    api_url=_settings.backend_origin or _settings.base_url,
     deploy_url=_settings.base_url,
     # The websocket (Socket.IO checks Origin at the handshake) and the API answer
     # only the portal's own pages.

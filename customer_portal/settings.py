@@ -287,6 +287,9 @@ class Settings(InstanceSettings):
     )
     api_key: SecretText = Field("", min_length=16, repr=False, description="Publishing API key")
     port: int = Field(3000, ge=1, le=65535, description="Port the portal serves")
+    # `make dev`: Reflex's dev server (hot reload) serves the pages on `port` and the
+    # backend (events, forms, links, downloads) listens here. Unset: one port for all.
+    backend_port: int | None = Field(None, ge=1, le=65535, description="Dev only: hot reload")
     base_url: HttpUrl = Field(
         default_factory=lambda v: f"http://localhost:{v['port']}", description="Public URL"
     )
@@ -341,6 +344,16 @@ class Settings(InstanceSettings):
         except OSError as exc:
             raise ValueError(f"cannot read {path}: {exc.strerror}") from None
 
+    @field_validator("backend_port")
+    @classmethod
+    def _dev_only(cls, value: int | None, info: ValidationInfo) -> int | None:
+        (env, port) = _prior(info, "env", "port")
+        if value is not None and env != "dev":
+            raise ValueError("is for `make dev` only: in production one port serves everything")
+        if value is not None and value == port:
+            raise ValueError(f"must differ from PORTAL_PORT ({port})")
+        return value
+
     @field_validator("signing_p12")
     @classmethod
     def _signing_certificate(cls, value: Path, info: ValidationInfo) -> Path:
@@ -374,6 +387,14 @@ class Settings(InstanceSettings):
     def is_https(self) -> bool:
         """Whether the public URL is served over TLS."""
         return self.base_url.startswith("https://")
+
+    @property
+    def backend_origin(self) -> str:
+        """Where forms, links and downloads go: "" (this origin) unless `make dev` splits ports."""
+        if self.backend_port is None:
+            return ""
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.hostname}:{self.backend_port}"
 
     @property
     def origin(self) -> str:

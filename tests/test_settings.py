@@ -218,7 +218,7 @@ def test_effective_settings_name_every_variable_and_mask_secrets(tmp_path):
         }
     )
     shown = dict(effective_settings(settings))
-    assert len(shown) == 38 and all(name.startswith("PORTAL_") for name in shown)
+    assert len(shown) == 39 and all(name.startswith("PORTAL_") for name in shown)
     assert shown["PORTAL_DATABASE_URL"] == "postgresql+psycopg://portal:********@db:5432/portal"
     for name in (
         "PORTAL_SECRET_KEY",

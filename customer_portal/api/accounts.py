@@ -75,12 +75,14 @@ async def _form(request: Request) -> dict[str, str]:
 
 
 def _to(path: str, flash: Flash | None = None) -> RedirectResponse:
-    """A 303 to ``path`` (a path of this site), with ``flash`` for the page there."""
+    """A 303 to ``path`` (a page of this site), with ``flash`` for the page there."""
+    settings = get_settings()
     if flash is not None:
         separator = "&" if urlsplit(path).query else "?"
-        secret = get_settings().secret_key
-        path += separator + urlencode({QUERY_KEY: sign_flash(secret, flash)})
-    return RedirectResponse(path, status_code=303)
+        path += separator + urlencode({QUERY_KEY: sign_flash(settings.secret_key, flash)})
+    # Under `make dev` the pages are on another port than this route.
+    page_origin = settings.base_url if settings.backend_origin else ""
+    return RedirectResponse(page_origin + path, status_code=303)
 
 
 def _bad_form() -> Response:

@@ -7,6 +7,8 @@ import json
 import reflex as rx
 from reflex_components_core.el.elements.forms import Form
 
+from customer_portal.settings import get_settings
+
 
 def field(label: str, input_id: str, *, size: str = "3", **input_props) -> rx.Component:
     """A label tied to its input (for screen readers and a bigger click target).
@@ -145,8 +147,10 @@ def post_form(*children: rx.Component, action: str, **props) -> rx.Component:
     """A form the browser posts to the server itself (an account route).
 
     Native on purpose: it works before the page's scripts have loaded, and a
-    password goes in the request body, never in a URL.
+    password goes in the request body, never in a URL. Under ``make dev`` the
+    backend has its own port, so the action names it.
     """
+    action = get_settings().backend_origin + action
     return NativeForm.create(*children, method="post", action=action, **props)
 
 

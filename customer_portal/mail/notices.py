@@ -166,7 +166,9 @@ def _mint(settings: Settings, account: Account, purpose: TokenPurpose) -> tuple[
         path = routes.password_reset(token)
         lifetime = timedelta(minutes=settings.reset_ttl_minutes)
     # The token's age counts from now, so the expiry the customer reads does too.
-    return token, settings.base_url + path, formats.timestamp(utcnow() + lifetime)
+    # The link is an HTTP route: under `make dev` it is on the backend's own port.
+    origin = settings.backend_origin or settings.base_url
+    return token, origin + path, formats.timestamp(utcnow() + lifetime)
 
 
 def delivery_context(*, session: Session, row: OutboxEmail, settings: Settings) -> DeliveryContext:

@@ -30,4 +30,9 @@ class DownloadState(AuthState):
             )
         if path is None:
             return rx.toast.error("Factura no encontrada.")
+        origin = get_settings().backend_origin
+        if origin:
+            # `make dev`: the backend has its own port, and rx.download takes
+            # paths only; the route's Content-Disposition keeps the page open.
+            return rx.redirect(origin + path)
         return rx.download(url=path)
