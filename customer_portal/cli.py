@@ -143,8 +143,20 @@ def main(verbose: bool) -> None:
 
 
 @main.command()
-def migrate() -> None:
-    """Bring the database schema up to date."""
+@click.option(
+    "--new",
+    "message",
+    metavar="MESSAGE",
+    help="Instead: write a new migration for what changed in models.py.",
+)
+def migrate(message: str | None) -> None:
+    """Bring the database schema up to date (or, with --new, write a migration)."""
+    if message:
+        from customer_portal.db import new_migration
+
+        path = new_migration(message)
+        out.print(f"Wrote {path}: read it, then run `customer-portal migrate`.", soft_wrap=True)
+        return
     _ready_engine(upgrade=True)
     out.print("Database schema is up to date.")
 
@@ -231,7 +243,6 @@ def payment(file: str) -> None:
 def pdf(number: str, output: str) -> None:
     """Write the stored signed PDF of invoice NUMBER to OUTPUT, byte for byte."""
     from customer_portal.db import unit_of_work
-
     from customer_portal.documents.integrity import TamperedDocument, intact_pdf_by_number
 
     engine = _ready_engine()
