@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, func
 
 from customer_portal.domain.money import cents_to_decimal, to_cents
+from customer_portal.limits import INVOICE_NUMBER_LENGTH
 
 PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
@@ -35,8 +36,8 @@ MAX_PAGE = 1_000_000
 #: bound parameter would approach SQLite's 64-bit INTEGER, past which its
 #: driver raises OverflowError instead of comparing.
 MAX_FILTER_CENTS = 10**13
-#: Longest value read from the URL: an invoice number has at most 40 characters.
-MAX_QUERY_VALUE = 40
+#: Longest value read from the URL: the longest thing searched for is an invoice number.
+MAX_QUERY_VALUE = INVOICE_NUMBER_LENGTH
 # Plain ASCII notation only: Decimal would also read "1e20", "NaN" or "١٢".
 _AMOUNT = re.compile(r"[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+")
 

@@ -12,6 +12,8 @@ from customer_portal.models import Account
 from customer_portal.state.kit import in_session, signed_in
 from customer_portal.state.password_form import PasswordFormState
 
+_DEVICE_SHOWN = 80
+
 
 @dataclass(frozen=True)
 class SessionView:
@@ -35,7 +37,8 @@ class AccountState(PasswordFormState):
         )
         self.sessions = [
             SessionView(
-                device=row.user_agent[:80] or "Navegador desconocido",
+                # A browser string can be 300 characters: the start names it.
+                device=row.user_agent[:_DEVICE_SHOWN] or "Navegador desconocido",
                 ip=row.ip or "—",
                 since=formats.timestamp(row.created_at),
                 last_seen=formats.timestamp(row.last_seen_at),

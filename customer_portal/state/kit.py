@@ -226,7 +226,7 @@ class ListPageState(rx.State, mixin=True):
         else:
             descending = column not in self.listing.ascending_first
         return self._go(
-            self._with_ordering(current, sort=str(column)[:20], descending=descending, page=1)
+            self._with_ordering(current, sort=str(column), descending=descending, page=1)
         )
 
     @rx.event

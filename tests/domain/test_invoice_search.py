@@ -21,6 +21,7 @@ from customer_portal.domain.invoice_search import (
 from customer_portal.domain.listing import MAX_FILTER_CENTS, MAX_PAGE, PAGE_SIZES, Ordering
 from customer_portal.domain.status import InvoiceStatus
 from customer_portal.models import Customer, Invoice
+from tests.factories import make_customer, make_invoice
 
 ORDERING_KEYS = {"sort", "descending", "page", "page_size"}
 
@@ -42,37 +43,21 @@ TODAY = date(2024, 6, 1)
 def invoices(engine):
     """Customer A: 30 invoices (10 paid, 10 partly, 10 pending); customer B: 5 more."""
     with unit_of_work(engine) as session:
-        a = Customer(code="A", name="A", tax_id="A1", email="a@example.com")
-        b = Customer(code="B", name="B", tax_id="B1", email="b@example.com")
-        session.add_all([a, b])
-        session.flush()
+        a, b = make_customer(session), make_customer(session)
         for i in range(30):
             total = 1000 * (i + 1)
-            paid = total if i % 3 == 0 else (total // 2 if i % 3 == 1 else 0)
-            session.add(
-                Invoice(
-                    number=f"A-{i:03d}",
-                    customer_id=a.id,
-                    issue_date=date(2024, 1, 1) + timedelta(days=i),
-                    due_date=date(2024, 1, 31) + timedelta(days=i * 5),
-                    subtotal_cents=total,
-                    tax_cents=0,
-                    total_cents=total,
-                    paid_cents=paid,
-                    content_hash="x",
-                )
+            make_invoice(
+                session,
+                customer=a,
+                number=f"A-{i:03d}",
+                total=total,
+                paid=total if i % 3 == 0 else (total // 2 if i % 3 == 1 else 0),
+                issue_date=date(2024, 1, 1) + timedelta(days=i),
+                due_date=date(2024, 1, 31) + timedelta(days=i * 5),
             )
         for i in range(5):
-            session.add(
-                Invoice(
-                    number=f"B-{i:03d}",
-                    customer_id=b.id,
-                    issue_date=date(2024, 1, 1),
-                    subtotal_cents=99_999,
-                    tax_cents=0,
-                    total_cents=99_999,
-                    content_hash="x",
-                )
+            make_invoice(
+                session, customer=b, number=f"B-{i:03d}", total=99_999, issue_date=date(2024, 1, 1)
             )
         return a.id, b.id
 
@@ -298,10 +283,7 @@ def test_extreme_filters_built_in_code_search_without_error(engine, invoices):
 def test_fifty_thousand_invoices_page_without_loading_them(engine):
     """Counts and pages come from SQL: the query returns one page whatever the total."""
     with unit_of_work(engine) as session:
-        customer = Customer(code="BIG", name="Big", tax_id="X1", email="big@example.com")
-        session.add(customer)
-        session.flush()
-        big = customer.id
+        big = make_customer(session).id
     rows = [
         {
             "number": f"N{i:06d}",
@@ -344,17 +326,7 @@ def test_pending_is_summed_per_currency(engine, invoices):
     """Dollars are never added to euros: one sum per currency."""
     a, _ = invoices
     with unit_of_work(engine) as session:
-        session.add(
-            Invoice(
-                number="A-USD",
-                customer_id=a,
-                issue_date=date(2024, 2, 1),
-                currency="USD",
-                subtotal_cents=500,
-                tax_cents=0,
-                total_cents=500,
-                content_hash="x",
-            )
-        )
+        customer = session.get(Customer, a)
+        make_invoice(session, customer=customer, number="A-USD", total=500, currency="USD")
     pending = search(engine, a).pending
     assert set(pending) == {"EUR", "USD"} and pending["USD"] == 500

@@ -18,56 +18,33 @@ from customer_portal.domain.payment_history import (
     parse_filters,
     search_payments,
 )
-from customer_portal.models import Customer, Invoice, Payment
+from tests.factories import make_customer, make_invoice, make_payment
 
 
 @pytest.fixture
 def payments(engine):
     """Customer A: 4 invoices with 2 payments each (one in USD); customer B: 1 payment."""
     with unit_of_work(engine) as session:
-        a = Customer(code="A", name="A", tax_id="A1", email="a@example.com")
-        b = Customer(code="B", name="B", tax_id="B1", email="b@example.com")
-        session.add_all([a, b])
-        session.flush()
+        a, b = make_customer(session), make_customer(session)
         for i in range(4):
-            invoice = Invoice(
+            invoice = make_invoice(
+                session,
+                customer=a,
                 number=f"A-{i}",
-                customer_id=a.id,
-                issue_date=date(2024, 1, 1),
+                total=10_000,
                 currency="USD" if i == 3 else "EUR",
-                subtotal_cents=10_000,
-                tax_cents=0,
-                total_cents=10_000,
-                paid_cents=2_000 * (i + 1),
-                content_hash="x",
             )
-            session.add(invoice)
-            session.flush()
             for j in range(2):
-                session.add(
-                    Payment(
-                        invoice_id=invoice.id,
-                        amount_cents=1_000 * (i + 1),
-                        paid_on=date(2024, 2, 1) + timedelta(days=10 * i + j),
-                        reference=f"R-A{i}{j}",
-                    )
+                make_payment(
+                    session,
+                    invoice=invoice,
+                    amount_cents=1_000 * (i + 1),
+                    paid_on=date(2024, 2, 1) + timedelta(days=10 * i + j),
+                    reference=f"R-A{i}{j}",
                 )
-        other = Invoice(
-            number="B-0",
-            customer_id=b.id,
-            issue_date=date(2024, 1, 1),
-            subtotal_cents=500,
-            tax_cents=0,
-            total_cents=500,
-            paid_cents=500,
-            content_hash="x",
-        )
-        session.add(other)
-        session.flush()
-        session.add(
-            Payment(
-                invoice_id=other.id, amount_cents=500, paid_on=date(2024, 2, 1), reference="R-B"
-            )
+        other = make_invoice(session, customer=b, number="B-0", total=500)
+        make_payment(
+            session, invoice=other, amount_cents=500, paid_on=date(2024, 2, 1), reference="R-B"
         )
         return a.id, b.id
 

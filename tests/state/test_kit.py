@@ -9,12 +9,13 @@ from reflex_base import constants
 
 from customer_portal import routes
 from customer_portal.db import unit_of_work
-from customer_portal.models import Account, Customer, Invoice, Payment
+from customer_portal.models import Account
 from customer_portal.pages.kit import Access, portal_page
 from customer_portal.state import auth
 from customer_portal.state.downloads import DownloadState
 from customer_portal.state.kit import _form_query, requires_account
 from customer_portal.state.payments import PaymentsState
+from tests.factories import make_account, make_customer, make_invoice, make_payment
 
 
 def state_at(state_cls, url: str):
@@ -37,30 +38,12 @@ def state_at(state_cls, url: str):
 @pytest.fixture
 def customer_with_payment(engine) -> Account:
     with unit_of_work(engine) as session:
-        customer = Customer(code="A", name="Ana", tax_id="A1", email="ana@example.com")
-        session.add(customer)
-        session.flush()
-        invoice = Invoice(
-            number="A-1",
-            customer_id=customer.id,
-            issue_date=date(2024, 1, 1),
-            subtotal_cents=1000,
-            tax_cents=0,
-            total_cents=1000,
-            paid_cents=400,
-            content_hash="x",
+        customer = make_customer(session, name="Ana")
+        invoice = make_invoice(session, customer=customer, number="A-1", total=1000)
+        make_payment(
+            session, invoice=invoice, amount_cents=400, paid_on=date(2024, 2, 3), reference="R"
         )
-        session.add(invoice)
-        session.flush()
-        session.add(
-            Payment(
-                invoice_id=invoice.id, amount_cents=400, paid_on=date(2024, 2, 3), reference="R"
-            )
-        )
-        account = Account(customer_id=customer.id, email="ana@example.com")
-        session.add(account)
-        session.flush()
-        return account
+        return make_account(session, customer=customer)
 
 
 def as_viewer(account: Account | None) -> None:
