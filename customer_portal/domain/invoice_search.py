@@ -112,12 +112,12 @@ class InvoiceFilters:
 
 def parse_filters(query: Mapping[str, Any]) -> InvoiceFilters:
     """Filters from a URL query; anything unusable is ignored, never an error."""
-    text = query.get
+    date_from, date_to = listing.read_date_range(query)
     return InvoiceFilters(
-        number=clean_text(text("numero", "")),
+        number=clean_text(query.get("numero", "")),
         statuses=frozenset(listing.query_value(query, "estado").split(",")),
-        date_from=listing.read_date(listing.query_value(query, "desde")),
-        date_to=listing.read_date(listing.query_value(query, "hasta")),
+        date_from=date_from,
+        date_to=date_to,
         amount_min_cents=listing.read_cents(listing.query_value(query, "min")),
         amount_max_cents=listing.read_cents(listing.query_value(query, "max")),
         ordering=listing.read_ordering(query, tuple(InvoiceSort)),
@@ -131,10 +131,7 @@ def filters_to_query(filters: InvoiceFilters) -> dict[str, str]:
         out["numero"] = filters.number
     if filters.statuses:
         out["estado"] = ",".join(sorted(filters.statuses))
-    if filters.date_from:
-        out["desde"] = filters.date_from.isoformat()
-    if filters.date_to:
-        out["hasta"] = filters.date_to.isoformat()
+    out |= listing.date_range_query(filters.date_from, filters.date_to)
     if filters.amount_min_cents is not None:
         out["min"] = listing.write_cents(filters.amount_min_cents)
     if filters.amount_max_cents is not None:

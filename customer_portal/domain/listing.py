@@ -70,6 +70,17 @@ def read_date(value: str) -> date | None:
         return None
 
 
+def read_date_range(query: Mapping[str, Any]) -> tuple[date | None, date | None]:
+    """The ``desde`` and ``hasta`` dates of a URL query (either may be None)."""
+    return read_date(query_value(query, "desde")), read_date(query_value(query, "hasta"))
+
+
+def date_range_query(date_from: date | None, date_to: date | None) -> dict[str, str]:
+    """``desde`` and ``hasta`` for a URL, the unset ones left out."""
+    dates = {"desde": date_from, "hasta": date_to}
+    return {key: value.isoformat() for key, value in dates.items() if value is not None}
+
+
 def read_cents(value: str) -> int | None:
     """Cents of a plain amount ("10", "10.5", "10,50"); None when unusable or too large."""
     if not _AMOUNT.fullmatch(value):

@@ -55,24 +55,20 @@ class PaymentFilters:
 
 def parse_filters(query: Mapping[str, Any]) -> PaymentFilters:
     """Filters from a URL query; anything unusable is ignored, never an error."""
+    date_from, date_to = listing.read_date_range(query)
     return PaymentFilters(
         invoice=clean_text(query.get("factura", "")),
-        date_from=listing.read_date(listing.query_value(query, "desde")),
-        date_to=listing.read_date(listing.query_value(query, "hasta")),
+        date_from=date_from,
+        date_to=date_to,
         ordering=listing.read_ordering(query, tuple(PaymentSort)),
     )
 
 
 def filters_to_query(filters: PaymentFilters) -> dict[str, str]:
     """The URL query for ``filters``, leaving out defaults so links stay short."""
-    out: dict[str, str] = {}
-    if filters.invoice:
-        out["factura"] = filters.invoice
-    if filters.date_from:
-        out["desde"] = filters.date_from.isoformat()
-    if filters.date_to:
-        out["hasta"] = filters.date_to.isoformat()
-    return out | listing.ordering_query(filters.ordering)
+    out = {"factura": filters.invoice} if filters.invoice else {}
+    dates = listing.date_range_query(filters.date_from, filters.date_to)
+    return out | dates | listing.ordering_query(filters.ordering)
 
 
 @dataclass(frozen=True)
