@@ -157,8 +157,18 @@ def migrate(message: str | None) -> None:
         path = new_migration(message)
         out.print(f"Wrote {path}: read it, then run `customer-portal migrate`.", soft_wrap=True)
         return
+    from customer_portal.db import current_revision, get_engine, head_revision
+
+    _settings()
+    try:
+        before = current_revision(get_engine())
+    except sa.exc.OperationalError as exc:
+        raise _Fail(f"cannot reach the database: {exc.orig}") from None
     _ready_engine(upgrade=True)
-    out.print("Database schema is up to date.")
+    if before == head_revision():
+        out.print(f"Database schema is up to date ({before}).")
+    else:
+        out.print(f"Database schema upgraded from {before or 'nothing'} to {head_revision()}.")
 
 
 @main.command()

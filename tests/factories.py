@@ -310,12 +310,46 @@ def queue_reset_email(engine) -> int:
         return row.id
 
 
-def state_for(state_cls, *, client_ip: str = "127.0.0.1", session_id: str = ""):
-    """A Reflex state as an event from ``client_ip`` on socket ``session_id`` would see it."""
+def state_for(state_cls, *, url: str = "/", client_ip: str = "127.0.0.1", session_id: str = ""):
+    """A Reflex state as an event from a page at ``url`` (path and query) would see it.
+
+    Args:
+        state_cls: The state class, e.g. ``PaymentsState``.
+        url: The page's path and query, e.g. ``/pagos?factura=A-1``.
+        client_ip: The browser's address.
+        session_id: The websocket's id.
+    """
+    from urllib.parse import parse_qsl
+
     from reflex_base import constants
 
     state = state_cls(_reflex_internal_init=True)
+    path, _, query = url.partition("?")
     state._update_router_vars(
-        {constants.RouteVar.CLIENT_IP: client_ip, constants.RouteVar.SESSION_ID: session_id}, {}
+        {
+            constants.RouteVar.CLIENT_IP: client_ip,
+            constants.RouteVar.SESSION_ID: session_id,
+            constants.RouteVar.PATH: path,
+            constants.RouteVar.ORIGIN: url,
+            constants.RouteVar.QUERY: dict(parse_qsl(query)),
+        },
+        {},
     )
     return state
+
+
+def signed_in_as(account: Account | None, customer_name: str = "") -> None:
+    """Make the next handler called in this task see ``account`` signed in (None: nobody).
+
+    In the running portal, SessionGuard resolves the viewer from the session
+    cookie before every event; a state test calls handlers directly, so it
+    says who is asking here.
+    """
+    from customer_portal.state import auth
+
+    viewer = None
+    if account is not None:
+        viewer = auth.Viewer(
+            session_id=account.id, account=account, customer_name=customer_name, token="test"
+        )
+    auth._viewer.set(viewer)

@@ -228,3 +228,11 @@ def test_verify_store_exits_0_on_an_intact_store(engine, publisher):
 def test_verify_store_exits_2_when_the_database_is_unreachable(portal_env, monkeypatch):
     monkeypatch.setenv("PORTAL_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:1/test")
     assert "cannot reach the database" in cli("verify-store", check_code=2).stderr
+
+
+def test_migrate_says_what_it_did(portal_env):
+    from customer_portal.db import head_revision
+
+    first = cli("migrate", check_code=0).stdout
+    assert f"upgraded from nothing to {head_revision()}" in first
+    assert f"up to date ({head_revision()})" in cli("migrate", check_code=0).stdout

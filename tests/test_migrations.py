@@ -42,12 +42,12 @@ def test_migrate_new_writes_the_next_numbered_migration(tmp_path, monkeypatch):
     shutil.copytree(db.MIGRATIONS_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(db, "MIGRATIONS_DIR", copy)
     before = db.head_revision()
-    result = CliRunner().invoke(cli.main, ["migrate", "--new", "add payment channel"])
+    result = CliRunner().invoke(cli.main, ["migrate", "--new", "scratch check"])
     assert result.exit_code == 0, result.output
-    written = list((copy / "versions").glob("*add_payment_channel.py"))
-    assert len(written) == 1 and written[0].name.startswith(f"{int(before) + 1:04d}_")
+    written = list((copy / "versions").glob(f"{int(before) + 1:04d}_*.py"))
+    assert len(written) == 1 and written[0].name.endswith("_scratch_check.py")
     text = written[0].read_text()
-    assert f'down_revision = "{before}"' in text and '"""add payment channel.' in text
+    assert f'down_revision = "{before}"' in text and '"""scratch check.' in text
     # The models match the migrations: an empty upgrade, in a file our lint accepts.
     upgrade = text.split('"""Apply this revision."""')[1].split("def downgrade")[0]
     assert [

@@ -5,34 +5,22 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from reflex_base import constants
 
 from customer_portal import routes
 from customer_portal.db import unit_of_work
 from customer_portal.models import Account
 from customer_portal.pages.kit import Access, portal_page
-from customer_portal.state import auth
 from customer_portal.state.downloads import DownloadState
 from customer_portal.state.kit import _form_query, requires_account
 from customer_portal.state.payments import PaymentsState
-from tests.factories import make_account, make_customer, make_invoice, make_payment
-
-
-def state_at(state_cls, url: str):
-    """A state as an event from a page at ``url`` (path and query) would see it."""
-    state = state_cls(_reflex_internal_init=True)
-    path, _, query = url.partition("?")
-    params = dict(part.split("=", 1) for part in query.split("&") if "=" in part)
-    state._update_router_vars(
-        {
-            constants.RouteVar.CLIENT_IP: "127.0.0.1",
-            constants.RouteVar.PATH: path,
-            constants.RouteVar.ORIGIN: url,
-            constants.RouteVar.QUERY: params,
-        },
-        {},
-    )
-    return state
+from tests.factories import (
+    make_account,
+    make_customer,
+    make_invoice,
+    make_payment,
+    signed_in_as,
+    state_for,
+)
 
 
 @pytest.fixture
@@ -46,24 +34,17 @@ def customer_with_payment(engine) -> Account:
         return make_account(session, customer=customer)
 
 
-def as_viewer(account: Account | None) -> None:
-    viewer = None
-    if account is not None:
-        viewer = auth.Viewer(session_id=1, account=account, customer_name="Ana", token="t")
-    auth._viewer.set(viewer)
-
-
 async def test_a_stranger_is_sent_to_entrar_and_back(customer_with_payment):
-    as_viewer(None)
-    state = state_at(PaymentsState, "/pagos?factura=A-1")
+    signed_in_as(None)
+    state = state_for(PaymentsState, url="/pagos?factura=A-1")
     event = await PaymentsState.open_list.fn(state)
     assert "/entrar?next=%2Fpagos%3Ffactura%3DA-1" in str(event)
     assert not state.loaded and state.rows == []
 
 
 async def test_the_signed_in_customer_gets_their_rows_from_the_url(customer_with_payment):
-    as_viewer(customer_with_payment)
-    state = state_at(PaymentsState, "/pagos?factura=A-1&orden=importe&dir=asc")
+    signed_in_as(customer_with_payment)
+    state = state_for(PaymentsState, url="/pagos?factura=A-1&orden=importe&dir=asc")
     assert await PaymentsState.open_list.fn(state) is None
     assert state.loaded and state.count == 1 and state.sort == "importe" and not state.descending
     row = state.rows[0]
@@ -73,7 +54,7 @@ async def test_the_signed_in_customer_gets_their_rows_from_the_url(customer_with
 
 
 def test_list_handlers_navigate_to_bounded_urls():
-    state = state_at(PaymentsState, "/pagos?factura=A-1&orden=importe")
+    state = state_for(PaymentsState, url="/pagos?factura=A-1&orden=importe")
     sorted_again = str(PaymentsState.sort_by.fn(state, "importe"))
     assert "orden=importe" in sorted_again and "dir=asc" in sorted_again
     assert "orden=factura" in str(PaymentsState.sort_by.fn(state, "factura"))
