@@ -206,9 +206,10 @@ def show_settings() -> None:
     table = Table(title="Effective settings")
     table.add_column("Variable", no_wrap=True)
     table.add_column("Value", overflow="fold")
-    for variable, value in effective_settings(_settings()):
+    table.add_column("Meaning", overflow="fold")
+    for row in effective_settings(_settings()):
         # Text, not markup: a value may hold brackets.
-        table.add_row(variable, Text(value))
+        table.add_row(row.variable, Text(row.value), Text(row.meaning))
     out.print(table)
 
 

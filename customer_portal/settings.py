@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, NamedTuple, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -540,14 +540,22 @@ def _shown(value: Any, masked: _Masked | None) -> str:
     return str(value)
 
 
-def effective_settings(section: _Section) -> Iterator[tuple[str, str]]:
-    """Every setting as ``(PORTAL_* variable, value as shown)``, secrets masked.
+class ShownSetting(NamedTuple):
+    """One row of ``customer-portal settings``."""
+
+    variable: str
+    value: str
+    meaning: str
+
+
+def effective_settings(section: _Section) -> Iterator[ShownSetting]:
+    """Every setting as its ``PORTAL_*`` variable, its value as shown, and what it is for.
 
     Args:
         section: The settings to describe, usually :func:`get_settings`.
 
     Yields:
-        The variable name and a printable value, in declaration order.
+        One row per variable, secrets masked, in declaration order.
     """
     for name, field in type(section).model_fields.items():
         value = getattr(section, name)
@@ -555,4 +563,6 @@ def effective_settings(section: _Section) -> Iterator[tuple[str, str]]:
             yield from effective_settings(value)
             continue
         masked = next((m for m in field.metadata if isinstance(m, _Masked)), None)
-        yield variable_name(type(section), name), _shown(value, masked)
+        yield ShownSetting(
+            variable_name(type(section), name), _shown(value, masked), field.description or ""
+        )

@@ -168,7 +168,7 @@ def test_settings_prints_every_variable_with_secrets_masked(portal_env, monkeypa
     rows = {
         line.split("│")[1].strip(): line.split("│")[2].strip()
         for line in shown.splitlines()
-        if line.count("│") == 3
+        if line.count("│") == 4
     }
     assert rows["PORTAL_SECRET_KEY"] == rows["PORTAL_SMTP_PASSWORD"] == "********"
     assert rows["PORTAL_DATABASE_URL"] == "postgresql+psycopg://portal:********@db/portal"

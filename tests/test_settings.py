@@ -217,7 +217,10 @@ def test_effective_settings_name_every_variable_and_mask_secrets(tmp_path):
             "PORTAL_SMTP_PASSWORD": "smtp-pass",
         }
     )
-    shown = dict(effective_settings(settings))
+    rows = list(effective_settings(settings))
+    shown = {row.variable: row.value for row in rows}
+    # Every variable says what it is for.
+    assert all(row.meaning for row in rows)
     assert len(shown) == 39 and all(name.startswith("PORTAL_") for name in shown)
     assert shown["PORTAL_DATABASE_URL"] == "postgresql+psycopg://portal:********@db:5432/portal"
     for name in (
