@@ -353,3 +353,13 @@ def signed_in_as(account: Account | None, customer_name: str = "") -> None:
             session_id=account.id, account=account, customer_name=customer_name, token="test"
         )
     auth._viewer.set(viewer)
+
+
+def preview(engine, settings, purpose, token: str):
+    """What opening the page of an account link answers (``auth.preview_link``)."""
+    from customer_portal.db import run_in_unit_of_work
+    from customer_portal.domain import auth
+
+    return run_in_unit_of_work(
+        auth.preview_link, engine=engine, settings=settings, purpose=purpose, token=token
+    )

@@ -11,21 +11,10 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
+from customer_portal.domain.invoice_input import LineData
 from customer_portal.domain.money import TaxGroup, compute_totals
 from customer_portal.domain.status import InvoiceStatus, invoice_status, is_overdue
 from customer_portal.models import Invoice, InvoiceLine, Payment, SignedDocument
-
-
-@dataclass(frozen=True)
-class LineItem:
-    """One line of an invoice, in the fixed-point units the models store."""
-
-    description: str
-    quantity_milli: int
-    unit_price_e4: int
-    tax_name: str
-    tax_rate_bp: int
-    amount_cents: int
 
 
 @dataclass(frozen=True)
@@ -52,7 +41,7 @@ class InvoiceDetail:
     total_cents: int
     paid_cents: int
     pending_cents: int
-    lines: tuple[LineItem, ...]
+    lines: tuple[LineData, ...]
     taxes: tuple[TaxGroup, ...]
     payments: tuple[PaymentItem, ...]
     signed_by: str
@@ -108,7 +97,8 @@ def invoice_for_customer(
         paid_cents=invoice.paid_cents,
         pending_cents=invoice.total_cents - invoice.paid_cents,
         lines=tuple(
-            LineItem(
+            LineData(
+                position=ln.position,
                 description=ln.description,
                 quantity_milli=ln.quantity_milli,
                 unit_price_e4=ln.unit_price_e4,

@@ -16,6 +16,7 @@ from customer_portal.domain.sessions import end_session, live_sessions, resume_s
 from customer_portal.domain.tokens import TokenKeys, TokenPurpose
 from customer_portal.models import Account, AuthSession, LoginFailure, OutboxEmail, utcnow
 from tests import factories
+from tests.factories import preview
 
 PASSWORD = "Buena-Clave1"
 IDLE = timedelta(hours=8)
@@ -296,20 +297,8 @@ def test_a_forged_overlong_address_is_cut_not_a_crash(engine, settings, make_acc
 def test_activation_sets_the_password_and_spends_the_link(engine, settings, make_account):
     account = make_account(password=None)
     token = link(settings, account)
-    assert run_in_unit_of_work(
-        auth.preview_link,
-        engine=engine,
-        settings=settings,
-        purpose=TokenPurpose.ACTIVATION,
-        token=token,
-    ).ok
-    assert run_in_unit_of_work(
-        auth.preview_link,
-        engine=engine,
-        settings=settings,
-        purpose=TokenPurpose.ACTIVATION,
-        token=token,
-    ).ok
+    assert preview(engine, settings, TokenPurpose.ACTIVATION, token).ok
+    assert preview(engine, settings, TokenPurpose.ACTIVATION, token).ok
 
     result = auth.set_password_with_link(
         engine=engine,
@@ -334,14 +323,8 @@ def test_activation_sets_the_password_and_spends_the_link(engine, settings, make
         repeat="Otra-Clave2",
     )
     assert (again.ok, again.message) == (False, auth.LINK_INVALID)
-    preview = run_in_unit_of_work(
-        auth.preview_link,
-        engine=engine,
-        settings=settings,
-        purpose=TokenPurpose.ACTIVATION,
-        token=token,
-    )
-    assert not preview.ok
+    opened = preview(engine, settings, TokenPurpose.ACTIVATION, token)
+    assert not opened.ok
 
 
 def test_activation_needs_the_email_the_link_was_sent_to(engine, settings, make_account):

@@ -28,7 +28,7 @@ from customer_portal.models import (
     OutboxEmail,
     utcnow,
 )
-from tests.factories import customer_input, invoice_input, make_account, make_customer
+from tests.factories import customer_input, invoice_input, make_account, make_customer, preview
 
 
 @pytest.fixture
@@ -203,13 +203,7 @@ def test_each_attempt_mints_a_working_link_under_the_same_message_id(
     assert first.message["Message-ID"] == second.message["Message-ID"] == email.message_id
     for received in (first, second):
         token = sent_link(received.message, "credenciales").rsplit("/", 1)[1]
-        assert run_in_unit_of_work(
-            auth.preview_link,
-            engine=engine,
-            settings=settings,
-            purpose=TokenPurpose.ACTIVATION,
-            token=token,
-        ).ok
+        assert preview(engine, settings, TokenPurpose.ACTIVATION, token).ok
         assert token not in email.html + email.text + email.context
     assert "https://facturas.example.com/credenciales/[enlace enviado]" in email.text
 
@@ -236,13 +230,7 @@ def test_the_reset_link_and_its_expiry_are_made_at_delivery(
     expires = formats.timestamp(sending_time + timedelta(minutes=settings.reset_ttl_minutes))
     assert f"El enlace caduca el {expires}" in message.get_body(("plain",)).get_content()
     token = sent_link(message, "restablecer").rsplit("/", 1)[1]
-    assert run_in_unit_of_work(
-        auth.preview_link,
-        engine=engine,
-        settings=settings,
-        purpose=TokenPurpose.PASSWORD_RESET,
-        token=token,
-    ).ok
+    assert preview(engine, settings, TokenPurpose.PASSWORD_RESET, token).ok
 
 
 def test_an_alta_whose_account_was_activated_meanwhile_announces_the_invoice(
@@ -287,13 +275,7 @@ def test_a_link_for_an_address_the_account_left_is_not_sent(engine, mail_publish
     (received,) = smtp_server.received
     assert received.rcpt_tos == ["nueva@example.com"]
     token = sent_link(received.message, "credenciales").rsplit("/", 1)[1]
-    assert run_in_unit_of_work(
-        auth.preview_link,
-        engine=engine,
-        settings=settings,
-        purpose=TokenPurpose.ACTIVATION,
-        token=token,
-    ).ok
+    assert preview(engine, settings, TokenPurpose.ACTIVATION, token).ok
     assert "email address changed" in outbox(engine)[0].last_error
 
 
