@@ -17,8 +17,27 @@ from customer_portal.domain.listing import DEFAULT_PAGE_SIZE, PAGE_SIZES
 
 
 def url_field(state: Any, label: str, key: str, **input_props: Any) -> rx.Component:
-    """A labelled input for the URL key ``key``, showing the URL's value."""
-    return field(label, key, size="2", default_value=state.query.get(key, ""), **input_props)
+    """A labelled input for the URL key ``key``, showing the URL's value.
+
+    What the state says is wrong with it (``state.problems[key]``) shows right
+    under it, announced, and marks the input invalid for screen readers.
+    """
+    problem = state.problems.get(key, "")
+    message_id = f"{key}-problema"
+    return rx.vstack(
+        field(
+            label,
+            key,
+            size="2",
+            default_value=state.query.get(key, ""),
+            aria_invalid=rx.cond(problem != "", "true", "false"),
+            aria_describedby=message_id,
+            **input_props,
+        ),
+        rx.text(problem, id=message_id, role="alert", size="1", color="var(--red-11)"),
+        spacing="1",
+        width="100%",
+    )
 
 
 def date_range(state: Any, *, start: str = "desde", end: str = "hasta") -> list[rx.Component]:

@@ -124,6 +124,22 @@ def parse_filters(query: Mapping[str, Any]) -> InvoiceFilters:
     )
 
 
+def filter_problems(query: Mapping[str, Any]) -> dict[str, str]:
+    """What the customer must correct in the filters, by URL key, in Spanish.
+
+    :func:`parse_filters` ignores what it cannot use; this says so, so that
+    the page shows the message beside the field instead of a list that looks
+    filtered but is not.
+    """
+    problems = {key: listing.amount_problem(query, key) for key in ("min", "max")}
+    problems["hasta"] = listing.date_range_problem(query)
+    low = listing.read_cents(listing.query_value(query, "min"))
+    high = listing.read_cents(listing.query_value(query, "max"))
+    if low is not None and high is not None and low > high:
+        problems["max"] = "El importe máximo es menor que el mínimo."
+    return {key: text for key, text in problems.items() if text}
+
+
 def filters_to_query(filters: InvoiceFilters) -> dict[str, str]:
     """The URL query for ``filters``, leaving out defaults so links stay short."""
     out: dict[str, str] = {}

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
+from babel.numbers import format_decimal
 from sqlmodel import Session, func
 
 from customer_portal.domain.money import cents_to_decimal, to_cents
@@ -38,8 +39,11 @@ MAX_PAGE = 1_000_000
 MAX_FILTER_CENTS = 10**13
 #: Longest value read from the URL: the longest thing searched for is an invoice number.
 MAX_QUERY_VALUE = INVOICE_NUMBER_LENGTH
-# Plain ASCII notation only: Decimal would also read "1e20", "NaN" or "١٢".
-_AMOUNT = re.compile(r"[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+")
+# Plain ASCII digits only: Decimal would also read "1e20", "NaN" or "١٢".
+# Spanish: groups of three after points, up to two decimals after a comma.
+_SPANISH_AMOUNT = re.compile(r"(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]{1,2})?")
+# A decimal point, as in the URLs of earlier versions: "1210.50", "10.5".
+_POINT_DECIMAL = re.compile(r"[0-9]+\.[0-9]{1,2}")
 
 T = TypeVar("T")
 
@@ -82,10 +86,21 @@ def date_range_query(date_from: date | None, date_to: date | None) -> dict[str, 
 
 
 def read_cents(value: str) -> int | None:
-    """Cents of a plain amount ("10", "10.5", "10,50"); None when unusable or too large."""
-    if not _AMOUNT.fullmatch(value):
+    """Cents of an amount as a Spanish customer writes it; None when unusable or too large.
+
+    ``1.210,50``, ``1210,5`` and ``1.000`` (a thousand: money has two decimals
+    at most, so three digits after a point are a group) are read the Spanish
+    way; ``1210.50`` is accepted too, as a decimal point. Anything else
+    (``abc``, ``1,234``, ``1e20``, a minus sign) is None.
+    """
+    text = value.strip().removesuffix("€").strip()
+    if _SPANISH_AMOUNT.fullmatch(text):
+        number = text.replace(".", "").replace(",", ".")
+    elif _POINT_DECIMAL.fullmatch(text):
+        number = text
+    else:
         return None
-    amount = Decimal(value.replace(",", "."))
+    amount = Decimal(number)
     # Compared before to_cents, so no arithmetic ever meets a huge number.
     if amount > Decimal(MAX_FILTER_CENTS) / 100:
         return None
@@ -93,8 +108,25 @@ def read_cents(value: str) -> int | None:
 
 
 def write_cents(cents: int) -> str:
-    """The URL form of an amount filter: ``12345`` → ``123.45``."""
-    return str(cents_to_decimal(cents))
+    """An amount filter as the field shows it and the URL keeps it: ``1.210,50``, ``1.000``."""
+    pattern = "#,##0" if cents % 100 == 0 else "#,##0.00"
+    return format_decimal(cents_to_decimal(cents), format=pattern, locale="es_ES")
+
+
+def amount_problem(query: Mapping[str, Any], key: str) -> str | None:
+    """What is wrong with the amount under ``key``, in Spanish; None if it is fine or empty."""
+    value = query_value(query, key)
+    if not value or read_cents(value) is not None:
+        return None
+    return f"«{value}» no es un importe válido. Escríbelo así: 1.210,50"
+
+
+def date_range_problem(query: Mapping[str, Any]) -> str | None:
+    """A reversed ``desde``/``hasta`` range, in Spanish; None if it is fine."""
+    date_from, date_to = read_date_range(query)
+    if date_from and date_to and date_from > date_to:
+        return "La fecha «Desde» es posterior a «Hasta»."
+    return None
 
 
 def read_digits(value: str) -> int | None:

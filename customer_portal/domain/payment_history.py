@@ -64,6 +64,12 @@ def parse_filters(query: Mapping[str, Any]) -> PaymentFilters:
     )
 
 
+def filter_problems(query: Mapping[str, Any]) -> dict[str, str]:
+    """What the customer must correct in the filters, by URL key, in Spanish."""
+    problem = listing.date_range_problem(query)
+    return {"hasta": problem} if problem else {}
+
+
 def filters_to_query(filters: PaymentFilters) -> dict[str, str]:
     """The URL query for ``filters``, leaving out defaults so links stay short."""
     out = {"factura": filters.invoice} if filters.invoice else {}

@@ -81,8 +81,8 @@ def invoice_list() -> rx.Component:
             S,
             url_field(S, "Número de factura", "numero"),
             *date_range(S),
-            url_field(S, "Importe mínimo (€)", "min", inputmode="decimal"),
-            url_field(S, "Importe máximo (€)", "max", inputmode="decimal"),
+            url_field(S, "Importe mínimo (€)", "min", inputmode="decimal", placeholder="1.210,50"),
+            url_field(S, "Importe máximo (€)", "max", inputmode="decimal", placeholder="1.210,50"),
             page_size(S),
             below=check_group(
                 S, "Estado", "estado", {k: s.value for k, s in STATUS_FILTERS.items()}

@@ -12,6 +12,7 @@ from customer_portal.domain.invoice_search import (
     InvoicePage,
     InvoiceRow,
     InvoiceSort,
+    filter_problems,
     filters_to_query,
     parse_filters,
     search_invoices,
@@ -55,6 +56,7 @@ class InvoiceListState(ListPageState, AuthState):
         route=routes.INVOICES,
         parse=parse_filters,
         to_query=filters_to_query,
+        problems=filter_problems,
         ascending_first=frozenset({InvoiceSort.NUMBER, InvoiceSort.STATUS}),
     )
 

@@ -114,12 +114,16 @@ class UrlListing:
         to_query: The URL query of filters, defaults left out.
         ascending_first: Sort keys whose first click sorts A→Z (text);
             any other sorts newest or largest first.
+        problems: What is wrong with a query, by URL key, in Spanish (an
+            amount that is not one, a reversed date range). Buscar does not
+            search while there is any: the message shows beside the field.
     """
 
     route: str
     parse: Callable[[Mapping[str, Any]], Any]
     to_query: Callable[[Any], dict[str, str]]
     ascending_first: frozenset[str] = frozenset()
+    problems: Callable[[Mapping[str, Any]], dict[str, str]] = lambda query: {}
 
     def url(self, filters: Any) -> str:
         """The page's URL showing ``filters``."""
@@ -173,6 +177,8 @@ class ListPageState(rx.State, mixin=True):
     query: dict[str, str] = {}
     #: Changes with the URL's filters, to remount the (uncontrolled) filter form.
     form_key: str = ""
+    #: What the customer must correct, by field (URL key): shown beside it.
+    problems: dict[str, str] = {}
 
     async def _load(self, account: Account, filters: Any) -> Page[Any]:
         """Load the rows of ``filters`` for ``account`` into this state's vars.
@@ -198,6 +204,7 @@ class ListPageState(rx.State, mixin=True):
     async def open_list(self, account: Account):
         """on_load: read the filters from the URL and load that page of the list."""
         filters = self._filters()
+        self.problems = self.listing.problems(dict(self.router.url.query_parameters))
         found = await self._load(account, filters)
         self.count, self.page, self.pages = found.count, found.page, found.pages
         self.has_any, self.filtered = found.has_any, bool(filters.active)
@@ -213,6 +220,10 @@ class ListPageState(rx.State, mixin=True):
             return None
         current = self._filters().ordering
         fields = _form_query(form_data)
+        self.problems = self.listing.problems(fields)
+        if self.problems:
+            # The typed text stays in the form, with the message beside it.
+            return None
         fields.update(orden=current.sort, dir="desc" if current.descending else "asc")
         return self._go(self._with_ordering(self.listing.parse(fields), page=1))
 

@@ -11,6 +11,7 @@ from customer_portal.domain.payment_history import (
     PaymentFilters,
     PaymentPage,
     PaymentSort,
+    filter_problems,
     filters_to_query,
     parse_filters,
     search_payments,
@@ -37,6 +38,7 @@ class PaymentsState(ListPageState, AuthState):
         route=routes.PAYMENTS,
         parse=parse_filters,
         to_query=filters_to_query,
+        problems=filter_problems,
         ascending_first=frozenset({PaymentSort.INVOICE}),
     )
 

@@ -14,6 +14,7 @@ from customer_portal.db import unit_of_work
 from customer_portal.domain.invoice_search import (
     InvoiceFilters,
     InvoiceSort,
+    filter_problems,
     filters_to_query,
     parse_filters,
     search_invoices,
@@ -330,3 +331,44 @@ def test_pending_is_summed_per_currency(engine, invoices):
         make_invoice(session, customer=customer, number="A-USD", total=500, currency="USD")
     pending = search(engine, a).pending
     assert set(pending) == {"EUR", "USD"} and pending["USD"] == 500
+
+
+@pytest.mark.parametrize(
+    ("typed", "cents"),
+    [
+        ("1.000", 100_000),  # a thousand, the Spanish way: not one euro
+        ("1.000,50", 100_050),
+        ("1210,5", 121_050),
+        ("1.210,50 €", 121_050),
+        ("0,05", 5),
+        ("1210.50", 121_050),  # a decimal point is still understood
+        ("abc", None),
+        ("1,234", None),  # three decimals: not an amount of money
+        ("1.0000", None),
+        ("12.34.56", None),
+        ("-3", None),
+    ],
+)
+def test_amounts_are_read_the_spanish_way(typed, cents):
+    assert parse_filters({"min": typed}).amount_min_cents == cents
+
+
+def test_amounts_go_back_to_the_field_the_spanish_way():
+    query = filters_to_query(make_filters(amount_min_cents=100_050, amount_max_cents=200_000))
+    assert (query["min"], query["max"]) == ("1.000,50", "2.000")
+
+
+@pytest.mark.parametrize(
+    ("query", "problems"),
+    [
+        ({"min": "1.000", "max": "2.000,50"}, {}),
+        ({"min": "abc"}, {"min": "«abc» no es un importe válido. Escríbelo así: 1.210,50"}),
+        ({"min": "20", "max": "10"}, {"max": "El importe máximo es menor que el mínimo."}),
+        (
+            {"desde": "2024-05-01", "hasta": "2024-04-01"},
+            {"hasta": "La fecha «Desde» es posterior a «Hasta»."},
+        ),
+    ],
+)
+def test_filters_that_cannot_be_used_say_why(query, problems):
+    assert filter_problems(query) == problems

@@ -135,3 +135,22 @@ def test_a_phone_gets_cards(portal, browser):
     expect(page.get_by_text("12 facturas")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     context.close()
+
+
+def test_amounts_are_spanish_and_a_wrong_one_says_so(portal, browser):
+    page = signed_in(browser, portal)
+    minimum = page.get_by_label("Importe mínimo (€)")
+    minimum.fill("abc")
+    page.get_by_role("button", name="Buscar").click()
+    expect(page.get_by_text("«abc» no es un importe válido")).to_be_visible()
+    assert "min=" not in page.url
+    expect(minimum).to_have_attribute("aria-invalid", "true")
+    # "1.000" is a thousand euros, not one: no demo invoice of cliente1 reaches it.
+    minimum.fill("1.000")
+    page.get_by_role("button", name="Buscar").click()
+    page.wait_for_url(re.compile(r"min=1\.000"))
+    expect(page.get_by_text("Ningún resultado con estos filtros.")).to_be_visible()
+    expect(page.get_by_label("Importe mínimo (€)")).to_have_value("1.000")
+    page.goto(portal.url + "/facturas?min=200")
+    expect(summary(page)).to_contain_text("4 facturas")
+    expect(page.get_by_label("Importe mínimo (€)")).to_have_value("200")

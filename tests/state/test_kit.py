@@ -96,3 +96,13 @@ def test_a_customer_page_without_a_guarded_load_cannot_be_declared():
         )
     with pytest.raises(TypeError, match="declared twice"):
         portal_page(route=routes.LOGIN, title="Otra", access=Access.PUBLIC)(lambda: None)
+
+
+def test_an_unusable_filter_is_not_searched_and_says_why():
+    from customer_portal.state.invoice_list import InvoiceListState
+
+    state = state_for(InvoiceListState, url="/facturas")
+    assert InvoiceListState.apply_filters.fn(state, {"min": "abc", "numero": "F"}) is None
+    assert state.problems == {"min": "«abc» no es un importe válido. Escríbelo así: 1.210,50"}
+    went = str(InvoiceListState.apply_filters.fn(state, {"min": "1.000", "numero": "F"}))
+    assert "min=1.000" in went and state.problems == {}
