@@ -21,6 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple, TypeVar
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
@@ -294,6 +295,7 @@ class Settings(InstanceSettings):
         default_factory=lambda v: f"http://localhost:{v['port']}", description="Public URL"
     )
     host: Text = Field("127.0.0.1", max_length=100, description="Address to listen on")
+    timezone: Text = Field("Europe/Madrid", description="Zone of the times customers read")
     trusted_proxy_hops: int = Field(0, ge=0, le=5, description="Proxies whose X-Forwarded-For")
     tsa_url: OptionalHttpUrl = Field(None, description="RFC 3161 timestamps (PAdES B-T)")
     max_request_bytes: int = Field(20 * 1024**2, ge=1024, le=1024**3, description="Body limit")
@@ -352,6 +354,16 @@ class Settings(InstanceSettings):
             raise ValueError("is for `make dev` only: in production one port serves everything")
         if value is not None and value == port:
             raise ValueError(f"must differ from PORTAL_PORT ({port})")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            example = "e.g. Europe/Madrid, Atlantic/Canary"
+            raise ValueError(f"unknown time zone {value!r} ({example})") from None
         return value
 
     @field_validator("signing_p12")

@@ -175,7 +175,7 @@ def test_settings_prints_every_variable_with_secrets_masked(portal_env, monkeypa
     assert rows["PORTAL_SMTP_HOST"] == "smtp.example.com"
     assert rows["PORTAL_COMPANY_NAME"] == "Acme [bold]S.L.[/bold]"  # shown, not rendered
     assert rows["PORTAL_INSTANCE_DIR"] == portal_env["PORTAL_INSTANCE_DIR"]
-    assert rows["PORTAL_TSA_URL"] == "(not set)" and len(rows) == 39
+    assert rows["PORTAL_TSA_URL"] == "(not set)" and len(rows) == 40
 
 
 def test_a_killed_batch_leaves_whole_invoices_only(engine, tmp_path):

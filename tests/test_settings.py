@@ -221,7 +221,7 @@ def test_effective_settings_name_every_variable_and_mask_secrets(tmp_path):
     shown = {row.variable: row.value for row in rows}
     # Every variable says what it is for.
     assert all(row.meaning for row in rows)
-    assert len(shown) == 39 and all(name.startswith("PORTAL_") for name in shown)
+    assert len(shown) == 40 and all(name.startswith("PORTAL_") for name in shown)
     assert shown["PORTAL_DATABASE_URL"] == "postgresql+psycopg://portal:********@db:5432/portal"
     for name in (
         "PORTAL_SECRET_KEY",
@@ -233,3 +233,13 @@ def test_effective_settings_name_every_variable_and_mask_secrets(tmp_path):
     assert shown["PORTAL_COMPANY_PHONES"] == "928 472 915, 922 032 835, 912 535 535"
     assert shown["PORTAL_NAME"] == "Link Customer Portal Web"
     assert shown["PORTAL_SMTP_HOST"] == "(not set)" and shown["PORTAL_PORT"] == "3000"
+
+
+def test_times_are_read_in_the_company_zone(tmp_path):
+    env = {"PORTAL_INSTANCE_DIR": str(tmp_path), **SECRETS}
+    assert load_settings(env).timezone == "Europe/Madrid"
+    assert (
+        load_settings({**env, "PORTAL_TIMEZONE": "Atlantic/Canary"}).timezone == "Atlantic/Canary"
+    )
+    with pytest.raises(SettingsError, match="PORTAL_TIMEZONE: unknown time zone 'Mars/Olympus'"):
+        load_settings({**env, "PORTAL_TIMEZONE": "Mars/Olympus"})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from babel.dates import format_date, format_datetime
@@ -43,9 +43,19 @@ def short_date(value: date) -> str:
     return format_date(value, "dd/MM/yyyy", locale=LOCALE)
 
 
-def timestamp(value: datetime, tz: str = "Atlantic/Canary") -> str:
-    """A moment as a Canary Islands customer reads it: ``30/04/2019 14:05``."""
-    return format_datetime(value, "dd/MM/yyyy HH:mm", tzinfo=tz, locale=LOCALE)
+def timestamp(value: datetime, tz: str, *, zone: bool = True) -> str:
+    """A moment in the company's time zone, saying which.
+
+    ``30/04/2019 14:05, hora de España (Madrid)``; without ``zone`` (a table
+    whose heading already says it) just ``30/04/2019 14:05``.
+
+    Args:
+        value: An aware datetime (the database keeps UTC).
+        tz: The IANA zone customers read times in (``PORTAL_TIMEZONE``).
+        zone: Whether to name the zone.
+    """
+    pattern = "dd/MM/yyyy HH:mm, VVVV" if zone else "dd/MM/yyyy HH:mm"
+    return format_datetime(value, pattern, tzinfo=tz, locale=LOCALE)
 
 
 def money_totals(by_currency: Mapping[str, int], currency: str = "EUR") -> str:
@@ -61,3 +71,8 @@ def money_totals(by_currency: Mapping[str, int], currency: str = "EUR") -> str:
 def optional_date(value: date | None) -> str:
     """``short_date``, or an em dash when there is no date (an invoice without due date)."""
     return short_date(value) if value is not None else "—"
+
+
+def zone_name(tz: str) -> str:
+    """How a Spanish reader names a zone: ``hora de España (Madrid)``."""
+    return format_datetime(datetime.now(UTC), "VVVV", tzinfo=tz, locale=LOCALE)

@@ -57,7 +57,11 @@ def list_mailbox(*, session: Session, settings: Settings, limit: int = 200) -> l
             subject = "(no se puede mostrar)"
         entries.append(
             MailboxEntry(
-                row.id, row.to_address, subject, email_state(row), formats.timestamp(row.created_at)
+                row.id,
+                row.to_address,
+                subject,
+                email_state(row),
+                formats.timestamp(row.created_at, settings.timezone),
             )
         )
     return entries

@@ -168,7 +168,7 @@ def _mint(settings: Settings, account: Account, purpose: TokenPurpose) -> tuple[
     # The token's age counts from now, so the expiry the customer reads does too.
     # The link is an HTTP route: under `make dev` it is on the backend's own port.
     origin = settings.backend_origin or settings.base_url
-    return token, origin + path, formats.timestamp(utcnow() + lifetime)
+    return token, origin + path, formats.timestamp(utcnow() + lifetime, settings.timezone)
 
 
 def delivery_context(*, session: Session, row: OutboxEmail, settings: Settings) -> DeliveryContext:

@@ -59,6 +59,7 @@ def account() -> rx.Component:
         rx.card(
             rx.vstack(
                 rx.heading("Sesiones abiertas", as_="h2", size="4"),
+                rx.text("Horas en ", AccountState.zone_label, ".", size="2"),
                 rx.box(
                     rx.table.root(
                         rx.table.header(

@@ -9,6 +9,7 @@ import reflex as rx
 from customer_portal.domain import formats
 from customer_portal.domain.sessions import end_other_sessions, live_sessions
 from customer_portal.models import Account
+from customer_portal.settings import get_settings
 from customer_portal.state.kit import in_session, signed_in
 from customer_portal.state.password_form import PasswordFormState
 
@@ -30,18 +31,22 @@ class AccountState(PasswordFormState):
     """The customer's open sessions; the password form posts to the server."""
 
     sessions: list[SessionView] = []
+    #: The zone of the times in the table, named once in its caption.
+    zone_label: str = ""
 
     async def _load_sessions(self, account: Account) -> None:
         rows = await in_session(
             live_sessions, account_id=account.id, current_token=self._session_token()
         )
+        zone_name = get_settings().timezone
+        self.zone_label = formats.zone_name(zone_name)
         self.sessions = [
             SessionView(
                 # A browser string can be 300 characters: the start names it.
                 device=row.user_agent[:_DEVICE_SHOWN] or "Navegador desconocido",
                 ip=row.ip or "—",
-                since=formats.timestamp(row.created_at),
-                last_seen=formats.timestamp(row.last_seen_at),
+                since=formats.timestamp(row.created_at, zone_name, zone=False),
+                last_seen=formats.timestamp(row.last_seen_at, zone_name, zone=False),
                 current=row.current,
             )
             for row in rows

@@ -10,6 +10,7 @@ from customer_portal.domain import formats
 from customer_portal.domain.invoices import InvoiceDetail, invoice_for_customer
 from customer_portal.domain.listing import clean_text
 from customer_portal.models import Account
+from customer_portal.settings import get_settings
 from customer_portal.state.kit import AuthState, in_session, signed_in
 
 
@@ -75,7 +76,9 @@ def present_invoice(detail: InvoiceDetail) -> InvoiceView:
         paid=formats.money(detail.paid_cents, currency),
         pending=formats.money(detail.pending_cents, currency),
         signed_by=detail.signed_by,
-        signed_at=formats.timestamp(detail.signed_at) if detail.signed_at else "",
+        signed_at=(
+            formats.timestamp(detail.signed_at, get_settings().timezone) if detail.signed_at else ""
+        ),
     )
 
 

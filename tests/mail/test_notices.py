@@ -227,7 +227,11 @@ def test_the_reset_link_and_its_expiry_are_made_at_delivery(
     monkeypatch.setattr(notices, "utcnow", lambda: sending_time)
     deliver_once(engine=engine, settings=settings)
     message = smtp_server.received[-1].message
-    expires = formats.timestamp(sending_time + timedelta(minutes=settings.reset_ttl_minutes))
+    expires = formats.timestamp(
+        sending_time + timedelta(minutes=settings.reset_ttl_minutes), settings.timezone
+    )
+    # 9:30 UTC + 60 min in January is 11:30 in Madrid, and the email says which zone.
+    assert expires == "02/01/2030 11:30, hora de España (Madrid)"
     assert f"El enlace caduca el {expires}" in message.get_body(("plain",)).get_content()
     token = sent_link(message, "restablecer").rsplit("/", 1)[1]
     assert preview(engine, settings, TokenPurpose.PASSWORD_RESET, token).ok
