@@ -20,6 +20,7 @@ from customer_portal.pages import (  # noqa: F401
     invoice_list,
     login,
     mailbox,
+    not_found,
     payments,
 )
 from customer_portal.pages.kit import register_pages

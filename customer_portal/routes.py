@@ -20,6 +20,8 @@ ACCOUNT = "/cuenta"
 ACTIVATE = "/credenciales"
 RESET_PASSWORD = "/restablecer"
 DEV_MAILBOX = "/dev/correo"
+#: Reflex's name for the page shown at any unknown path.
+NOT_FOUND = "404"
 
 # Where the account forms post (HTTP routes, see customer_portal/api/accounts.py).
 SIGN_IN_ACTION = "/sesion/entrar"

@@ -50,6 +50,7 @@ FORGOT_ANSWER = (
 ACTIVATION_ANSWER = (
     "Si el correo tiene un alta pendiente, recibirás un nuevo enlace de «Ver credenciales»."
 )
+SIGNED_OUT = "Has salido del portal. ¡Hasta pronto!"
 PASSWORD_SET = "Contraseña actualizada. Ya puedes consultar tus facturas."
 PASSWORD_CHANGED = "Contraseña actualizada. Se han cerrado tus otras sesiones."
 _PAGE_OF_PURPOSE = {
@@ -131,7 +132,7 @@ async def sign_out(request: Request) -> Response:
     token = request.cookies.get(SESSION_COOKIE, "")[:SESSION_TOKEN_MAX_LENGTH]
     if token:
         await run_in_threadpool(_end, token)
-    response = _to(routes.LOGIN)
+    response = _to(routes.LOGIN, Flash(SIGNED_OUT, "green"))
     clear_cookie(response, get_settings(), SESSION_COOKIE)
     return response
 

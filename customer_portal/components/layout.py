@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from customer_portal import routes
 from customer_portal.settings import Branding, get_settings
 
 BRAND_COLOR = "#0b5394"
@@ -13,8 +14,20 @@ def header(branding: Branding) -> rx.Component:
     """The logo and the portal's name."""
     return rx.el.header(
         rx.hstack(
-            rx.image(src="/logo.png", alt=branding.company_name, height="40px", width="auto"),
-            rx.text(branding.portal_name, weight="bold", size="4", color=BRAND_COLOR),
+            # The logo and name go home (Mis facturas for a signed-in customer).
+            rx.link(
+                rx.hstack(
+                    rx.image(
+                        src="/logo.png", alt=branding.company_name, height="40px", width="auto"
+                    ),
+                    rx.text(branding.portal_name, weight="bold", size="4", color=BRAND_COLOR),
+                    align="center",
+                    spacing="3",
+                ),
+                href=routes.HOME,
+                aria_label=f"{branding.portal_name}: inicio",
+                underline="none",
+            ),
             align="center",
             spacing="3",
             wrap="wrap",

@@ -9,9 +9,15 @@ from customer_portal.components.layout import BRAND_COLOR
 from customer_portal.domain.status import InvoiceStatus
 from customer_portal.pages.kit import Access, portal_page
 from customer_portal.settings import get_settings
+from customer_portal.state.login import HomeState
 
 
-@portal_page(route=routes.HOME, title=get_settings().branding.portal_name, access=Access.PUBLIC)
+@portal_page(
+    route=routes.HOME,
+    title=get_settings().branding.portal_name,
+    on_load=HomeState.open_home,
+    access=Access.PUBLIC,
+)
 def index() -> rx.Component:
     """What the portal is for, and the way in."""
     branding = get_settings().branding

@@ -84,8 +84,11 @@ def invoice_list() -> rx.Component:
             url_field(S, "Importe mínimo (€)", "min", inputmode="decimal", placeholder="1.210,50"),
             url_field(S, "Importe máximo (€)", "max", inputmode="decimal", placeholder="1.210,50"),
             page_size(S),
-            below=check_group(
-                S, "Estado", "estado", {k: s.value for k, s in STATUS_FILTERS.items()}
+            below=rx.hstack(
+                check_group(S, "Estado", "estado", {k: s.value for k, s in STATUS_FILTERS.items()}),
+                check_group(S, "Vencimiento", "vencidas", {"si": "Solo vencidas"}),
+                spacing="6",
+                wrap="wrap",
             ),
         ),
         list_results(

@@ -20,6 +20,10 @@ def login() -> rx.Component:
             post_form(
                 rx.vstack(
                     rx.heading("Entrar", as_="h1", size="6"),
+                    rx.cond(
+                        LoginState.reason != "",
+                        rx.callout(LoginState.reason, icon="lock", size="1", width="100%"),
+                    ),
                     alert(LoginState.error),
                     alert(LoginState.notice, tone="green"),
                     email_field(),

@@ -6,10 +6,25 @@ states only show what the redirect brought back.
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 import reflex as rx
 
 from customer_portal import routes
+from customer_portal.domain.listing import clean_text
 from customer_portal.state.auth import AuthState
+
+
+def why_sign_in(next_path: str) -> str:
+    """Why Entrar is asked, when a link brought the customer here: "" if they came to sign in."""
+    parts = urlsplit(next_path)
+    if parts.path.rstrip("/") == routes.INVOICE_DETAIL:
+        number = clean_text(parse_qs(parts.query).get("numero", [""])[0])
+        if number:
+            return f"Entra para ver la factura {number}; te llevaremos a ella."
+    if parts.path.rstrip("/") in ("", routes.INVOICES):
+        return ""
+    return "Entra para continuar; te llevaremos a la página que pediste."
 
 
 class LoginState(AuthState):
@@ -17,6 +32,8 @@ class LoginState(AuthState):
 
     error: str = ""
     notice: str = ""
+    #: Why Entrar is asked, for a customer who followed a link to a private page.
+    reason: str = ""
     next_path: str = routes.INVOICES
 
     @rx.event
@@ -24,8 +41,20 @@ class LoginState(AuthState):
         """on_load of Entrar: a signed-in customer goes straight on."""
         self.error, self.notice = self._flash()
         self.next_path = routes.safe_next(self._query("next"))
+        self.reason = why_sign_in(self.next_path)
         if await self._current_account() is not None:
             return rx.redirect(self.next_path)
+        return None
+
+
+class HomeState(AuthState):
+    """The home page sends a signed-in customer on to Mis facturas."""
+
+    @rx.event
+    async def open_home(self):
+        """on_load of the home page."""
+        if await self._current_account() is not None:
+            return rx.redirect(routes.INVOICES)
         return None
 
 

@@ -168,7 +168,19 @@ def test_url_query_round_trip_and_garbage_is_ignored():
     assert filters_to_query(InvoiceFilters()) == {}
 
 
-URL_KEYS = ["numero", "estado", "desde", "hasta", "min", "max", "orden", "dir", "pagina", "tam"]
+URL_KEYS = [
+    "numero",
+    "estado",
+    "vencidas",
+    "desde",
+    "hasta",
+    "min",
+    "max",
+    "orden",
+    "dir",
+    "pagina",
+    "tam",
+]
 NASTY_VALUES = [
     "1e20",
     "1e999999",
@@ -372,3 +384,14 @@ def test_amounts_go_back_to_the_field_the_spanish_way():
 )
 def test_filters_that_cannot_be_used_say_why(query, problems):
     assert filter_problems(query) == problems
+
+
+def test_only_overdue_invoices(engine, invoices):
+    """Vencidas: still owing after the due date, as the red badge says; never a paid one."""
+    a, _ = invoices
+    found = search(engine, a, overdue=True, page_size=100)
+    assert found.count > 0 and all(row.overdue for row in found.rows)
+    everything = search(engine, a, page_size=100).rows
+    assert {r.number for r in found.rows} == {r.number for r in everything if r.overdue}
+    assert parse_filters({"vencidas": "si"}).overdue
+    assert filters_to_query(make_filters(overdue=True)) == {"vencidas": "si"}

@@ -133,7 +133,7 @@ def test_login_errors_are_generic_and_logout_ends_the_session(portal, mail_serve
     email, link = new_customer(portal, mail_server)
     activate(page, link, email)
     page.get_by_role("button", name="Salir").click()
-    page.wait_for_url(re.compile(r"/entrar/?$"))
+    page.wait_for_url(re.compile(r"/entrar/?\?aviso=[^&]*$"))
     page.goto(portal.url + "/facturas")
     page.wait_for_url(re.compile(r"/entrar\?next=%2Ffacturas"))
 

@@ -154,3 +154,14 @@ def test_amounts_are_spanish_and_a_wrong_one_says_so(portal, browser):
     page.goto(portal.url + "/facturas?min=200")
     expect(summary(page)).to_contain_text("4 facturas")
     expect(page.get_by_label("Importe mínimo (€)")).to_have_value("200")
+
+
+def test_only_overdue_invoices_on_request(portal, browser):
+    page = signed_in(browser, portal)
+    page.locator("#vencidas_si").check()
+    page.get_by_role("button", name="Buscar").click()
+    page.wait_for_url(re.compile(r"vencidas=si"))
+    badges = page.locator("table tbody tr td:nth-child(6)")
+    # The newest invoice (first before filtering) is not overdue: wait for the new list.
+    expect(badges.first).to_contain_text("vencida")
+    assert all("vencida" in badge for badge in badges.all_inner_texts())

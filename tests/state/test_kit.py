@@ -106,3 +106,17 @@ def test_an_unusable_filter_is_not_searched_and_says_why():
     assert state.problems == {"min": "«abc» no es un importe válido. Escríbelo así: 1.210,50"}
     went = str(InvoiceListState.apply_filters.fn(state, {"min": "1.000", "numero": "F"}))
     assert "min=1.000" in went and state.problems == {}
+
+
+@pytest.mark.parametrize(
+    ("next_path", "reason"),
+    [
+        ("/factura?numero=F%2F7", "Entra para ver la factura F/7; te llevaremos a ella."),
+        ("/pagos?factura=1", "Entra para continuar; te llevaremos a la página que pediste."),
+        ("/facturas", ""),
+    ],
+)
+def test_entrar_says_why_it_is_asked(next_path, reason):
+    from customer_portal.state.login import why_sign_in
+
+    assert why_sign_in(next_path) == reason

@@ -1,0 +1,27 @@
+"""Página no encontrada: any unknown address, in Spanish, with the way back."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from customer_portal import routes
+from customer_portal.pages.kit import Access, portal_page
+
+
+@portal_page(route=routes.NOT_FOUND, title="Página no encontrada", access=Access.PUBLIC)
+def not_found() -> rx.Component:
+    """What a customer sees at an address the portal does not have."""
+    return rx.vstack(
+        rx.heading("Página no encontrada", as_="h1", size="6"),
+        rx.text(
+            "La dirección que has abierto no existe en el portal. Puede que el enlace "
+            "esté incompleto o que la página haya cambiado de sitio."
+        ),
+        rx.hstack(
+            rx.link("Ir al inicio", href=routes.HOME),
+            rx.link("Mis facturas", href=routes.INVOICES),
+            spacing="5",
+            wrap="wrap",
+        ),
+        spacing="4",
+    )
