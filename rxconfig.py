@@ -38,5 +38,5 @@ config = rx.Config(
     state_manager_mode="redis" if os.environ.get("REFLEX_REDIS_URL") else "memory",
     # A private portal has nothing to list for search engines.
     disable_plugins=[SitemapPlugin],
-    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="blue", radius="medium"))],
+    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="medium"))],
 )

@@ -43,7 +43,14 @@ def alert(message: rx.Var, *, tone: str = "red") -> rx.Component:
     return rx.box(
         rx.cond(
             message != "",
-            rx.callout(message, color_scheme=tone, icon="info", size="1", width="100%"),
+            rx.callout(
+                message,
+                color_scheme=tone,
+                icon="info",
+                size="1",
+                width="100%",
+                high_contrast=True,
+            ),
         ),
         role="alert" if tone == "red" else "status",
         aria_live="assertive" if tone == "red" else "polite",

@@ -88,19 +88,51 @@ def data_table(state: Any, rows: rx.Var, columns: list[Column]) -> rx.Component:
     )
 
 
-def plain_table(headers: list[str], rows: rx.Var, cells: list[Cell]) -> rx.Component:
-    """A small read-only table (no sorting), scrolling sideways on a narrow screen."""
+_CELL = {"padding": "0.5em 0.75em", "text_align": "left", "vertical_align": "top"}
+
+
+def plain_table(headers: list[str], rows: rx.Var, cells: list[Cell], *, label: str) -> rx.Component:
+    """A small read-only table (no sorting), scrolling sideways on a narrow screen.
+
+    A plain ``<table>`` in a box that scrolls and can be focused, so a
+    keyboard user can scroll it too (Radix's table scrolls inside an area
+    that cannot take focus).
+
+    Args:
+        headers: The column headings.
+        rows: The list var of typed rows.
+        cells: One function per column, from the row var to its cell.
+        label: What the table is, for screen readers ("Conceptos").
+    """
+    head = rx.el.tr(
+        *(
+            rx.el.th(h, scope="col", style={**_CELL, "border_bottom": "1px solid var(--gray-6)"})
+            for h in headers
+        )
+    )
     return rx.box(
-        rx.table.root(
-            rx.table.header(rx.table.row(*(rx.table.column_header_cell(h) for h in headers))),
-            rx.table.body(
-                rx.foreach(rows, lambda row: rx.table.row(*(rx.table.cell(c(row)) for c in cells)))
+        rx.el.table(
+            rx.el.thead(head),
+            rx.el.tbody(
+                rx.foreach(
+                    rows,
+                    lambda row: rx.el.tr(
+                        *(
+                            rx.el.td(
+                                c(row), style={**_CELL, "border_bottom": "1px solid var(--gray-4)"}
+                            )
+                            for c in cells
+                        )
+                    ),
+                )
             ),
-            width="100%",
-            size="1",
+            style={"border_collapse": "collapse", "width": "100%", "font_size": "0.9em"},
         ),
         overflow_x="auto",
         width="100%",
+        tab_index=0,
+        role="region",
+        aria_label=label,
     )
 
 

@@ -6,20 +6,9 @@ import reflex as rx
 
 from customer_portal import routes
 from customer_portal.components.forms import alert, field, new_password_fields, post_form
+from customer_portal.components.lists import plain_table
 from customer_portal.pages.kit import portal_page
 from customer_portal.state.account import AccountState
-
-
-def _session_row(row: rx.Var) -> rx.Component:
-    return rx.table.row(
-        rx.table.cell(
-            row.device,
-            rx.cond(row.current, rx.badge("Esta sesión", color_scheme="green", ml="2")),
-        ),
-        rx.table.cell(row.ip),
-        rx.table.cell(row.since),
-        rx.table.cell(row.last_seen),
-    )
 
 
 @portal_page(
@@ -60,21 +49,24 @@ def account() -> rx.Component:
             rx.vstack(
                 rx.heading("Sesiones abiertas", as_="h2", size="4"),
                 rx.text("Horas en ", AccountState.zone_label, ".", size="2"),
-                rx.box(
-                    rx.table.root(
-                        rx.table.header(
-                            rx.table.row(
-                                rx.table.column_header_cell("Navegador"),
-                                rx.table.column_header_cell("Dirección"),
-                                rx.table.column_header_cell("Desde"),
-                                rx.table.column_header_cell("Último uso"),
-                            )
+                plain_table(
+                    ["Navegador", "Dirección", "Desde", "Último uso"],
+                    AccountState.sessions,
+                    [
+                        lambda row: rx.fragment(
+                            row.device,
+                            rx.cond(
+                                row.current,
+                                rx.badge(
+                                    "Esta sesión", color_scheme="green", ml="2", high_contrast=True
+                                ),
+                            ),
                         ),
-                        rx.table.body(rx.foreach(AccountState.sessions, _session_row)),
-                        width="100%",
-                    ),
-                    overflow_x="auto",
-                    width="100%",
+                        lambda row: row.ip,
+                        lambda row: row.since,
+                        lambda row: row.last_seen,
+                    ],
+                    label="Sesiones abiertas",
                 ),
                 rx.button(
                     "Cerrar las demás sesiones",
