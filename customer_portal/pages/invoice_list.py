@@ -28,7 +28,8 @@ def _download(row: rx.Var) -> rx.Component:
         size="1",
         variant="soft",
         on_click=DownloadState.download(row.number),
-        aria_label="Descargar factura " + row.number,
+        # The visible "PDF" is part of the name, so "PDF" works for voice control too.
+        aria_label="Descargar PDF de la factura " + row.number,
     )
 
 

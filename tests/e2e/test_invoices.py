@@ -80,7 +80,7 @@ def test_empty_results_offer_to_clear_the_filters(portal, browser):
 def test_download_gives_the_stored_signed_bytes(portal, browser, tmp_path):
     page = signed_in(browser, portal)
     with page.expect_download() as download:
-        page.get_by_role("button", name="Descargar factura F2026-1005").click()
+        page.get_by_role("button", name="Descargar PDF de la factura F2026-1005").click()
     assert download.value.suggested_filename == "Factura-F2026-1005.pdf"
     saved = tmp_path / "downloaded.pdf"
     download.value.save_as(saved)
@@ -104,7 +104,7 @@ def test_detail_page_shows_the_invoice_and_downloads_it(portal, browser):
 def test_another_customer_cannot_use_a_download_link_or_url(portal, browser):
     owner = signed_in(browser, portal)
     with owner.expect_download() as download:
-        owner.get_by_role("button", name="Descargar factura F2026-1001").click()
+        owner.get_by_role("button", name="Descargar PDF de la factura F2026-1001").click()
     link = download.value.url
     assert "/api/v1/descargas/" in link
 
