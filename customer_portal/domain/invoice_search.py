@@ -232,22 +232,22 @@ def search_invoices(
     """
     today = today or date.today()
     conditions = _conditions(customer_id, filters, today)
+    # One aggregate gives both the count and the pending sums per currency.
+    sums = session.exec(
+        select(Invoice.currency, func.count(), func.sum(_PENDING))
+        .where(*conditions)
+        .group_by(col(Invoice.currency))
+        .order_by(col(Invoice.currency))
+    ).all()
+    pending = {currency: int(cents) for currency, _, cents in sums}
     found = listing.fetch_page(
         session=session,
         statement=select(Invoice).where(*conditions),
         order_by=_SORT_COLUMNS[filters.ordering.sort],
         tiebreak=col(Invoice.id),
         ordering=filters.ordering,
+        count=sum(n for _, n, _ in sums),
     )
-    pending = {
-        currency: int(cents)
-        for currency, cents in session.exec(
-            select(Invoice.currency, func.sum(_PENDING))
-            .where(*conditions)
-            .group_by(col(Invoice.currency))
-            .order_by(col(Invoice.currency))
-        ).all()
-    }
     has_any = found.count > 0 or (
         filters.active
         and session.exec(

@@ -231,6 +231,7 @@ def fetch_page(
     order_by: Any,
     tiebreak: Any,
     ordering: Ordering,
+    count: int | None = None,
 ) -> Page[Any]:
     """One page of what ``statement`` selects, sorted and counted in SQL.
 
@@ -245,12 +246,15 @@ def fetch_page(
         order_by: The column or expression of ``ordering.sort``.
         tiebreak: A unique column, so equal sort values keep a stable order.
         ordering: Sort direction, page and page size.
+        count: How many rows match, when the caller's own aggregate already
+            counted them (saves a query); counted here if None.
 
     Returns:
         The page's rows as ``session.exec(statement)`` yields them; ``has_any``
         is left False (the caller knows what "any" means for its owner).
     """
-    count = session.scalar(statement.with_only_columns(func.count()).order_by(None)) or 0
+    if count is None:
+        count = session.scalar(statement.with_only_columns(func.count()).order_by(None)) or 0
     pages = max(1, -(-count // ordering.page_size))
     page = min(ordering.page, pages)
     direction = sa.desc if ordering.descending else sa.asc

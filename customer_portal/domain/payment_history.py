@@ -116,23 +116,23 @@ def search_payments(*, session: Session, customer_id: int, filters: PaymentFilte
     joined = select(Payment, Invoice.number, Invoice.currency).join(
         Invoice, col(Invoice.id) == col(Payment.invoice_id)
     )
+    # One aggregate gives both the count and the sums received per currency.
+    sums = session.exec(
+        select(Invoice.currency, func.count(), func.sum(Payment.amount_cents))
+        .join(Payment, col(Payment.invoice_id) == col(Invoice.id))
+        .where(*conditions)
+        .group_by(col(Invoice.currency))
+        .order_by(col(Invoice.currency))
+    ).all()
+    received = {currency: int(cents) for currency, _, cents in sums}
     found = listing.fetch_page(
         session=session,
         statement=joined.where(*conditions),
         order_by=_SORT_COLUMNS[filters.ordering.sort],
         tiebreak=col(Payment.id),
         ordering=filters.ordering,
+        count=sum(n for _, n, _ in sums),
     )
-    received = {
-        currency: int(cents)
-        for currency, cents in session.exec(
-            select(Invoice.currency, func.sum(Payment.amount_cents))
-            .join(Payment, col(Payment.invoice_id) == col(Invoice.id))
-            .where(*conditions)
-            .group_by(col(Invoice.currency))
-            .order_by(col(Invoice.currency))
-        ).all()
-    }
     has_any = found.count > 0 or (
         filters.active
         and session.exec(
