@@ -6,6 +6,7 @@ import logging
 
 from sqlmodel import Session, select
 
+from customer_portal.limits import EMAIL_LENGTH
 from customer_portal.models import Account, Customer
 
 log = logging.getLogger(__name__)
@@ -14,6 +15,16 @@ log = logging.getLogger(__name__)
 def normalize_email(email: str) -> str:
     """Login emails compare without case or surrounding spaces."""
     return email.strip().lower()
+
+
+def login_email(typed: str) -> str:
+    """An email as a customer typed it, as logins are stored: normalised, cut to the column."""
+    return normalize_email(typed)[:EMAIL_LENGTH]
+
+
+def account_for(*, session: Session, email: str) -> Account | None:
+    """The login of ``email`` (already :func:`login_email`), if there is one."""
+    return session.exec(select(Account).where(Account.email == email)).first()
 
 
 def ensure_account(*, session: Session, customer: Customer) -> Account | None:
@@ -32,7 +43,7 @@ def ensure_account(*, session: Session, customer: Customer) -> Account | None:
     """
     email = normalize_email(customer.email)
     account = session.exec(select(Account).where(Account.customer_id == customer.id)).first()
-    owner = session.exec(select(Account).where(Account.email == email)).first()
+    owner = account_for(session=session, email=email)
     if owner is not None and owner.customer_id != customer.id:
         log.warning("email of customer %s already used by another customer's login", customer.code)
         return account

@@ -16,13 +16,13 @@ from sqlmodel import Session, col, func, select
 
 from customer_portal.db import unit_of_work
 from customer_portal.domain import throttle
-from customer_portal.domain.accounts import normalize_email
+from customer_portal.domain.accounts import account_for, login_email, normalize_email
 from customer_portal.domain.audit import record_event
 from customer_portal.domain.password_rules import check_password
 from customer_portal.domain.passwords import hash_password, verify_password
 from customer_portal.domain.sessions import end_other_sessions, start_session
 from customer_portal.domain.tokens import TokenError, TokenKeys, TokenPurpose
-from customer_portal.limits import EMAIL_LENGTH, IP_LENGTH
+from customer_portal.limits import IP_LENGTH
 from customer_portal.models import Account, utcnow
 from customer_portal.settings import Settings
 
@@ -106,12 +106,12 @@ def log_in(
     Returns:
         Success with the new session token, or failure with the message to show.
     """
-    email = normalize_email(email)[:EMAIL_LENGTH]
+    email = login_email(email)
     # A forged X-Forwarded-For longer than the column must not turn into a 500.
     ip = (ip or "")[:IP_LENGTH] or None
     with unit_of_work(engine) as session:
         decision = throttle.admit(session=session, email=email, ip=ip, now=utcnow())
-        account = session.exec(select(Account).where(Account.email == email)).first()
+        account = account_for(session=session, email=email)
     if not decision.allowed:
         log.info("sign-in throttled by rule %s", decision.rule)
         return AuthResult(False, LOCKED.format(wait=_wait_words(decision.retry_after_minutes)))
@@ -269,8 +269,8 @@ def request_new_activation_link(
     """
     from customer_portal.mail.notices import queue_activation
 
-    email = normalize_email(email)[:EMAIL_LENGTH]
-    account = session.exec(select(Account).where(Account.email == email)).first()
+    email = login_email(email)
+    account = account_for(session=session, email=email)
     if account is None or account.activated_at is not None:
         return
     if _recent_emails(session, f"activation:{account.id}:") >= 3:
@@ -296,8 +296,8 @@ def request_password_reset(
     """
     from customer_portal.mail.notices import queue_password_reset
 
-    email = normalize_email(email)[:EMAIL_LENGTH]
-    account = session.exec(select(Account).where(Account.email == email)).first()
+    email = login_email(email)
+    account = account_for(session=session, email=email)
     if account is None or account.activated_at is None:
         return
     if _recent_emails(session, f"password-reset:{account.id}:") >= 3:

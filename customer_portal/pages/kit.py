@@ -111,11 +111,6 @@ def nav_items() -> list[NavItem]:
     return [NavItem(p.nav, p.route) for p in listed if p.nav is not None]
 
 
-def declared_pages() -> list[PortalPage]:
-    """Every page declared so far."""
-    return list(_PAGES)
-
-
 def register_pages(app: rx.App) -> None:
     """Add every declared page to ``app`` (DEV pages only in dev mode)."""
     settings = get_settings()

@@ -170,7 +170,6 @@ class ListPageState(rx.State, mixin=True):
     page: int = 1
     pages: int = 1
     has_any: bool = False
-    filtered: bool = False
     sort: str = ""
     descending: bool = True
     #: The filters as the URL holds them, for the form's initial values.
@@ -207,7 +206,7 @@ class ListPageState(rx.State, mixin=True):
         self.problems = self.listing.problems(dict(self.router.url.query_parameters))
         found = await self._load(account, filters)
         self.count, self.page, self.pages = found.count, found.page, found.pages
-        self.has_any, self.filtered = found.has_any, bool(filters.active)
+        self.has_any = found.has_any
         self.sort, self.descending = filters.ordering.sort, filters.ordering.descending
         self.query = self.listing.to_query(filters)
         self.form_key = urlencode(self.query)
