@@ -56,6 +56,10 @@ def test_a_stolen_client_token_without_the_cookie_gets_nothing(any_portal, brows
     attacker.wait_for_url(re.compile(r"/entrar"))
     expect(attacker.get_by_role("heading", name="Entrar")).to_be_visible()
     received = "\n".join(frames)
+    # Mis pagos' state is private too: its payments name the invoices.
+    attacker.goto(portal.url + "/pagos")
+    attacker.wait_for_url(re.compile(r"/entrar"))
+    received = "\n".join(frames)
     assert frames and not INVOICE.search(received)
     assert "CLIENTE PRUEBA" not in received.upper()
     assert attacker.evaluate("sessionStorage.getItem('token')") == token  # it really was reused
@@ -145,7 +149,9 @@ def test_no_page_breaks_the_content_security_policy(portal, browser):
         "/",
         "/facturas",
         "/factura?numero=F2026-1010",
+        "/pagos",
         "/cuenta",
+        "/no-existe",
         "/recuperar",
         "/credenciales",
         "/restablecer",
