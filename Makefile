@@ -19,7 +19,7 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(PATH)
 export PORTAL_PORT
 
-.PHONY: run dev test bench setup system-packages lint clean
+.PHONY: run dev test bench lighthouse setup system-packages lint clean
 
 # Loopback unless PORTAL_HOST says otherwise (PORTAL_HOST=0.0.0.0 make run).
 # .states/ held pickled tab state in earlier versions: state now lives in memory.
@@ -47,6 +47,15 @@ test: setup
 
 bench: setup
 	$(BIN)/python -m bench
+
+# Lighthouse 12 (13 needs Node 22) on /, /entrar, /facturas and an invoice, on
+# a phone and a desktop, against Debian's Chromium. Scores, not a gate.
+LIGHTHOUSE := $(TOOLS)/lighthouse/node_modules/.bin/lighthouse
+lighthouse: setup $(LIGHTHOUSE)
+	CHROME_PATH=/usr/bin/chromium $(BIN)/python -m bench.lighthouse
+
+$(LIGHTHOUSE):
+	npm install --silent --no-audit --no-fund --prefix $(TOOLS)/lighthouse lighthouse@12
 
 # Style and docstrings (ruff, D rules), formatting, and every imported package
 # declared in pyproject.toml (deptry). CI runs it before the tests.

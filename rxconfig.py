@@ -11,6 +11,7 @@ import os
 import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
+from customer_portal.components.theme import portal_theme
 from customer_portal.settings import load_settings
 
 # Fail here, naming the variable, rather than with a stack trace later.
@@ -38,5 +39,7 @@ config = rx.Config(
     state_manager_mode="redis" if os.environ.get("REFLEX_REDIS_URL") else "memory",
     # A private portal has nothing to list for search engines.
     disable_plugins=[SitemapPlugin],
-    plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", radius="medium"))],
+    plugins=[portal_theme()],
+    # Brotli first: about a fifth smaller than gzip for the same files.
+    frontend_compression_formats=["brotli", "gzip"],
 )
