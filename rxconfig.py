@@ -11,7 +11,7 @@ import os
 import reflex as rx
 from reflex.plugins.sitemap import SitemapPlugin
 
-from customer_portal.components.theme import portal_theme
+from customer_portal.components import theme
 from customer_portal.settings import load_settings
 
 # Fail here, naming the variable, rather than with a stack trace later.
@@ -39,7 +39,8 @@ config = rx.Config(
     state_manager_mode="redis" if os.environ.get("REFLEX_REDIS_URL") else "memory",
     # A private portal has nothing to list for search engines.
     disable_plugins=[SitemapPlugin],
-    plugins=[portal_theme()],
+    plugins=[theme.portal_theme()],
+    frontend_packages=[theme.PACKAGE],
     # Brotli first: about a fifth smaller than gzip for the same files.
     frontend_compression_formats=["brotli", "gzip"],
 )

@@ -37,3 +37,15 @@ def test_the_stylesheet_is_radix_in_parts_with_only_those_colours():
     assert "@radix-ui/themes/styles.css" not in paths
     assert paths[0].endswith("tokens/base.css")
     assert {"@radix-ui/themes/components.css", "@radix-ui/themes/utilities.css"} <= set(paths)
+
+
+def test_radix_is_installed_but_not_bundled_whole():
+    # A plugin dependency lands whole on window.__reflex (no tree-shaking); the
+    # package is installed through rx.Config(frontend_packages=...) instead.
+    from customer_portal.components.theme import PACKAGE
+    from rxconfig import config
+
+    assert PortalTheme().get_frontend_dependencies() == ()
+    assert PACKAGE.startswith("@radix-ui/themes@")
+    assert PACKAGE in config.frontend_packages
+    assert isinstance(config.plugins[0], PortalTheme)
