@@ -3,12 +3,15 @@
 :func:`verify_pdf` answers the questions a customer or an auditor has, in
 plain words: is the file exactly what was signed, does the signature chain to
 a root we trust, who signed it and when, and was the time proven by a
-timestamp authority.
+timestamp authority. :func:`signer_summary` says who signed in a customer's
+words: the organisation (or the common name) first, the certificate's
+details behind it.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -84,6 +87,110 @@ class VerificationReport:
         out.append("Format: PAdES (ETSI.CAdES.detached)" if self.pades else "Format: not PAdES")
         out.extend(f"Problem: {p}" for p in self.problems)
         return out
+
+
+@dataclass(frozen=True)
+class SignerSummary:
+    """Who signed, as a customer reads it, and the certificate's details on demand.
+
+    Attributes:
+        name: the signer in plain words: the certificate's organisation, or
+            its common name when it names no organisation ("Link Soluciones").
+        common_name: the subject's common name ("" if none).
+        organisation: the subject's organisation ("" if none).
+        country: the subject's two-letter country code ("" if none).
+        issuer: who issued the certificate: its common name, else organisation.
+        serial: the serial number in hexadecimal, bytes separated by colons.
+        valid_from: the start of the certificate's validity (aware, UTC).
+        valid_until: the end of the certificate's validity (aware, UTC).
+    """
+
+    name: str
+    common_name: str = ""
+    organisation: str = ""
+    country: str = ""
+    issuer: str = ""
+    serial: str = ""
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+
+
+def _name_part(name: asn1_x509.Name, key: str) -> str:
+    value = name.native.get(key, "")
+    # A name may repeat an attribute (two OUs): asn1crypto then gives a list.
+    if isinstance(value, list):
+        value = ", ".join(str(v) for v in value)
+    return str(value).strip()
+
+
+def signer_summary(cert: asn1_x509.Certificate) -> SignerSummary:
+    """The signer of ``cert`` in plain words, with the details a curious customer asks for."""
+    subject, issuer = cert.subject, cert.issuer
+    common_name = _name_part(subject, "common_name")
+    organisation = _name_part(subject, "organization_name")
+    validity = cert["tbs_certificate"]["validity"]
+    serial = f"{cert.serial_number:X}"
+    serial = serial if len(serial) % 2 == 0 else "0" + serial
+    return SignerSummary(
+        name=organisation or common_name or subject.human_friendly,
+        common_name=common_name,
+        organisation=organisation,
+        country=_name_part(subject, "country_name"),
+        issuer=(
+            _name_part(issuer, "common_name")
+            or _name_part(issuer, "organization_name")
+            or issuer.human_friendly
+        ),
+        serial=":".join(serial[i : i + 2] for i in range(0, len(serial), 2)),
+        valid_from=validity["not_before"].native,
+        valid_until=validity["not_after"].native,
+    )
+
+
+# The labels asn1crypto's ``Name.human_friendly`` gives the attributes we read.
+_FRIENDLY_LABELS = {
+    "Common Name": "common_name",
+    "Organization": "organization_name",
+    "Country": "country_name",
+}
+
+
+def summary_from_subject(subject: str) -> SignerSummary:
+    """The signer from a stored ``human_friendly`` subject, when the certificate is not at hand.
+
+    Args:
+        subject: e.g. ``"Common Name: Link Soluciones (firma); Organization: Link
+            Soluciones; Country: ES"``, as asn1crypto writes it.
+
+    Returns:
+        A summary with the name, common name, organisation and country the
+        text gives (issuer, serial and validity unknown).
+    """
+    found: dict[str, str] = {}
+    label_pattern = "|".join(_FRIENDLY_LABELS)
+    for match in re.finditer(rf"({label_pattern}): (.*?)(?=; [A-Z][\w ]*: |$)", subject):
+        found.setdefault(_FRIENDLY_LABELS[match.group(1)], match.group(2).strip())
+    common_name = found.get("common_name", "")
+    organisation = found.get("organization_name", "")
+    return SignerSummary(
+        name=organisation or common_name or subject.strip(),
+        common_name=common_name,
+        organisation=organisation,
+        country=found.get("country_name", ""),
+    )
+
+
+def signing_certificate(data: bytes) -> asn1_x509.Certificate | None:
+    """The certificate of the first signature in PDF ``data``, read without validating it.
+
+    Returns:
+        The signer's certificate, or None if ``data`` holds no readable signature.
+    """
+    try:
+        signatures = PdfFileReader(BytesIO(data), strict=False).embedded_signatures
+        return signatures[0].signer_cert if signatures else None
+    except (PdfError, ValueError, KeyError, TypeError, IndexError):
+        return None
 
 
 def load_certificates(paths: Iterable[Path]) -> list[asn1_x509.Certificate]:

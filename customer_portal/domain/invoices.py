@@ -6,11 +6,19 @@ it is decided by :mod:`customer_portal.domain.formats`, called by the state.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
+from customer_portal.documents.signing import certificate_fingerprint
+from customer_portal.documents.verify import (
+    SignerSummary,
+    signer_summary,
+    signing_certificate,
+    summary_from_subject,
+)
 from customer_portal.domain.invoice_input import LineData
 from customer_portal.domain.money import TaxGroup, compute_totals
 from customer_portal.domain.status import InvoiceStatus, invoice_status, is_overdue
@@ -46,6 +54,7 @@ class InvoiceDetail:
     payments: tuple[PaymentItem, ...]
     signed_by: str
     signed_at: datetime | None
+    signer: SignerSummary | None = None
 
 
 def invoice_for_customer(
@@ -77,12 +86,22 @@ def invoice_for_customer(
         .where(Payment.invoice_id == invoice.id)
         .order_by(col(Payment.paid_on), col(Payment.id))
     ).all()
-    # The signer's name and time only: never the PDF's bytes for a page view.
+    # The signer's name, time and certificate fingerprint: the PDF's bytes
+    # are read only the first time a process meets a certificate.
     signature = session.exec(
-        select(SignedDocument.signer_subject, SignedDocument.signed_at).where(
-            SignedDocument.invoice_id == invoice.id
-        )
+        select(
+            SignedDocument.signer_subject,
+            SignedDocument.signed_at,
+            SignedDocument.signer_fingerprint,
+        ).where(SignedDocument.invoice_id == invoice.id)
     ).first()
+    signer = (
+        _signer(
+            session=session, invoice_id=invoice.id, subject=signature[0], fingerprint=signature[2]
+        )
+        if signature
+        else None
+    )
     status = invoice_status(invoice.total_cents, invoice.paid_cents)
     return InvoiceDetail(
         number=invoice.number,
@@ -113,6 +132,35 @@ def invoice_for_customer(
             PaymentItem(paid_on=p.paid_on, amount_cents=p.amount_cents, reference=p.reference)
             for p in payments
         ),
-        signed_by=signature[0] if signature else "",
+        signed_by=signer.name if signer else "",
         signed_at=signature[1] if signature else None,
+        signer=signer,
     )
+
+
+# Every invoice signed with one certificate shares its summary: a portal
+# meets a handful of certificates in its life, so the cache stays small.
+_SIGNERS: dict[str, SignerSummary] = {}
+_SIGNERS_LOCK = threading.Lock()
+
+
+def _signer(*, session: Session, invoice_id: int, subject: str, fingerprint: str) -> SignerSummary:
+    """The summary of the certificate with ``fingerprint``, read once from a PDF it signed.
+
+    Falls back to what the stored subject says when the PDF's certificate
+    cannot be read or is not the one recorded.
+    """
+    with _SIGNERS_LOCK:
+        known = _SIGNERS.get(fingerprint)
+    if known is not None:
+        return known
+    pdf = session.exec(
+        select(SignedDocument.pdf).where(SignedDocument.invoice_id == invoice_id)
+    ).first()
+    cert = signing_certificate(pdf) if pdf else None
+    if cert is None or certificate_fingerprint(cert) != fingerprint:
+        return summary_from_subject(subject)
+    summary = signer_summary(cert)
+    with _SIGNERS_LOCK:
+        _SIGNERS[fingerprint] = summary
+    return summary

@@ -4,7 +4,9 @@
 un carácter que no sea una letra ni un dígito, una letra en minúscula y una
 letra en mayúscula", both fields must match, and the asterisk is advised
 against (a warning, not a block). bcrypt cannot take more than 72 bytes, so
-that limit is a rule with its own message instead of a crash.
+that limit is a rule with its own message instead of a crash, worded in
+characters: a customer counts letters, and accented letters, eñes and
+emojis (and a few rarer symbols, such as €) take more than one byte in UTF-8.
 
 The form's live checklist and the server's final check both call
 :func:`check_password`, so what the button allows is exactly what the server
@@ -86,7 +88,7 @@ def check_password(password: str, repeat: str, *, min_length: int = MIN_LENGTH) 
         Rule("upper", "Una letra en mayúscula ('A'-'Z')", any(ch.isupper() for ch in password)),
         Rule(
             "max_bytes",
-            f"No más de {MAX_PASSWORD_BYTES} bytes (las letras con tilde y los emojis ocupan más)",
+            f"No más de {MAX_PASSWORD_BYTES} caracteres (menos si usa acentos, eñes o emojis)",
             len(password.encode("utf-8")) <= MAX_PASSWORD_BYTES,
         ),
         Rule("match", "Las dos contraseñas coinciden", bool(password) and password == repeat),

@@ -7,6 +7,7 @@ database copy signs nobody in. A session ends after a period without use
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -39,6 +40,8 @@ class SessionInfo:
         user_agent: the browser's User-Agent, empty if it sent none.
         ip: the client address it signed in from, empty if unknown.
         current: whether it is the session of the browser asking.
+        device: the browser and system in the customer's words
+            (:func:`device_name`), e.g. "Chrome en Linux".
     """
 
     id: int
@@ -47,6 +50,7 @@ class SessionInfo:
     user_agent: str
     ip: str
     current: bool
+    device: str = ""
 
 
 def start_session(
@@ -214,6 +218,69 @@ def live_sessions(*, session: Session, account_id: int, current_token: str) -> l
             user_agent=row.user_agent or "",
             ip=row.ip or "",
             current=row.token_hash == current,
+            device=device_name(row.user_agent or ""),
         )
         for row in rows
     ]
+
+
+UNKNOWN_BROWSER = "Navegador desconocido"
+
+# ua-parser's families, as a customer names them: the engine's variants
+# ("HeadlessChrome", "Chrome Mobile iOS") are the browser they installed.
+_BROWSER_NAMES = {
+    "Chrome Mobile": "Chrome",
+    "Chrome Mobile iOS": "Chrome",
+    "Chrome Mobile WebView": "Chrome",
+    "HeadlessChrome": "Chrome",
+    "Chromium": "Chromium",
+    "Firefox Mobile": "Firefox",
+    "Firefox iOS": "Firefox",
+    "Mobile Safari": "Safari",
+    "Mobile Safari UI/WKWebView": "Safari",
+    "Edge Mobile": "Edge",
+    "Opera Mobile": "Opera",
+}
+_SYSTEM_NAMES = {
+    "Mac OS X": "Mac",
+    "Chrome OS": "ChromeOS",
+    "Ubuntu": "Linux",
+    "Fedora": "Linux",
+    "Debian": "Linux",
+}
+# Phones and tablets are named by the device a customer holds, not its system.
+_DEVICES_BY_NAME = ("iPhone", "iPad", "iPod")
+
+
+def _known(family: str | None) -> str:
+    return "" if family in (None, "", "Other") else family
+
+
+@functools.lru_cache(maxsize=512)
+def device_name(user_agent: str) -> str:
+    """The browser and system a User-Agent names, as a customer says them.
+
+    "Chrome en Linux", "Safari en iPhone", "Firefox en Windows"; only the
+    browser when the system is unknown, and "Navegador desconocido" when the
+    string names no browser. Parsed with ua-parser's maintained rules.
+
+    Args:
+        user_agent: the User-Agent header a session signed in with ("" if none).
+
+    Returns:
+        The description, in Spanish.
+    """
+    if not user_agent.strip():
+        return UNKNOWN_BROWSER
+    # Imported here: building the rules takes a moment nobody signing in needs.
+    import ua_parser
+
+    found = ua_parser.parse(user_agent)
+    browser = _known(found.user_agent.family if found.user_agent else None)
+    browser = _BROWSER_NAMES.get(browser, browser)
+    device = _known(found.device.family if found.device else None)
+    system = _known(found.os.family if found.os else None)
+    system = device if device in _DEVICES_BY_NAME else _SYSTEM_NAMES.get(system, system)
+    if not browser:
+        return f"{UNKNOWN_BROWSER} en {system}" if system else UNKNOWN_BROWSER
+    return f"{browser} en {system}" if system else browser

@@ -7,6 +7,7 @@ import reflex as rx
 from customer_portal import routes
 from customer_portal.components.forms import alert, field, new_password_fields, post_form
 from customer_portal.components.lists import plain_table
+from customer_portal.pages.credentials import enter_submits
 from customer_portal.pages.kit import portal_page
 from customer_portal.state.account import AccountState
 
@@ -37,6 +38,7 @@ def account() -> rx.Component:
                         max_length=256,
                     ),
                     *new_password_fields(AccountState, password_label="Contraseña nueva"),
+                    *enter_submits(AccountState),
                     spacing="3",
                     width="100%",
                 ),

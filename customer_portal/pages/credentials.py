@@ -15,18 +15,63 @@ from customer_portal.components.forms import (
 from customer_portal.pages.kit import Access, portal_page
 from customer_portal.state.credentials import CredentialsState as S
 
+_ENTER_BUTTON_ID = "password-enter"
+# Installed once per form, compiled into the page (the CSP forbids eval).
+# A browser ignores Enter while the submit button is disabled; the button
+# follows the typing a round trip late, so the server decides instead.
+_ENTER_LISTENER = f"""(() => {{
+  const form = document.getElementById("password")?.form;
+  if (!form || form.dataset.enterSubmits) return;
+  form.dataset.enterSubmits = "1";
+  form.addEventListener("keydown", (e) => {{
+    if (e.key !== "Enter" || e.isComposing || e.target.tagName !== "INPUT") return;
+    const button = form.querySelector("button[type=submit]");
+    if (button && button.disabled) {{
+      e.preventDefault();
+      document.getElementById("{_ENTER_BUTTON_ID}")?.click();
+    }}
+  }});
+}})()"""
+_SUBMIT = 'document.getElementById("password")?.form?.requestSubmit()'
+
+
+def enter_submits(state) -> list[rx.Component]:
+    """Enter in a password form: sent once every rule passes, else the unmet rules are named.
+
+    For a form holding :func:`new_password_fields` of a
+    :class:`~customer_portal.state.password_form.PasswordFormState`.
+    """
+    return [
+        # Only while there is something to say: an alert added with its text is
+        # announced, and the form keeps a single empty alert region (its error's).
+        rx.cond(state.unmet != "", alert(state.unmet)),
+        rx.el.button(
+            type="button",
+            id=_ENTER_BUTTON_ID,
+            hidden=True,
+            tab_index=-1,
+            on_click=state.submit_on_enter,
+            on_mount=rx.run_script(_ENTER_LISTENER),
+        ),
+        rx.cond(
+            state.submit_requested,
+            rx.el.span(hidden=True, on_mount=rx.run_script(_SUBMIT)),
+        ),
+    ]
+
 
 def _form() -> rx.Component:
     return post_form(
         rx.vstack(
             rx.heading("Modificar contraseña", as_="h1", size="6"),
             rx.text(
-                "Indica el correo electrónico al que te ha llegado el mail y elige tu contraseña.",
+                "Indique el correo electrónico al que le ha llegado el mail y elija su contraseña.",
                 size="2",
             ),
             alert(S.error),
             email_field(),
             *new_password_fields(S, password_label="Contraseña"),
+            *enter_submits(S),
             spacing="4",
             width="100%",
         ),
@@ -40,7 +85,7 @@ def _dead_link() -> rx.Component:
         rx.heading("Este enlace ya no sirve", as_="h1", size="6"),
         alert(S.link_problem, tone="amber"),
         rx.text(
-            "Los enlaces caducan y solo se pueden usar una vez. Pide uno nuevo con tu correo "
+            "Los enlaces caducan y solo se pueden usar una vez. Pida uno nuevo con su correo "
             "electrónico:",
             size="2",
         ),

@@ -24,7 +24,7 @@ def forgot_password() -> rx.Component:
                 rx.vstack(
                     rx.heading("¿Has olvidado tu contraseña?", as_="h1", size="6"),
                     rx.text(
-                        "Indica el correo electrónico con el que accedes al portal y te "
+                        "Indique el correo electrónico con el que accede al portal y le "
                         "enviaremos un correo con el asunto «Restablecer contraseña».",
                         size="2",
                     ),

@@ -13,8 +13,6 @@ from customer_portal.settings import get_settings
 from customer_portal.state.kit import in_session, signed_in
 from customer_portal.state.password_form import PasswordFormState
 
-_DEVICE_SHOWN = 80
-
 
 @dataclass(frozen=True)
 class SessionView:
@@ -42,8 +40,7 @@ class AccountState(PasswordFormState):
         self.zone_label = formats.zone_name(zone_name)
         self.sessions = [
             SessionView(
-                # A browser string can be 300 characters: the start names it.
-                device=row.user_agent[:_DEVICE_SHOWN] or "Navegador desconocido",
+                device=row.device,
                 ip=row.ip or "—",
                 since=formats.timestamp(row.created_at, zone_name, zone=False),
                 last_seen=formats.timestamp(row.last_seen_at, zone_name, zone=False),

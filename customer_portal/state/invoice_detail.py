@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import reflex as rx
+from babel import Locale
 
+from customer_portal.documents.verify import SignerSummary
 from customer_portal.domain import formats
 from customer_portal.domain.invoices import InvoiceDetail, invoice_for_customer
 from customer_portal.domain.listing import clean_text
@@ -61,6 +64,50 @@ class InvoiceView:
     signed_at: str = ""
 
 
+@dataclass(frozen=True)
+class CertificateView:
+    """The signing certificate's details, shown on demand under the signature line."""
+
+    common_name: str = "—"
+    organisation: str = "—"
+    country: str = "—"
+    issuer: str = "—"
+    serial: str = "—"
+    validity: str = "—"
+
+
+def present_certificate(signer: SignerSummary | None) -> CertificateView:
+    """The details of ``signer`` for a customer ("—" for what is not known)."""
+    if signer is None:
+        return CertificateView()
+    validity = "—"
+    if signer.valid_from and signer.valid_until:
+        zone = ZoneInfo(get_settings().timezone)
+        validity = (
+            f"del {formats.short_date(signer.valid_from.astimezone(zone).date())} "
+            f"al {formats.short_date(signer.valid_until.astimezone(zone).date())}"
+        )
+    country = signer.country
+    if country:
+        name = Locale.parse(formats.LOCALE).territories.get(country.upper())
+        country = f"{name} ({country})" if name else country
+    return CertificateView(
+        common_name=signer.common_name or "—",
+        organisation=signer.organisation or "—",
+        country=country or "—",
+        issuer=signer.issuer or "—",
+        serial=signer.serial or "—",
+        validity=validity,
+    )
+
+
+def tab_title(number: str | None) -> str:
+    """The browser tab's title for the invoice ``number`` (None: not found)."""
+    portal_name = get_settings().branding.portal_name
+    head = f"Factura {number}" if number else "Factura no encontrada"
+    return f"{head} · {portal_name}"
+
+
 def present_invoice(detail: InvoiceDetail) -> InvoiceView:
     """The figures of ``detail`` in Spanish formats."""
     currency = detail.currency
@@ -88,6 +135,9 @@ class InvoiceDetailState(AuthState):
     found: bool = False
     loaded: bool = False
     invoice: InvoiceView = InvoiceView()
+    certificate: CertificateView = CertificateView()
+    #: The tab's title, naming the invoice (the page renders it as its <title>).
+    title: str = ""
     lines: list[LineView] = []
     taxes: list[TaxView] = []
     payments: list[PaymentView] = []
@@ -105,10 +155,13 @@ class InvoiceDetailState(AuthState):
             )
         self.loaded = True
         if detail is None:
+            self.title = tab_title(None)
             return
         currency = detail.currency
         self.found = True
+        self.title = tab_title(detail.number)
         self.invoice = present_invoice(detail)
+        self.certificate = present_certificate(detail.signer)
         self.lines = [
             LineView(
                 description=line.description,

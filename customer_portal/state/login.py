@@ -21,10 +21,10 @@ def why_sign_in(next_path: str) -> str:
     if parts.path.rstrip("/") == routes.INVOICE_DETAIL:
         number = clean_text(parse_qs(parts.query).get("numero", [""])[0])
         if number:
-            return f"Entra para ver la factura {number}; te llevaremos a ella."
+            return f"Entre para ver la factura {number}; le llevaremos a ella."
     if parts.path.rstrip("/") in ("", routes.INVOICES):
         return ""
-    return "Entra para continuar; te llevaremos a la página que pediste."
+    return "Entre para continuar; le llevaremos a la página que pidió."
 
 
 class LoginState(AuthState):

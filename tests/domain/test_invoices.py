@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 from customer_portal.domain.invoices import PaymentItem, invoice_for_customer
 from customer_portal.domain.payments import record_payment
 from customer_portal.domain.status import InvoiceStatus
-from customer_portal.models import Customer
+from customer_portal.models import Customer, SignedDocument
 from tests.factories import customer_input, invoice_input, line_input, payment_input
 
 
@@ -45,7 +45,25 @@ def test_owner_sees_formatted_invoice_with_payments(publisher, engine):
     assert view.payments == (
         PaymentItem(paid_on=date(2019, 5, 15), amount_cents=10000, reference="R-1"),
     )
-    assert "Link Soluciones" in view.signed_by and view.signed_at is not None
+    # The signer in plain words, not "Common Name: ...; Organization: ...".
+    assert view.signed_by == "Link Soluciones" and view.signed_at is not None
+    assert view.signer.common_name == "Link Soluciones (firma de facturas, demo)"
+    assert view.signer.issuer == "Link Soluciones Demo CA (solo pruebas)"
+    assert view.signer.serial and view.signer.valid_until > view.signer.valid_from
+
+
+def test_an_unreadable_certificate_falls_back_to_the_stored_subject(publisher, engine):
+    publisher.publish(invoice_input("F-C"))
+    with Session(engine) as session:
+        document = session.exec(select(SignedDocument)).one()
+        document.signer_fingerprint = "0" * 64  # not the certificate in the PDF
+        session.add(document)
+        session.commit()
+        view = invoice_for_customer(
+            session=session, customer_id=customer_id(engine, "CLI-TEST-1"), number="F-C"
+        )
+    assert view.signed_by == "Link Soluciones"
+    assert view.signer.organisation == "Link Soluciones" and view.signer.serial == ""
 
 
 def test_another_customer_gets_nothing(publisher, engine):

@@ -25,7 +25,12 @@ def test_over_72_bytes_is_its_own_failed_rule():
     password = "Aa!" + "ñ" * 35  # 73 bytes, 38 characters
     check = check_password(password, password)
     assert [rule.key for rule in check.rules if not rule.passed] == ["max_bytes"]
-    assert "72 bytes" in check.failed()[0]
+    # Worded for a customer, who counts characters, not bytes.
+    assert check.failed() == ["No más de 72 caracteres (menos si usa acentos, eñes o emojis)"]
+
+
+def test_no_rule_talks_of_bytes():
+    assert all("byte" not in rule.label for rule in check_password("", "").rules)
 
 
 def test_minimum_length_is_configurable():

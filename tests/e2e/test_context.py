@@ -44,7 +44,7 @@ def test_a_deep_link_says_why_entrar_is_asked_and_returns(portal, browser):
     page = browser.new_context(locale="es-ES").new_page()
     page.goto(portal.url + "/factura?numero=F2026-1003")
     page.wait_for_url(re.compile(r"/entrar/?\?next="))
-    expect(page.get_by_text("Entra para ver la factura F2026-1003")).to_be_visible()
+    expect(page.get_by_text("Entre para ver la factura F2026-1003")).to_be_visible()
     page.get_by_label("Correo electrónico").fill("cliente1@example.com")
     page.get_by_label("Contraseña").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Entrar").click()

@@ -111,8 +111,8 @@ def test_an_unusable_filter_is_not_searched_and_says_why():
 @pytest.mark.parametrize(
     ("next_path", "reason"),
     [
-        ("/factura?numero=F%2F7", "Entra para ver la factura F/7; te llevaremos a ella."),
-        ("/pagos?factura=1", "Entra para continuar; te llevaremos a la página que pediste."),
+        ("/factura?numero=F%2F7", "Entre para ver la factura F/7; le llevaremos a ella."),
+        ("/pagos?factura=1", "Entre para continuar; le llevaremos a la página que pidió."),
         ("/facturas", ""),
     ],
 )

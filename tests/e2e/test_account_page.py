@@ -1,0 +1,82 @@
+"""Mi cuenta and Modificar contraseña in Chromium: the checklist, Enter, the devices."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.helpers import log_in, signed_in
+from tests.e2e.test_accounts import PASSWORD, new_customer, signed_out
+
+pytestmark = pytest.mark.e2e
+
+FIREFOX_ON_WINDOWS = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
+)
+
+
+def rule_states(page) -> dict[str, str]:
+    return dict(
+        page.locator("#password-rules li").evaluate_all(
+            "items => items.map(li => [li.dataset.rule, li.dataset.passed])"
+        )
+    )
+
+
+def test_no_rule_is_green_before_typing_and_the_limit_speaks_of_characters(portal, browser):
+    page = signed_in(browser, portal)
+    page.goto(portal.url + "/cuenta")
+    page.get_by_role("heading", name="Mi cuenta").wait_for()
+    expect(page.locator("#password-rules li")).to_have_count(6)
+    assert set(rule_states(page).values()) == {"false"}
+    limit = page.locator("li[data-rule='max_bytes']")
+    expect(limit).to_contain_text("No más de 72 caracteres")
+    expect(page.locator("#password-rules")).not_to_contain_text("bytes")
+    page.get_by_label("Contraseña nueva").fill("a")
+    expect(limit).to_have_attribute("data-passed", "true")
+    expect(page.locator("li[data-rule='lower']")).to_have_attribute("data-passed", "true")
+    expect(page.locator("li[data-rule='length']")).to_have_attribute("data-passed", "false")
+
+
+def test_enter_submits_modificar_contrasena_and_mi_cuenta(portal, mail_server, browser):
+    email, link = new_customer(portal, mail_server)
+    page = browser.new_context(locale="es-ES").new_page()
+    page.goto(link)
+    page.get_by_role("heading", name="Modificar contraseña").wait_for()
+    page.get_by_label("Correo electrónico").fill(email)
+    page.get_by_label("Contraseña", exact=True).fill(PASSWORD)
+    repeat = page.get_by_label("Repetir contraseña")
+    # Not yet acceptable: Enter sends nothing and says what is missing.
+    repeat.fill(PASSWORD[:-1])
+    repeat.press("Enter")
+    expect(page.get_by_role("alert").filter(has_text="Requisitos pendientes")).to_contain_text(
+        "Las dos contraseñas coinciden"
+    )
+    assert "/credenciales" in page.url
+    # Enter right after the last keystroke, before the button has caught up.
+    repeat.fill(PASSWORD)
+    repeat.press("Enter")
+    page.wait_for_url(re.compile(r"/facturas/?(\?aviso=[^&]*)?$"))
+
+    page.goto(portal.url + "/cuenta")
+    page.get_by_role("heading", name="Mi cuenta").wait_for()
+    page.get_by_label("Contraseña actual").fill(PASSWORD)
+    page.get_by_label("Contraseña nueva").fill("Otra-Clave3")
+    page.get_by_label("Repetir contraseña").fill("Otra-Clave3")
+    page.get_by_label("Repetir contraseña").press("Enter")
+    expect(page.get_by_role("status").filter(has_text="Contraseña actualizada")).to_be_visible()
+
+    fresh = signed_out(page)
+    log_in(fresh, portal, email, "Otra-Clave3")
+    fresh.wait_for_url(re.compile(r"/facturas/?(\?aviso=[^&]*)?$"))
+
+
+def test_mi_cuenta_names_each_browser(portal, browser):
+    page = signed_in(browser, portal, user_agent=FIREFOX_ON_WINDOWS)
+    page.goto(portal.url + "/cuenta")
+    sessions = page.get_by_role("region", name="Sesiones abiertas")
+    this_one = sessions.locator("tr").filter(has_text="Esta sesión")
+    expect(this_one).to_contain_text("Firefox en Windows")
+    expect(sessions).not_to_contain_text("Mozilla")
