@@ -188,7 +188,7 @@ def test_several_invoices_for_an_active_customer_make_one_list(engine, mail_publ
     first, both = mine
     assert "factura F-1" in text_of(first) and "F-2" not in text_of(first)
     text = text_of(both)
-    assert "Ya tiene disponibles las nuevas 2 facturas siguientes" in text
+    assert "Ya tiene disponibles las 2 nuevas facturas siguientes" in text
     assert "Factura F-2 del 30/04/2019\n  Importe: 42,69\xa0€\n  Vencimiento: 15/06/2019" in text
     assert "Factura F-3 del 30/04/2019\n  Importe: 1.210,00\xa0€\n  Vencimiento: 30/05/2019" in text
     html = both.message.get_body(("html",)).get_content()

@@ -129,7 +129,7 @@ def test_new_invoice_with_several_invoices_lists_each():
     ]
     email = new_invoice(*invoices)
     assert email.subject == "Nueva Factura disponible en Link Customer Portal Web"
-    assert "las nuevas 3 facturas" in email.text
+    assert "las 3 nuevas facturas" in email.text
     for item in invoices:
         assert f'href="{item["link"]}"' in email.html
         assert f">Ver factura {item['number']}</a>" in email.html
