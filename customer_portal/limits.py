@@ -38,6 +38,8 @@ DEDUPE_KEY_LENGTH = 200
 MESSAGE_ID_LENGTH = 200
 CLAIM_TOKEN_LENGTH = 32
 LAST_ERROR_LENGTH = 2000
+#: Which notices may share an email, e.g. ``invoices:<customer id>``.
+GROUP_KEY_LENGTH = 60
 
 # --- Sessions, login failures, audit ---------------------------------------
 USER_AGENT_LENGTH = 300

@@ -27,6 +27,7 @@ from customer_portal.limits import (
     EMAIL_KIND_LENGTH,
     EMAIL_LENGTH,
     EMAIL_SUBJECT_LENGTH,
+    GROUP_KEY_LENGTH,
     INVOICE_NUMBER_LENGTH,
     IP_LENGTH,
     LAST_ERROR_LENGTH,
@@ -184,7 +185,11 @@ class OutboxEmail(SQLModel, table=True):
     """
 
     __tablename__ = "outbox_email"
-    __table_args__ = (sa.Index("ix_outbox_pending", "sent_at", "failed_at", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_outbox_pending", "sent_at", "failed_at", "next_attempt_at"),
+        # The notices that may share one email: looked up when one is claimed.
+        sa.Index("ix_outbox_group", "group_key", "sent_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     kind: str = Field(max_length=EMAIL_KIND_LENGTH)
@@ -204,6 +209,11 @@ class OutboxEmail(SQLModel, table=True):
     failed_at: datetime | None = _ts(default=None)
     last_error: str | None = Field(default=None, max_length=LAST_ERROR_LENGTH)
     created_at: datetime = _ts(default_factory=utcnow)
+    # Invoice notices with the same key and address go out as one email
+    # (see customer_portal.mail.notices); None: the row is an email of its own.
+    group_key: str | None = Field(default=None, max_length=GROUP_KEY_LENGTH)
+    # Sent inside another row's email (that row keeps the copy): its id.
+    sent_with: int | None = None
 
 
 class AuthSession(SQLModel, table=True):

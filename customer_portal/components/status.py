@@ -1,22 +1,39 @@
-"""The status badge: Cobrado green, Cobrado parcialmente amber, Pendiente grey, vencida red."""
+"""The status badge, worded and coloured by :func:`~customer_portal.domain.status.status_label`.
+
+Cobrado green, Cobrado parcialmente amber, Pendiente grey, and red with
+"· vencida" once an unpaid invoice is past its due date: the same words and
+colours the emails use, because both come from that one function.
+"""
 
 from __future__ import annotations
 
 import reflex as rx
 
+from customer_portal.domain.status import InvoiceStatus, status_label
+
+
+def _by_status(overdue: bool, attribute: str, status: rx.Var) -> rx.Var:
+    """``status_label(status, overdue).<attribute>`` for a status only known in the browser."""
+    cases = [
+        (value.value, getattr(status_label(value, overdue), attribute)) for value in InvoiceStatus
+    ]
+    # Anything else (never expected) reads as given, in grey.
+    default = status if attribute == "text" else "gray"
+    return rx.match(status, *cases, default)
+
 
 def status_badge(status: rx.Var, overdue: rx.Var | bool = False) -> rx.Component:
-    """The manual's status; red and "· vencida" once an unpaid invoice is past its due date.
+    """The status as :func:`status_label` words and colours it.
 
     Args:
         status: The status text (``InvoiceStatus`` value).
         overdue: A boolean var: whether the invoice is overdue.
     """
-    color = rx.match(status, ("Cobrado", "green"), ("Cobrado parcialmente", "amber"), "gray")
     return rx.badge(
-        status,
-        rx.cond(overdue, " · vencida", ""),
-        color_scheme=rx.cond(overdue, "red", color),
+        rx.cond(overdue, _by_status(True, "text", status), _by_status(False, "text", status)),
+        color_scheme=rx.cond(
+            overdue, _by_status(True, "radix", status), _by_status(False, "radix", status)
+        ),
         size="2",
         variant="soft",
         # The soft palette's text is 4.3:1 on its own background: too faint (WCAG AA).

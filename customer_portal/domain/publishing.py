@@ -66,6 +66,8 @@ class AfterStore(Protocol):
     """Called inside the invoice's transaction, after its rows are added.
 
     The outbox hooks in here (:func:`customer_portal.mail.hooks.publication_hooks`).
+    A hook may also have ``after_batch(*, engine, published)``: :meth:`Publisher.publish_many`
+    calls it with the numbers a batch published, once the batch is done.
     """
 
     def __call__(
@@ -246,7 +248,22 @@ class Publisher:
         actor: str = "system",
         progress: Callable[[ItemResult], None] | None = None,
     ) -> BatchSummary:
-        """Publish each invoice in its own unit of work; one result per invoice."""
-        return run_batch(
+        """Publish each invoice in its own unit of work; one result per invoice.
+
+        Then tells every hook that has an ``after_batch(engine=, published=)``
+        which invoices the batch published (the mail hook sends their notices
+        now, one email per customer, instead of after its hold).
+        """
+        summary = run_batch(
             raws, lambda raw, index: self.publish(raw, index=index, actor=actor), progress
         )
+        published = [item.label for item in summary.results if item.status == PUBLISHED]
+        for hook in self._after_store:
+            after_batch = getattr(hook, "after_batch", None)
+            if after_batch is not None and published:
+                try:
+                    after_batch(engine=self._engine, published=published)
+                except Exception:
+                    # Only a shortcut: what it would have done happens anyway, later.
+                    log.exception("after-batch hook failed; its work waits for its own time")
+        return summary

@@ -1,7 +1,14 @@
-"""An invoice's payment status, derived from what has been paid; never stored."""
+"""An invoice's payment status, derived from what has been paid; never stored.
+
+:func:`status_label` is the only place that says how a status reads and which
+colour it has: the list's and the invoice page's badge, and the emails, use it.
+The signed PDF shows no status: it is signed once at publication, and the
+status changes with every payment.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
@@ -26,3 +33,78 @@ def invoice_status(total_cents: int, paid_cents: int) -> InvoiceStatus:
 def is_overdue(status: InvoiceStatus, due_date: date | None, today: date) -> bool:
     """Whether an invoice still owes money after its due date."""
     return status is not InvoiceStatus.PAID and due_date is not None and due_date < today
+
+
+class Tone(StrEnum):
+    """The colour of a status, one word for every place that shows it.
+
+    The badge uses the Radix colour of the same name (high contrast); emails
+    and other HTML use :attr:`StatusLabel.hex` on :attr:`StatusLabel.background`,
+    steps 12 and 3 of the same Radix scale, so every place looks alike.
+    """
+
+    GREEN = "green"
+    AMBER = "amber"
+    GRAY = "gray"
+    RED = "red"
+
+
+# Radix Colors (light) steps 12 (text) and 3 (background): the badge's own
+# high-contrast soft colours, every pair above 10:1.
+_HEX = {
+    Tone.GREEN: ("#193b2d", "#e6f6eb"),
+    Tone.AMBER: ("#4f3422", "#fff7c2"),
+    Tone.GRAY: ("#202020", "#f0f0f0"),
+    Tone.RED: ("#641723", "#feebec"),
+}
+
+_TONES = {
+    InvoiceStatus.PAID: Tone.GREEN,
+    InvoiceStatus.PARTIALLY_PAID: Tone.AMBER,
+    InvoiceStatus.PENDING: Tone.GRAY,
+}
+
+#: What follows the status of an unpaid invoice past its due date.
+OVERDUE_SUFFIX = " · vencida"
+
+
+@dataclass(frozen=True)
+class StatusLabel:
+    """How an invoice's status reads and looks, wherever it is shown.
+
+    Attributes:
+        text: e.g. ``"Cobrado parcialmente · vencida"``.
+        tone: its colour.
+    """
+
+    text: str
+    tone: Tone
+
+    @property
+    def radix(self) -> str:
+        """The Radix ``color_scheme`` of the badge."""
+        return self.tone.value
+
+    @property
+    def hex(self) -> str:
+        """The text colour for HTML that has no Radix (emails)."""
+        return _HEX[self.tone][0]
+
+    @property
+    def background(self) -> str:
+        """The background colour under :attr:`hex`."""
+        return _HEX[self.tone][1]
+
+
+def status_label(status: InvoiceStatus | str, overdue: bool = False) -> StatusLabel:
+    """The one text and colour of an invoice's status: the list, the page and the emails use it.
+
+    Args:
+        status: the status (or its text, as a state var carries it).
+        overdue: whether the invoice is unpaid past its due date; red, and
+            "· vencida" after the status. Ignored for a paid invoice.
+    """
+    status = InvoiceStatus(status)
+    if overdue and status is not InvoiceStatus.PAID:
+        return StatusLabel(status.value + OVERDUE_SUFFIX, Tone.RED)
+    return StatusLabel(status.value, _TONES[status])

@@ -47,7 +47,13 @@ def list_mailbox(*, session: Session, settings: Settings, limit: int = 200) -> l
         settings: the portal's settings (branding, for subjects not yet rendered).
         limit: at most this many emails.
     """
-    rows = session.exec(select(OutboxEmail).order_by(col(OutboxEmail.id).desc()).limit(limit)).all()
+    # A notice sent inside another row's email is that email: listed once.
+    rows = session.exec(
+        select(OutboxEmail)
+        .where(col(OutboxEmail.sent_with).is_(None))
+        .order_by(col(OutboxEmail.id).desc())
+        .limit(limit)
+    ).all()
     entries = []
     for row in rows:
         try:
@@ -80,6 +86,8 @@ def open_email(*, session: Session, settings: Settings, email_id: int) -> Render
         email_id: the outbox row.
     """
     row = session.get(OutboxEmail, email_id)
+    if row is not None and row.sent_with is not None:
+        row = session.get(OutboxEmail, row.sent_with)  # the email that carried it
     if row is None:
         return None
     if row.html is not None and row.subject is not None and row.text is not None:

@@ -1,12 +1,32 @@
 """Which email a change causes, with which link, queued in the change's transaction.
 
-- An invoice for a customer whose account is not active yet: **Alta**, with a
-  fresh activation link (each new invoice brings a new link, never a dead one).
-- An invoice for an active account: **Nueva Factura**, deep-linking to it.
+- Invoices for a customer whose account is not active yet: the first
+  publication brings the **Alta** (once per customer and address), with the
+  manual's warnings and a fresh activation link; later ones bring **Nueva
+  Factura** with a reminder that the credentials are still to be set and a
+  fresh Ver credenciales button.
+- Invoices for an active account: **Nueva Factura**, deep-linking to each.
 - A password reset request: **Restablecer contraseña**.
 
-One notice per invoice at most: the dedupe key is the invoice number, so a
-re-published invoice never emails twice.
+**One email per customer per publication.** Every published invoice queues
+its own outbox row in its own transaction (dedupe key: the invoice number, so
+a re-published invoice never emails twice), with a ``group_key`` naming its
+customer, held for :data:`NOTICE_HOLD`. The deliverer that claims the first
+due row claims the rest of the group in the same UPDATE-guarded transaction,
+held or not, and sends them as one email (see :mod:`customer_portal.mail.outbox`).
+When a batch ends, :meth:`InvoiceNotices.after_batch` makes its rows due at
+once, so a publication's email goes out without waiting for the hold.
+
+Why there and not in the publication batch: each invoice commits alone (a
+batch may stop half-way, several requests may carry one billing run, and the
+CLI and API differ in batching), so a notice written at the end of a batch
+could be lost to a crash or split across requests. A row per invoice, written
+with the invoice, cannot be lost, and coalescing at delivery costs one indexed
+UPDATE per email, not per invoice; at 100 invoices/s the hold (and the end of
+the batch) gathers a customer's invoices. A crash between any two steps leaves
+rows claimed or unclaimed, never half-sent: the group is re-claimed and sent
+again under the first row's Message-ID, so the worst case is the same
+at-least-once copy a single email has. Several workers never share a row.
 
 Activation and reset links open an account, so they are never written to the
 database: the queued row only says which link to make (``signed_link``: purpose
@@ -20,17 +40,21 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from email.utils import parseaddr
 from typing import Any
 
-from sqlmodel import Session
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
 
 from customer_portal import routes
+from customer_portal.db import unit_of_work
 from customer_portal.domain import formats
 from customer_portal.domain.accounts import ensure_account, normalize_email
 from customer_portal.domain.invoice_input import InvoiceData
+from customer_portal.domain.status import invoice_status, is_overdue, status_label
 from customer_portal.domain.tokens import TokenKeys, TokenPurpose
 from customer_portal.mail.outbox import SIGNED_LINK, NothingToSend, enqueue
 from customer_portal.mail.render import EmailKind, TemplateProblem
@@ -38,6 +62,14 @@ from customer_portal.models import Account, Customer, Invoice, OutboxEmail, utcn
 from customer_portal.settings import Settings
 
 log = logging.getLogger(__name__)
+
+#: How long an invoice notice waits for the customer's next invoices before
+#: it is due (a batch's end makes its notices due at once).
+NOTICE_HOLD = timedelta(seconds=15)
+#: The dedupe key of an invoice's notice: at most one per invoice, ever.
+INVOICE_NOTICE = "invoice-notice:{number}"
+# How many dedupe keys one UPDATE names when a batch releases its notices.
+_RELEASE_CHUNK = 500
 
 
 def _domain(settings: Settings) -> str:
@@ -49,6 +81,26 @@ def _signed_link(account: Account, purpose: TokenPurpose) -> dict[str, Any]:
     return {SIGNED_LINK: {"purpose": purpose.value, "account_id": account.id}}
 
 
+def invoice_group(customer_id: int) -> str:
+    """The ``group_key`` of a customer's invoice notices: they may share an email."""
+    return f"invoices:{customer_id}"
+
+
+def _alta_queued(session: Session, group: str, to: str) -> bool:
+    """Whether this customer already has an Alta to this address that was not dropped."""
+    return (
+        session.exec(
+            select(OutboxEmail.id).where(
+                col(OutboxEmail.group_key) == group,
+                col(OutboxEmail.to_address) == to,
+                col(OutboxEmail.kind) == EmailKind.WELCOME.value,
+                col(OutboxEmail.failed_at).is_(None),
+            )
+        ).first()
+        is not None
+    )
+
+
 def notify_invoice_published(
     *,
     session: Session,
@@ -56,10 +108,13 @@ def notify_invoice_published(
     customer: Customer,
     data: InvoiceData,
     settings: Settings,
+    hold: timedelta = NOTICE_HOLD,
 ) -> OutboxEmail | None:
-    """Queue the Alta or Nueva Factura email for a just-stored invoice.
+    """Queue the notice of a just-stored invoice: an Alta or a Nueva Factura to be.
 
     A publication hook (:class:`~customer_portal.domain.publishing.AfterStore`).
+    The row is held for ``hold`` so the customer's other invoices of the same
+    publication join its email.
 
     Args:
         session: the invoice's unit of work.
@@ -67,33 +122,86 @@ def notify_invoice_published(
         customer: its customer; its account is created here if it has none.
         data: the invoice as published (unused; part of the hook's shape).
         settings: the portal's settings (links, Message-ID domain).
+        hold: how long the notice waits for others of the same customer.
 
     Returns:
-        The queued email, or None if this invoice was notified before.
+        The queued row, or None if this invoice was notified before.
     """
     account = ensure_account(session=session, customer=customer)
-    context = {
+    group = invoice_group(customer.id)
+    context: dict[str, Any] = {
         "customer_name": customer.name,
         "invoice_number": invoice.number,
         "invoice_date": formats.short_date(invoice.issue_date),
     }
     if account is not None and account.activated_at is None:
-        kind = EmailKind.WELCOME
-        context.update(_signed_link(account, TokenPurpose.ACTIVATION))
         to = account.email
+        # The first publication brings the Alta; later ones, while the
+        # credentials are still to be set, a Nueva Factura that reminds.
+        kind = EmailKind.NEW_INVOICE if _alta_queued(session, group, to) else EmailKind.WELCOME
+        context.update(_signed_link(account, TokenPurpose.ACTIVATION))
     else:
         kind = EmailKind.NEW_INVOICE
-        # A plain page behind the login, not a secret: it may be stored.
-        context["link"] = settings.base_url + routes.invoice_detail(invoice.number)
         to = account.email if account is not None else customer.email
     return enqueue(
         session=session,
         kind=kind,
         to=to,
         context=context,
-        dedupe_key=f"invoice-notice:{invoice.number}",
+        dedupe_key=INVOICE_NOTICE.format(number=invoice.number),
         domain=_domain(settings),
+        group_key=group,
+        not_before=utcnow() + hold,
     )
+
+
+class InvoiceNotices:
+    """The publication hook that queues invoice notices, and releases them when a batch ends.
+
+    Called per invoice as an :class:`~customer_portal.domain.publishing.AfterStore`
+    hook; :meth:`after_batch` is called by the publisher once a batch is done.
+    """
+
+    def __init__(self, *, settings: Settings, hold: timedelta = NOTICE_HOLD):
+        self._settings = settings
+        self._hold = hold
+
+    def __call__(
+        self, *, session: Session, invoice: Invoice, customer: Customer, data: InvoiceData
+    ) -> OutboxEmail | None:
+        """Queue the invoice's notice (see :func:`notify_invoice_published`)."""
+        return notify_invoice_published(
+            session=session,
+            invoice=invoice,
+            customer=customer,
+            data=data,
+            settings=self._settings,
+            hold=self._hold,
+        )
+
+    def after_batch(self, *, engine: sa.Engine, published: Iterable[str]) -> None:
+        """Make the notices of the invoices just published due now: the batch is whole.
+
+        Only shortens a hold: if this never runs (a crash), the hold ends anyway.
+
+        Args:
+            engine: the portal's database.
+            published: the numbers of the invoices the batch published.
+        """
+        keys = [INVOICE_NOTICE.format(number=number) for number in published]
+        now = utcnow()
+        for start in range(0, len(keys), _RELEASE_CHUNK):
+            with unit_of_work(engine) as session:
+                session.exec(
+                    sa.update(OutboxEmail)
+                    .where(
+                        col(OutboxEmail.dedupe_key).in_(keys[start : start + _RELEASE_CHUNK]),
+                        col(OutboxEmail.sent_at).is_(None),
+                        col(OutboxEmail.attempts) == 0,
+                        col(OutboxEmail.next_attempt_at) > now,
+                    )
+                    .values(next_attempt_at=now)
+                )
 
 
 def queue_activation(
@@ -141,14 +249,14 @@ def queue_password_reset(
 
 @dataclass(frozen=True)
 class DeliveryContext:
-    """An outbox row as it goes out now.
+    """Outbox rows as they go out now, as one email.
 
     Attributes:
         kind: the email to render (an Alta whose account was activated
             meanwhile goes out as Nueva Factura).
         context: the template variables, with ``link`` and ``expires`` filled in.
         secret: the token inside ``link``, which must not outlive the sending;
-            None when the link is a plain page URL.
+            None when the email has no signed link.
     """
 
     kind: EmailKind | str
@@ -171,28 +279,110 @@ def _mint(settings: Settings, account: Account, purpose: TokenPurpose) -> tuple[
     return token, origin + path, formats.timestamp(utcnow() + lifetime, settings.timezone)
 
 
-def delivery_context(*, session: Session, row: OutboxEmail, settings: Settings) -> DeliveryContext:
-    """The template context of ``row``, with its signed link minted now if it has one.
+def _read_spec(row: OutboxEmail, context: dict[str, Any]) -> tuple[TokenPurpose, Any] | None:
+    spec = context.pop(SIGNED_LINK, None)
+    if spec is None:
+        return None
+    try:
+        return TokenPurpose(spec["purpose"]), spec["account_id"]
+    except (TypeError, KeyError, ValueError):
+        raise TemplateProblem(f"{row.kind}: unreadable {SIGNED_LINK} {spec!r}") from None
+
+
+def _invoice_items(
+    session: Session, contexts: list[dict[str, Any]], settings: Settings
+) -> list[dict[str, str]]:
+    """What the email says of each invoice: as stored now, status as the list shows it."""
+    numbers = [c["invoice_number"] for c in contexts if c.get("invoice_number")]
+    stored = {
+        invoice.number: invoice
+        for invoice in session.exec(select(Invoice).where(col(Invoice.number).in_(numbers))).all()
+    }
+    today = date.today()
+    items = []
+    for number in dict.fromkeys(numbers):  # in queueing order, once each
+        context = next(c for c in contexts if c.get("invoice_number") == number)
+        item = {
+            "number": number,
+            "date": context.get("invoice_date", ""),
+            "amount": "",
+            "due_date": "",
+            "status": "",
+            "status_color": "",
+            "status_background": "",
+            "link": settings.base_url + routes.invoice_detail(number),
+        }
+        invoice = stored.get(number)
+        if invoice is not None:
+            status = invoice_status(invoice.total_cents, invoice.paid_cents)
+            label = status_label(status, is_overdue(status, invoice.due_date, today))
+            item.update(
+                date=formats.short_date(invoice.issue_date),
+                amount=formats.money(invoice.total_cents, invoice.currency),
+                due_date=formats.optional_date(invoice.due_date),
+                status=label.text,
+                status_color=label.hex,
+                status_background=label.background,
+            )
+        items.append(item)
+    return items
+
+
+def _alta_sent(session: Session, rows: list[OutboxEmail]) -> bool:
+    """Whether an Alta already went out to this group's customer at this address."""
+    first = rows[0]
+    return (
+        session.exec(
+            select(OutboxEmail.id).where(
+                col(OutboxEmail.group_key) == first.group_key,
+                col(OutboxEmail.to_address) == first.to_address,
+                col(OutboxEmail.kind) == EmailKind.WELCOME.value,
+                col(OutboxEmail.sent_at).is_not(None),
+                col(OutboxEmail.id).not_in([row.id for row in rows]),
+            )
+        ).first()
+        is not None
+    )
+
+
+def delivery_context(
+    *, session: Session, rows: list[OutboxEmail], settings: Settings
+) -> DeliveryContext:
+    """The template context of the email ``rows`` make, with its signed link minted now.
+
+    ``rows`` is one row, or a group of invoice notices of one customer and
+    address (the first decides the Message-ID): they become one Alta or one
+    Nueva Factura listing every invoice.
 
     Args:
-        session: reads the link's account (nothing is written).
-        row: the outbox email.
+        session: reads the link's account and the invoices (nothing is written).
+        rows: the outbox rows going out together, oldest first.
         settings: the portal's settings (secret key, link lifetimes, base URL).
 
     Raises:
-        NothingToSend: the link's account is gone, no longer has the row's
+        NothingToSend: the link's account is gone, no longer has the rows'
             address, or (a bare Alta) was activated meanwhile.
-        TemplateProblem: the row's link description cannot be read.
+        TemplateProblem: a row's link description cannot be read.
     """
-    context = json.loads(row.context)
-    spec = context.pop(SIGNED_LINK, None)
+    first = rows[0]
+    contexts = [json.loads(row.context) for row in rows]
+    specs = [_read_spec(row, context) for row, context in zip(rows, contexts, strict=True)]
+    spec = next((s for s in specs if s is not None), None)
+    base = {k: v for k, v in contexts[0].items() if k not in ("invoice_number", "invoice_date")}
+    if first.kind == EmailKind.PASSWORD_RESET:
+        invoices: list[dict[str, str]] = []
+    else:
+        invoices = _invoice_items(session, contexts, settings)
+    base["invoices"] = invoices
+    base["password_min_length"] = settings.password_min_length
+    # One Alta in the group makes the email an Alta (listing every invoice).
+    welcome = any(row.kind == EmailKind.WELCOME for row in rows)
+    kind: EmailKind | str = EmailKind.WELCOME if welcome else first.kind
     if spec is None:
-        return DeliveryContext(row.kind, context)
-    try:
-        purpose = TokenPurpose(spec["purpose"])
-        account_id = spec["account_id"]
-    except (TypeError, KeyError, ValueError):
-        raise TemplateProblem(f"{row.kind}: unreadable {SIGNED_LINK} {spec!r}") from None
+        # Nueva Factura for an active account: plain page links, no secret.
+        return DeliveryContext(kind, {**base, "credentials_link": ""})
+
+    purpose, account_id = spec
     account = session.get(Account, account_id) if isinstance(account_id, int) else None
     if account is None:
         # Nobody could use the link, and an email whose only point is a link
@@ -201,16 +391,14 @@ def delivery_context(*, session: Session, row: OutboxEmail, settings: Settings) 
 
     if purpose is TokenPurpose.ACTIVATION and account.activated_at is not None:
         # The customer set a password with an earlier link: the credentials
-        # part is moot (an activation link would be dead anyway). An Alta that
-        # also announces an invoice still owes that news, so it goes out as the
-        # Nueva Factura it would be if queued now; a bare re-sent Alta has
-        # nothing left to say.
-        if not context.get("invoice_number"):
+        # part is moot (an activation link would be dead anyway). Invoices
+        # still owe their news, so they go out as the Nueva Factura they would
+        # be if queued now; a bare re-sent Alta has nothing left to say.
+        if not invoices:
             raise NothingToSend("the account was activated before it went out")
-        link = settings.base_url + routes.invoice_detail(context["invoice_number"])
-        return DeliveryContext(EmailKind.NEW_INVOICE, {**context, "link": link})
+        return DeliveryContext(EmailKind.NEW_INVOICE, {**base, "credentials_link": ""})
 
-    if account.email != normalize_email(row.to_address):
+    if account.email != normalize_email(first.to_address):
         # The address changed after queueing (an Alta follows the customer's
         # email): a link minted now would work, and the old mailbox must not
         # get it. The new address gets its own Alta with the next invoice or
@@ -218,4 +406,12 @@ def delivery_context(*, session: Session, row: OutboxEmail, settings: Settings) 
         raise NothingToSend("the account's email address changed after it was queued")
 
     token, link, expires = _mint(settings, account, purpose)
-    return DeliveryContext(row.kind, {**context, "link": link, "expires": expires}, secret=token)
+    if kind == EmailKind.WELCOME and invoices and _alta_sent(session, rows):
+        # Two publications raced past the check at queueing: one Alta is enough.
+        kind = EmailKind.NEW_INVOICE
+    if kind == EmailKind.NEW_INVOICE:
+        # Not activated yet: the invoices, and a reminder with a fresh link.
+        context = {**base, "credentials_link": link, "expires": expires}
+    else:
+        context = {**base, "link": link, "expires": expires}
+    return DeliveryContext(kind, context, secret=token)

@@ -15,6 +15,15 @@ delivery (see :func:`customer_portal.mail.notices.delivery_context`); once
 sent, the row keeps the subject and bodies with that link's token replaced by
 :data:`SENT_LINK_MARKER`. Every attempt mints its own link, and keeps the
 row's Message-ID.
+
+Rows with the same ``group_key`` and address (the invoice notices of one
+customer, see :mod:`customer_portal.mail.notices`) go out together: the row
+that is due claims, in the same transaction, every unsent, unclaimed row of its
+group (up to :data:`MAX_GROUP`), due or still held, under the same claim token.
+They are rendered as one email under the first row's Message-ID, and finished
+together: the first keeps the copy, the others point at it (``sent_with``).
+A crash anywhere leaves them all claimed until the lease runs out, and then
+they are claimed, grouped and sent again, as one row is.
 """
 
 from __future__ import annotations
@@ -50,6 +59,8 @@ log = logging.getLogger(__name__)
 #: How long a deliverer owns a claimed row; longer than any SMTP timeout.
 CLAIM_LEASE = timedelta(minutes=5)
 FIRST_RETRY = timedelta(seconds=30)
+#: At most this many rows (invoices) in one email; the rest go in the next one.
+MAX_GROUP = 50
 MAX_RETRY = timedelta(hours=1)
 
 #: Context key describing a link minted at delivery: ``{"purpose", "account_id"}``.
@@ -91,6 +102,8 @@ def enqueue(
     context: dict[str, Any],
     dedupe_key: str,
     domain: str,
+    group_key: str | None = None,
+    not_before: datetime | None = None,
 ) -> OutboxEmail | None:
     """Queue an email in ``session``'s transaction; None if ``dedupe_key`` was queued before.
 
@@ -101,6 +114,8 @@ def enqueue(
         context: what the template needs (JSON-serialisable; no live link).
         dedupe_key: unique per email that must go out at most once.
         domain: the right-hand side of the Message-ID.
+        group_key: rows with the same key and address go out as one email.
+        not_before: hold the row until then (default: due now).
     """
     exists = session.exec(
         select(OutboxEmail.id).where(OutboxEmail.dedupe_key == dedupe_key)
@@ -113,7 +128,10 @@ def enqueue(
         context=json.dumps(context, ensure_ascii=False),
         dedupe_key=dedupe_key,
         message_id=f"<{secrets.token_hex(16)}@{domain}>",
+        group_key=group_key,
     )
+    if not_before is not None:
+        email.next_attempt_at = not_before
     session.add(email)
     return email
 
@@ -169,7 +187,7 @@ def describe_row(
         if session is None:
             raise ValueError("live_link needs a session to read the link's account")
         try:
-            link = _delivery_context(session, row, settings).context["link"]
+            link = _delivery_context(session, group_of(session, row), settings).context["link"]
             lines.append(f"    {link}")
         except (NothingToSend, TemplateProblem) as exc:
             lines.append(f"    no link: {exc}")
@@ -200,11 +218,38 @@ class RenderedRow:
     kept: RenderedEmail
 
 
-def _delivery_context(session: Session, row: OutboxEmail, settings: Settings) -> DeliveryContext:
+def _delivery_context(
+    session: Session, rows: list[OutboxEmail], settings: Settings
+) -> DeliveryContext:
     # Imported here: notices imports enqueue from this module.
     from customer_portal.mail.notices import delivery_context
 
-    return delivery_context(session=session, row=row, settings=settings)
+    return delivery_context(session=session, rows=rows, settings=settings)
+
+
+def _unsent():
+    return (col(OutboxEmail.sent_at).is_(None), col(OutboxEmail.failed_at).is_(None))
+
+
+def group_of(session: Session, row: OutboxEmail) -> list[OutboxEmail]:
+    """``row`` and the unsent rows that would go out with it now, oldest first.
+
+    For a console or the dev mailbox: nothing is claimed.
+    """
+    if row.group_key is None or row.sent_at is not None or row.failed_at is not None:
+        return [row]
+    others = session.exec(
+        select(OutboxEmail)
+        .where(
+            col(OutboxEmail.group_key) == row.group_key,
+            col(OutboxEmail.to_address) == row.to_address,
+            col(OutboxEmail.id) != row.id,
+            *_unsent(),
+        )
+        .order_by(col(OutboxEmail.id))
+        .limit(MAX_GROUP - 1)
+    ).all()
+    return [row, *others]
 
 
 def redact(email: RenderedEmail, secret: str | None) -> RenderedEmail:
@@ -222,30 +267,40 @@ def redact(email: RenderedEmail, secret: str | None) -> RenderedEmail:
     )
 
 
-def render_row(*, session: Session, row: OutboxEmail, settings: Settings) -> RenderedRow:
+def render_row(
+    *,
+    session: Session,
+    row: OutboxEmail,
+    settings: Settings,
+    group: list[OutboxEmail] | None = None,
+) -> RenderedRow:
     """Render ``row`` as it would go out now, minting its signed link if it has one.
 
     Args:
         session: reads the link's account (nothing is written).
         row: the outbox email.
         settings: the portal's settings (branding, base URL, secret key).
+        group: the rows going out with it, ``row`` first (default: the
+            unsent rows of its group, as :func:`group_of` finds them).
 
     Raises:
         NothingToSend: the email lost its point (see ``delivery_context``).
         TemplateProblem: the context does not fit the template.
     """
-    content = _delivery_context(session, row, settings)
+    content = _delivery_context(session, group or group_of(session, row), settings)
     email = render_email(
         content.kind, content.context, branding=settings.branding, base_url=settings.base_url
     )
     return RenderedRow(email=email, kept=redact(email, content.secret))
 
 
-def _render_for_delivery(engine: sa.Engine, row: OutboxEmail, settings: Settings) -> RenderedRow:
+def _render_for_delivery(
+    engine: sa.Engine, group: list[OutboxEmail], settings: Settings
+) -> RenderedRow:
     # Its own short unit of work, closed before the slow SMTP conversation:
     # on SQLite every transaction holds the write lock.
     with unit_of_work(engine) as session:
-        return render_row(session=session, row=row, settings=settings)
+        return render_row(session=session, row=group[0], settings=settings, group=group)
 
 
 @dataclass
@@ -278,22 +333,81 @@ def _due(now: datetime):
 
 
 def _claim(engine: sa.Engine, email_id: int, now: datetime) -> str | None:
+    """Claim a due row and, in the same transaction, the rest of its group."""
     token = secrets.token_hex(16)
+    claim = {"claimed_until": now + CLAIM_LEASE, "claim_token": token}
     with unit_of_work(engine) as session:
         result = session.exec(
-            sa.update(OutboxEmail)
-            .where(col(OutboxEmail.id) == email_id, *_due(now))
-            .values(claimed_until=now + CLAIM_LEASE, claim_token=token)
+            sa.update(OutboxEmail).where(col(OutboxEmail.id) == email_id, *_due(now)).values(claim)
         )
-        return token if result.rowcount == 1 else None
+        if result.rowcount != 1:
+            return None
+        leader = session.exec(
+            select(OutboxEmail.group_key, OutboxEmail.to_address).where(
+                col(OutboxEmail.id) == email_id
+            )
+        ).one()
+        if leader.group_key is not None:
+            # Held rows too (not yet due): that is the point of holding them.
+            # The outer conditions are checked again on each row, so a row
+            # another deliverer claimed meanwhile is left to it.
+            free = (
+                col(OutboxEmail.group_key) == leader.group_key,
+                col(OutboxEmail.to_address) == leader.to_address,
+                *_unsent(),
+                sa.or_(
+                    col(OutboxEmail.claimed_until).is_(None), col(OutboxEmail.claimed_until) < now
+                ),
+            )
+            siblings = (
+                select(OutboxEmail.id)
+                .where(*free, col(OutboxEmail.id) != email_id)
+                .order_by(col(OutboxEmail.id))
+                .limit(MAX_GROUP - 1)
+            )
+            session.exec(
+                sa.update(OutboxEmail)
+                .where(col(OutboxEmail.id).in_(siblings.scalar_subquery()), *free)
+                .values(claim)
+                .execution_options(synchronize_session=False)
+            )
+        return token
 
 
-def _finish(engine: sa.Engine, email_id: int, token: str, **values: Any) -> None:
-    """Update a row we still hold the claim on, and release the claim."""
+def _claimed(engine: sa.Engine, email_id: int, token: str) -> list[OutboxEmail]:
+    """The rows claimed under ``token``: ``email_id`` first, then the others by id."""
     with unit_of_work(engine) as session:
+        rows = session.exec(
+            select(OutboxEmail)
+            .where(col(OutboxEmail.claim_token) == token)
+            .order_by(col(OutboxEmail.id))
+        ).all()
+    return sorted(rows, key=lambda row: row.id != email_id)
+
+
+def _finish(
+    engine: sa.Engine, email_id: int, token: str, *, kept: dict[str, Any] | None = None, **values
+) -> None:
+    """Update the rows we still hold the claim on, and release the claim.
+
+    ``values`` go to every row of the group; ``kept`` (the sent copy) only to
+    ``email_id``, whose id the others then keep in ``sent_with``.
+    """
+    with unit_of_work(engine) as session:
+        if kept is not None:
+            session.exec(
+                sa.update(OutboxEmail)
+                .where(col(OutboxEmail.id) == email_id, col(OutboxEmail.claim_token) == token)
+                .values(kept)
+            )
+            session.exec(
+                sa.update(OutboxEmail)
+                .where(col(OutboxEmail.id) != email_id, col(OutboxEmail.claim_token) == token)
+                .values(sent_with=email_id)
+            )
         session.exec(
             sa.update(OutboxEmail)
-            .where(col(OutboxEmail.id) == email_id, col(OutboxEmail.claim_token) == token)
+            .where(col(OutboxEmail.claim_token) == token)
             .values(claimed_until=None, claim_token=None, **values)
         )
 
@@ -336,11 +450,12 @@ def deliver_due(
         token = _claim(engine, email_id, clock())
         if token is None:
             continue  # another deliverer took it
-        with unit_of_work(engine) as session:
-            row = session.get(OutboxEmail, email_id)
+        group = _claimed(engine, email_id, token)
+        row = group[0]
+        group_ids = [member.id for member in group]
         attempts = row.attempts + 1
         try:
-            rendered = _render_for_delivery(engine, row, settings)
+            rendered = _render_for_delivery(engine, group, settings)
             transport.send(rendered.email, to=row.to_address, message_id=row.message_id)
         except NothingToSend as exc:
             # Not a delivery failure: nothing was tried, so attempts stay as
@@ -353,7 +468,7 @@ def deliver_due(
                 failed_at=clock(),
                 last_error=f"not sent: {exc}"[:LAST_ERROR_LENGTH],
             )
-            report.skipped.append(email_id)
+            report.skipped.extend(group_ids)
         except PermanentFailure as exc:
             log.error("email %s to %s refused for good: %s", email_id, row.to_address, exc)
             _finish(
@@ -364,7 +479,7 @@ def deliver_due(
                 failed_at=clock(),
                 last_error=str(exc)[:LAST_ERROR_LENGTH],
             )
-            report.failed.append(email_id)
+            report.failed.extend(group_ids)
         except (TemporaryFailure, TemplateProblem) as exc:
             give_up = attempts >= settings.mail.max_attempts
             log.warning(
@@ -384,7 +499,7 @@ def deliver_due(
                 next_attempt_at=clock() + retry_delay(attempts),
                 failed_at=clock() if give_up else None,
             )
-            (report.failed if give_up else report.retried).append(email_id)
+            (report.failed if give_up else report.retried).extend(group_ids)
         else:
             _finish(
                 engine,
@@ -394,9 +509,11 @@ def deliver_due(
                 sent_at=clock(),
                 last_error=None,
                 # The copy kept for the mailbox and the console: no live link.
-                subject=rendered.kept.subject,
-                html=rendered.kept.html,
-                text=rendered.kept.text,
+                kept={
+                    "subject": rendered.kept.subject,
+                    "html": rendered.kept.html,
+                    "text": rendered.kept.text,
+                },
             )
-            report.sent.append(email_id)
+            report.sent.extend(group_ids)
     return report

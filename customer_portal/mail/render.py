@@ -3,6 +3,12 @@
 Each kind has ``<kind>.html`` and ``<kind>.txt`` in ``templates/`` and a
 subject below. Variables are strict: a template that names a variable the
 context lacks raises :class:`TemplateProblem` instead of sending "Estimado/a ."
+
+Every email speaks to the customer as *usted*, as the manual's emails do.
+Invoice emails take ``invoices``: a list of dicts with ``number``, ``date``,
+``amount``, ``due_date``, ``status`` (with ``status_color`` and
+``status_background``) and ``link``; one invoice reads as the manual's
+sentence, several as a list.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from typing import Any
 
 import jinja2
 
+from customer_portal.domain.password_rules import MIN_LENGTH
 from customer_portal.settings import Branding
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -48,14 +55,22 @@ class RenderedEmail:
     text: str
 
 
+def full_stop(text: str) -> str:
+    """``text`` ending in one full stop: "Muñoz" → "Muñoz.", "Muñoz S.L." stays as it is."""
+    text = str(text).rstrip()
+    return text if text.endswith((".", "!", "?", "…")) else text + "."
+
+
 @functools.cache
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
+    env.filters["full_stop"] = full_stop
+    return env
 
 
 def _kind(kind: EmailKind | str) -> EmailKind:
@@ -83,8 +98,18 @@ def render_email(
         TemplateProblem: an unknown kind, a missing variable or a broken template.
     """
     kind = _kind(kind)
+    if kind is EmailKind.NEW_INVOICE and not context.get("invoices"):
+        raise TemplateProblem("new_invoice: no invoices to announce")
     subject = subject_for(kind, branding)
-    variables = {**context, "branding": branding, "base_url": base_url, "subject": subject}
+    variables = {
+        # A Nueva Factura reminds of the credentials only when given their link.
+        "credentials_link": "",
+        "password_min_length": MIN_LENGTH,
+        **context,
+        "branding": branding,
+        "base_url": base_url,
+        "subject": subject,
+    }
     env = _environment()
     try:
         html = env.get_template(f"{kind.value}.html").render(variables)

@@ -7,7 +7,14 @@ from sqlmodel import func, select
 
 from customer_portal.db import unit_of_work
 from customer_portal.domain.publishing import Publisher
-from customer_portal.domain.results import CONFLICT, FAILED, INVALID, PUBLISHED, UNCHANGED
+from customer_portal.domain.results import (
+    CONFLICT,
+    FAILED,
+    INVALID,
+    PUBLISHED,
+    REJECTED,
+    UNCHANGED,
+)
 from customer_portal.models import AuditEvent, Customer, Invoice, InvoiceLine, SignedDocument
 from tests.factories import customer_input, invoice_input, line_input
 
@@ -140,3 +147,36 @@ def test_concurrent_publishers_of_one_number_store_it_once(engine, signer, setti
     statuses = sorted(r.status for r in results)
     assert statuses == [PUBLISHED, UNCHANGED, UNCHANGED, UNCHANGED]
     assert count(engine, Invoice) == 1 and count(engine, Customer) == 1
+
+
+class _Watcher:
+    """A hook that also wants to know when a batch is done."""
+
+    def __init__(self, fail=False):
+        self.stored, self.batches, self.fail = [], [], fail
+
+    def __call__(self, *, session, invoice, customer, data):
+        self.stored.append(invoice.number)
+
+    def after_batch(self, *, engine, published):
+        self.batches.append(list(published))
+        if self.fail:
+            raise RuntimeError("the shortcut broke")
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_a_batch_tells_its_hooks_what_it_published(engine, signer, settings, fail):
+    watcher = _Watcher(fail)
+    publisher = Publisher(
+        engine=engine, signer=signer, branding=settings.branding, after_store=[watcher]
+    )
+    publisher.publish(invoice_input("F-0"))
+    summary = publisher.publish_many(
+        [invoice_input("F-1"), {"number": "bad"}, invoice_input("F-0"), invoice_input("F-2")]
+    )
+    assert [r.status for r in summary.results] == [PUBLISHED, REJECTED, UNCHANGED, PUBLISHED]
+    assert watcher.stored == ["F-0", "F-1", "F-2"]
+    # Only what this batch published; a failing shortcut fails nothing.
+    assert watcher.batches == [["F-1", "F-2"]]
+    publisher.publish_many([invoice_input("F-1")])
+    assert watcher.batches == [["F-1", "F-2"]]  # nothing new: not called

@@ -1,0 +1,58 @@
+"""One status text and colour for an invoice, wherever it is shown."""
+
+from __future__ import annotations
+
+import pytest
+import reflex as rx
+
+from customer_portal.components.status import status_badge
+from customer_portal.domain.status import InvoiceStatus, StatusLabel, Tone, status_label
+
+
+@pytest.mark.parametrize(
+    ("status", "overdue", "text", "tone"),
+    [
+        (InvoiceStatus.PAID, False, "Cobrado", Tone.GREEN),
+        (InvoiceStatus.PAID, True, "Cobrado", Tone.GREEN),  # paid is never overdue
+        (InvoiceStatus.PARTIALLY_PAID, False, "Cobrado parcialmente", Tone.AMBER),
+        (InvoiceStatus.PARTIALLY_PAID, True, "Cobrado parcialmente · vencida", Tone.RED),
+        (InvoiceStatus.PENDING, False, "Pendiente", Tone.GRAY),
+        (InvoiceStatus.PENDING, True, "Pendiente · vencida", Tone.RED),
+    ],
+)
+def test_status_label(status, overdue, text, tone):
+    label = status_label(status, overdue)
+    assert label == StatusLabel(text, tone) == status_label(status.value, overdue)
+    assert label.radix == tone.value
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+@pytest.mark.parametrize("tone", list(Tone))
+def test_email_colours_are_readable(tone):
+    label = StatusLabel("x", tone)
+    lighter, darker = sorted((_luminance(label.background), _luminance(label.hex)), reverse=True)
+    assert (lighter + 0.05) / (darker + 0.05) >= 7  # WCAG AAA, like the high-contrast badge
+
+
+class _Row(rx.State):
+    status: str = "Pendiente"
+    overdue: bool = False
+
+
+def test_the_badge_says_and_colours_what_status_label_says():
+    """The badge's text and colour come from the same table, for every status."""
+    rendered = str(status_badge(_Row.status, _Row.overdue).render())
+    for status in InvoiceStatus:
+        for overdue in (False, True):
+            label = status_label(status, overdue)
+            text = label.text.replace("·", "\\\\u00b7")
+            case = f'case JSON.stringify("{status.value}"):  return ("{text}")'
+            assert case in rendered, case
+            colour = f'case JSON.stringify("{status.value}"):  return ("{label.radix}")'
+            assert colour in rendered, colour
+    assert "highContrast:true" in rendered
