@@ -15,6 +15,7 @@ each with a button that removes it, at every width.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import reflex as rx
@@ -29,14 +30,30 @@ from customer_portal.domain.listing import DEFAULT_PAGE_SIZE, PAGE_SIZES
 FORM_ID = "filtros"
 #: Where the form stops folding: Reflex's "sm" breakpoint, 48em (768 px).
 _UNFOLDED = "@media screen and (min-width: 48em)"
+#: The hidden field that says which control sent the form at once, so focus
+#: can go back to it after the list reloads (see ListPageState.apply_filters).
+FOCUS_FIELD = "foco"
 #: Whether the customer unfolded the filters on a phone. Kept in the browser:
 #: folding is not worth a round trip, and it works before the socket is up.
 FILTERS_OPEN = ClientStateVar.create("filtros_abiertos", False)
-#: Sends the filter form as Buscar would: for the fields that apply at once. A
-#: function in the built page, not rx.call_script: the portal's CSP forbids eval.
-SUBMIT_NOW = rx.Var(f"(() => document.getElementById({FORM_ID!r})?.requestSubmit())").to(
-    FunctionVar, EventChain
-)
+
+
+def submit_now(control_id: str) -> Any:
+    """Send the filter form as Buscar would, for control ``control_id`` that applies at once.
+
+    Changing a setting must not take the customer elsewhere (WCAG 3.2.2), so
+    the form names the control, to which focus returns after the list
+    reloads. A function in the built page, not ``rx.call_script``: the
+    portal's Content-Security-Policy forbids eval.
+    """
+    form, origin, control = (json.dumps(v) for v in (FORM_ID, FOCUS_FIELD, control_id))
+    return rx.Var(
+        f"(() => {{ const form = document.getElementById({form}); if (!form) return;"
+        f" const origin = form.elements.namedItem({origin}); origin.value = {control};"
+        " form.requestSubmit(); origin.value = ''; })"
+    ).to(FunctionVar, EventChain)
+
+
 # Day first, with the separators listing.read_date reads; ISO for pasted URLs.
 _DATE_PATTERN = r"\d{1,2}(/|-|\.| )\d{1,2}(/|-|\.| )(\d{2}|\d{4})|\d{8}|\d{4}-\d{2}-\d{2}"
 #: The smallest comfortable touch target (WCAG 2.5.5), where it fits.
@@ -60,17 +77,20 @@ def url_field(
     """
     problem = state.problems.get(key, "")
     message_id = f"{key}-problema"
+    hint_id = f"{key}-formato"
     return rx.vstack(
         field(
-            f"{label} ({hint})" if hint else label,
+            label,
             key,
             size="2",
             default_value=state.query.get(key, ""),
             aria_invalid=rx.cond(problem != "", "true", "false"),
-            aria_describedby=message_id,
+            aria_describedby=f"{hint_id} {message_id}" if hint else message_id,
             min_height=TOUCH,
             **input_props,
         ),
+        # Under the field, so the fields of a row stay level whatever their labels.
+        *([rx.text(hint, id=hint_id, size="1", color="var(--gray-11)")] if hint else []),
         rx.text(problem, id=message_id, role="alert", size="1", color="var(--red-11)"),
         spacing="1",
         width="100%",
@@ -114,7 +134,7 @@ def page_size(state: Any) -> rx.Component:
             id="tam",
             name="tam",
             default_value=state.query.get("tam", str(DEFAULT_PAGE_SIZE)),
-            on_change=SUBMIT_NOW,
+            on_change=submit_now("tam"),
             style={
                 "min_height": TOUCH,
                 "min_width": "5em",
@@ -151,7 +171,7 @@ def check_group(state: Any, legend: str, key: str, options: dict[str, str]) -> r
                         name=f"{key}.{value}",
                         id=f"{key}_{value}",
                         default_checked=chosen.contains(value),
-                        on_change=SUBMIT_NOW,
+                        on_change=submit_now(f"{key}_{value}"),
                         style={"width": "20px", "height": "20px", "margin": "0"},
                     ),
                     label,
@@ -234,6 +254,7 @@ def filter_bar(
                 width="100%",
             ),
             *([below] if below is not None else []),
+            rx.el.input(type="hidden", name=FOCUS_FIELD, default_value=""),
             rx.hstack(
                 # Enabled once the page is live: before that the browser would
                 # submit the form itself, with names the server does not read.

@@ -67,13 +67,14 @@ def _sort_header(state: Any, column: Column, key: str) -> rx.Component:
         ),
         aria_sort=rx.cond(active, rx.cond(state.descending, "descending", "ascending"), "none"),
         text_align="right" if column.numeric else "left",
+        vertical_align="middle",
     )
 
 
 def _header(state: Any, column: Column) -> rx.Component:
     if column.sort is not None:
         return _sort_header(state, column, column.sort)
-    return rx.table.column_header_cell(column.label)
+    return rx.table.column_header_cell(column.label, vertical_align="middle")
 
 
 def data_table(state: Any, rows: rx.Var, columns: list[Column]) -> rx.Component:
@@ -175,21 +176,24 @@ def pager(state: Any) -> rx.Component:
 
 
 class ResultsAnnouncer(Fragment):
-    """Moves focus to the list's summary and announces it whenever ``seq`` grows.
+    """Announces the list's summary and moves focus whenever ``seq`` grows.
 
-    The state grows ``seq`` after a sort, a page or a filter. The work is an
-    effect in the built page, run once React has drawn the new summary: the
-    portal's Content-Security-Policy forbids the eval that ``rx.call_script``
-    needs. It announces through ``window.portalAnnounce(text, selector)`` (the
-    page frame's polite live region) when the page has it, and otherwise
-    moves focus, which screen readers read out.
+    The state grows ``seq`` after a sort, a page or a filter; focus goes to
+    the summary, or back to the filter control that applied itself. The work
+    is an effect in the built page, run once React has drawn the new list:
+    the portal's Content-Security-Policy forbids the eval that
+    ``rx.call_script`` needs. It goes through
+    ``window.portalAnnounce(text, selector)`` (the page frame's polite live
+    region, which also moves focus) when the page has it, and otherwise
+    moves focus alone.
     """
 
     seq: Var[int] = field(doc="Grows each time the list should be announced.")
     text: Var[str] = field(doc="What to announce.")
+    focus: Var[str] = field(doc="The id of the element to focus.")
 
     def _exclude_props(self) -> list[str]:
-        return [*super()._exclude_props(), "seq", "text"]
+        return [*super()._exclude_props(), "seq", "text", "focus"]
 
     def add_imports(self) -> dict[str, ImportVar]:
         """React's useEffect, for the hook."""
@@ -197,21 +201,16 @@ class ResultsAnnouncer(Fragment):
 
     def add_hooks(self) -> list[str | Var]:
         """The effect that focuses and announces the summary."""
-        target = json.dumps(f"#{SUMMARY_ID}")
+        fallback = json.dumps(SUMMARY_ID)
         code = (
             f"useEffect(() => {{ if (!{self.seq}) return;"
-            f" if (window.portalAnnounce) {{ window.portalAnnounce({self.text}, {target}); }}"
-            f" else {{ document.querySelector({target})?.focus(); }}"
+            f" const target = '#' + CSS.escape({self.focus} || {fallback});"
+            f" if (window.portalAnnounce) {{ window.portalAnnounce({self.text}, target); }}"
+            " else { document.querySelector(target)?.focus(); }"
             f" }}, [{self.seq}])"
         )
-        return [
-            Var(
-                code,
-                _var_data=VarData.merge(
-                    self.seq._get_all_var_data(), self.text._get_all_var_data()
-                ),
-            )
-        ]
+        used = (self.seq, self.text, self.focus)
+        return [Var(code, _var_data=VarData.merge(*(v._get_all_var_data() for v in used)))]
 
 
 def _summary(state: Any, totals: rx.Component | None) -> rx.Component:
@@ -323,4 +322,7 @@ def list_results(
         ),
         _loading(card_height),
     )
-    return rx.fragment(ResultsAnnouncer.create(seq=state.announced, text=state.summary), results)
+    return rx.fragment(
+        ResultsAnnouncer.create(seq=state.announced, text=state.summary, focus=state.focus_target),
+        results,
+    )

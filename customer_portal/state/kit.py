@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
@@ -166,6 +167,8 @@ def _form_query(form_data: Mapping[str, Any]) -> dict[str, str]:
 
 #: The element that sums a list up (see components/lists.py): focused after it reloads.
 SUMMARY_ID = "resumen"
+# What may be focused after a reload: the id of a filter control (``estado_cobrado``).
+_CONTROL_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
 @dataclass(frozen=True)
@@ -207,6 +210,8 @@ class ListPageState(rx.State, mixin=True):
     #: Grows each time the list should be announced and focused (components/lists.py
     #: watches it): after a sort, a page or a filter, not on the first load.
     announced: int = 0
+    #: The id of what gets focus then: the summary, or the filter that was just changed.
+    focus_target: str = SUMMARY_ID
     #: Set by a sort, page or filter change: the load it causes then announces the list.
     _announce_results: bool = False
 
@@ -227,7 +232,8 @@ class ListPageState(rx.State, mixin=True):
     def _filters(self) -> Any:
         return self.listing.parse(dict(self.router.url.query_parameters))
 
-    def _go(self, filters: Any) -> Any:
+    def _go(self, filters: Any, *, focus: str = SUMMARY_ID) -> Any:
+        self.focus_target = focus
         url = self.listing.url(filters)
         if url == self._path_and_query():
             # The same URL loads nothing new: say what is shown now.
@@ -274,12 +280,15 @@ class ListPageState(rx.State, mixin=True):
             return None
         current = self._filters().ordering
         fields = _form_query(form_data)
+        # Sent by a field that applies at once: focus goes back to it, not away.
+        origin = fields.pop("foco", "")
+        focus = origin if _CONTROL_ID.fullmatch(origin) else SUMMARY_ID
         self.problems = self.listing.problems(fields)
         if self.problems:
             # The typed text stays in the form, with the message beside it.
             return None
         fields.update(orden=current.sort, dir="desc" if current.descending else "asc")
-        return self._go(self._with_ordering(self.listing.parse(fields), page=1))
+        return self._go(self._with_ordering(self.listing.parse(fields), page=1), focus=focus)
 
     @rx.event
     def sort_by(self, column: str):

@@ -77,6 +77,22 @@ def test_a_phone_sees_the_first_invoice_and_unfolds_the_filters(portal, browser)
     expect(summary(page)).to_contain_text("4 facturas")
 
 
+def test_mis_pagos_folds_its_filters_too(portal, browser):
+    page = signed_in(browser, portal, viewport=PHONE)
+    page.goto(portal.url + "/pagos?factura=F2026")
+    expect(filters_button(page)).to_have_text("Filtros (1)")
+    expect(filters_button(page)).to_have_attribute("aria-expanded", "false")
+    first = page.locator(".rt-Card").filter(has_text="DEMO-PAGO-F2026-1010")
+    expect(first).to_be_visible()
+    box = first.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= PHONE["height"]
+    expect(page.locator("#tam")).to_be_hidden()
+    filters_button(page).click()
+    page.locator("#tam").select_option("10")
+    page.wait_for_url(re.compile(r"factura=F2026&tam=10"))
+    expect(summary(page)).to_have_text("10 pagos, ordenados por fecha, más recientes primero")
+
+
 def test_the_list_does_not_jump_while_it_loads(portal, browser):
     page = signed_in(browser, portal, viewport=PHONE)
     page.add_init_script(LAYOUT_SHIFT)
@@ -122,12 +138,18 @@ def test_por_pagina_and_checkboxes_apply_at_once(portal, browser):
     page.wait_for_url(re.compile(r"tam=10"))
     expect(summary(page)).to_contain_text("12 facturas · página 1 de 2")
     expect(page.locator("table tbody tr")).to_have_count(10)
+    # Changing a setting does not take the customer elsewhere: focus stays on it.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'tam'")
 
     page.locator("label[for=estado_pendiente]").click()
     page.wait_for_url(re.compile(r"estado=pendiente"))
     expect(summary(page)).to_contain_text("2 facturas")
     expect(page.locator("table tbody tr")).to_have_count(2)
     expect(page.locator("#tam")).to_have_value("10")
+    expect(page.locator("#estado_pendiente")).to_be_checked()
+    page.wait_for_function(
+        "document.activeElement && document.activeElement.id === 'estado_pendiente'"
+    )
 
 
 def test_dates_are_typed_day_first_in_an_english_browser(portal, browser):

@@ -11,6 +11,7 @@ from customer_portal.db import unit_of_work
 from customer_portal.models import Account
 from customer_portal.pages.kit import Access, portal_page
 from customer_portal.state.downloads import DownloadState
+from customer_portal.state.invoice_list import InvoiceListState
 from customer_portal.state.kit import _form_query, requires_account
 from customer_portal.state.payments import PaymentsState
 from tests.factories import (
@@ -66,6 +67,21 @@ def test_list_handlers_navigate_to_bounded_urls():
     assert "factura=B-2" in applied and "desde=2026-03-05" in applied
     assert "orden=importe" in applied
     assert PaymentsState.apply_filters.fn(state, ["not", "a", "dict"]) is None
+
+
+def test_a_filter_that_applies_at_once_keeps_the_focus():
+    """Ticking a box reloads the list; focus returns to the box (WCAG 3.2.2), not away."""
+    state = state_for(InvoiceListState, url="/facturas")
+    ticked = {"estado.cobrado": True, "foco": "estado_cobrado"}
+    went = str(InvoiceListState.apply_filters.fn(state, ticked))
+    assert "estado=cobrado" in went and "foco" not in went
+    assert state.focus_target == "estado_cobrado"
+    InvoiceListState.apply_filters.fn(state, {"numero": "F", "foco": ""})
+    assert state.focus_target == "resumen"
+    InvoiceListState.apply_filters.fn(state, {"numero": "F", "foco": "x');alert(1)//"})
+    assert state.focus_target == "resumen"
+    InvoiceListState.sort_by.fn(state, "total")
+    assert state.focus_target == "resumen"
 
 
 def test_an_unreadable_date_changes_nothing_and_says_why():
@@ -141,8 +157,6 @@ def test_a_customer_page_without_a_guarded_load_cannot_be_declared():
 
 
 def test_an_unusable_filter_is_not_searched_and_says_why():
-    from customer_portal.state.invoice_list import InvoiceListState
-
     state = state_for(InvoiceListState, url="/facturas")
     assert InvoiceListState.apply_filters.fn(state, {"min": "abc", "numero": "F"}) is None
     assert state.problems == {"min": "«abc» no es un importe válido. Escríbelo así: 1.210,50"}
