@@ -51,7 +51,7 @@ def payments() -> rx.Component:
             columns=COLUMNS,
             card=_card,
             totals=rx.text("Total cobrado: ", rx.text.strong(S.received_total), size="2"),
-            card_height="104px",
+            card_height="88px",
             nothing_yet="Aún no hemos recibido ningún pago de tus facturas.",
         ),
         spacing="4",
