@@ -8,11 +8,23 @@ list page declares its columns and gets the rest.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
+from reflex_base.components.component import field
+from reflex_base.utils.imports import ImportVar
+from reflex_base.vars.base import Var, VarData
+from reflex_components_core.base.fragment import Fragment
+
+from customer_portal.state.kit import SUMMARY_ID
+
+#: The smallest comfortable touch target (WCAG 2.5.5), where it fits.
+TOUCH = "44px"
+#: Rows drawn while a list loads, so what follows does not jump when it arrives.
+_PLACEHOLDER_ROWS = 6
 
 Cell = Callable[[Any], rx.Component | rx.Var | str]
 
@@ -48,19 +60,21 @@ def _sort_header(state: Any, column: Column, key: str) -> rx.Component:
                 ),
             ),
             variant="ghost",
-            size="1",
+            size="2",
             on_click=state.sort_by(key),
             aria_label=f"Ordenar por {column.label.lower()}",
+            min_height=TOUCH,
         ),
         aria_sort=rx.cond(active, rx.cond(state.descending, "descending", "ascending"), "none"),
         text_align="right" if column.numeric else "left",
+        vertical_align="middle",
     )
 
 
 def _header(state: Any, column: Column) -> rx.Component:
     if column.sort is not None:
         return _sort_header(state, column, column.sort)
-    return rx.table.column_header_cell(column.label)
+    return rx.table.column_header_cell(column.label, vertical_align="middle")
 
 
 def data_table(state: Any, rows: rx.Var, columns: list[Column]) -> rx.Component:
@@ -144,7 +158,8 @@ def pager(state: Any) -> rx.Component:
             on_click=state.go_to_page(state.page - 1),
             disabled=state.page <= 1,
             variant="soft",
-            size="2",
+            size="3",
+            min_height=TOUCH,
         ),
         rx.text("Página ", state.page, " de ", state.pages, size="2"),
         rx.button(
@@ -152,11 +167,99 @@ def pager(state: Any) -> rx.Component:
             on_click=state.go_to_page(state.page + 1),
             disabled=state.page >= state.pages,
             variant="soft",
-            size="2",
+            size="3",
+            min_height=TOUCH,
         ),
         align="center",
         spacing="3",
     )
+
+
+class ResultsAnnouncer(Fragment):
+    """Announces the list's summary and moves focus whenever ``seq`` grows.
+
+    The state grows ``seq`` after a sort, a page or a filter; focus goes to
+    the summary, or back to the filter control that applied itself. The work
+    is an effect in the built page, run once React has drawn the new list:
+    the portal's Content-Security-Policy forbids the eval that
+    ``rx.call_script`` needs. It goes through
+    ``window.portalAnnounce(text, selector)`` (the page frame's polite live
+    region, which also moves focus) when the page has it, and otherwise
+    moves focus alone.
+    """
+
+    seq: Var[int] = field(doc="Grows each time the list should be announced.")
+    text: Var[str] = field(doc="What to announce.")
+    focus: Var[str] = field(doc="The id of the element to focus.")
+
+    def _exclude_props(self) -> list[str]:
+        return [*super()._exclude_props(), "seq", "text", "focus"]
+
+    def add_imports(self) -> dict[str, ImportVar]:
+        """React's useEffect, for the hook."""
+        return {"react": ImportVar(tag="useEffect")}
+
+    def add_hooks(self) -> list[str | Var]:
+        """The effect that focuses and announces the summary."""
+        fallback = json.dumps(SUMMARY_ID)
+        code = (
+            f"useEffect(() => {{ if (!{self.seq}) return;"
+            f" const target = '#' + CSS.escape({self.focus} || {fallback});"
+            f" if (window.portalAnnounce) {{ window.portalAnnounce({self.text}, target); }}"
+            " else { document.querySelector(target)?.focus(); }"
+            f" }}, [{self.seq}])"
+        )
+        used = (self.seq, self.text, self.focus)
+        return [Var(code, _var_data=VarData.merge(*(v._get_all_var_data() for v in used)))]
+
+
+def _summary(state: Any, totals: rx.Component | None) -> rx.Component:
+    """The sentence that sums the list up, focused and announced after it reloads."""
+    return rx.box(
+        rx.text(state.summary, id=SUMMARY_ID, tab_index=-1, weight="medium"),
+        *([totals] if totals is not None else []),
+        min_height=SUMMARY_HEIGHT,
+        width="100%",
+    )
+
+
+#: The summary's room, the same loaded or not: "12 facturas · página 1 de 2, ordenadas
+#: por fecha, más recientes primero" and a totals line take three lines on a phone.
+SUMMARY_HEIGHT = rx.breakpoints(initial="4.5em", sm="3em")
+
+
+def _loading(card_height: str) -> rx.Component:
+    """What a list shows until its rows arrive: rows of their final size, so nothing jumps."""
+    return rx.vstack(
+        rx.box(
+            rx.text("Cargando…", color="var(--gray-11)"),
+            min_height=SUMMARY_HEIGHT,
+            width="100%",
+        ),
+        rx.tablet_and_desktop(
+            rx.vstack(
+                *(rx.skeleton(height="2.75em", width="100%") for _ in range(_PLACEHOLDER_ROWS)),
+                spacing="2",
+                width="100%",
+            ),
+            width="100%",
+        ),
+        rx.mobile_only(
+            rx.vstack(
+                *(rx.skeleton(height=card_height, width="100%") for _ in range(_PLACEHOLDER_ROWS)),
+                width="100%",
+            ),
+            width="100%",
+        ),
+        aria_busy="true",
+        spacing="3",
+        width="100%",
+    )
+
+
+def _message(text: rx.Var | str) -> rx.Component:
+    """The text of an empty state, focusable as the summary would be."""
+    return rx.text(text, id=SUMMARY_ID, tab_index=-1)
 
 
 def list_results(
@@ -165,25 +268,32 @@ def list_results(
     rows: rx.Var,
     columns: list[Column],
     card: Callable[[Any], rx.Component],
-    summary: rx.Component,
     nothing_yet: str,
+    totals: rx.Component | None = None,
+    card_height: str = "124px",
 ) -> rx.Component:
-    """What a list page shows under its filters, once loaded.
+    """What a list page shows under its filters: summary, rows, pager, or why there are none.
+
+    The summary (``state.summary``: "12 facturas · página 1 de 2, ordenadas
+    por fecha, más recientes primero") is where focus goes, and what is
+    announced, after a sort, a page or a filter. Until the rows arrive the
+    list holds their room with placeholders.
 
     Args:
         state: The page's state (a ListPageState).
         rows: Its list var of typed rows.
         columns: The table's columns (tablet and desktop).
         card: One row as a card (phone).
-        summary: The line above the table ("12 facturas · ..."), announced.
         nothing_yet: What to say when the customer has no rows at all.
+        totals: A line under the summary, such as "Pendiente total: ...".
+        card_height: How tall a card usually is, for the placeholders.
     """
-    return rx.cond(
+    results = rx.cond(
         state.loaded,
         rx.cond(
             state.count > 0,
             rx.vstack(
-                rx.text(summary, role="status"),
+                _summary(state, totals),
                 rx.tablet_and_desktop(data_table(state, rows, columns), width="100%"),
                 rx.mobile_only(rx.vstack(rx.foreach(rows, card), width="100%"), width="100%"),
                 pager(state),
@@ -194,16 +304,25 @@ def list_results(
                 state.has_any,
                 rx.callout(
                     rx.hstack(
-                        rx.text("Ningún resultado con estos filtros."),
-                        rx.button("Limpiar filtros", size="1", on_click=state.clear_filters),
+                        _message(state.summary),
+                        rx.button(
+                            "Limpiar filtros",
+                            size="3",
+                            on_click=state.clear_filters,
+                            min_height=TOUCH,
+                        ),
                         align="center",
                         wrap="wrap",
                     ),
                     icon="search",
                     role="status",
                 ),
-                rx.callout(nothing_yet, icon="info", role="status"),
+                rx.callout(_message(nothing_yet), icon="info", role="status"),
             ),
         ),
-        rx.spinner(),
+        _loading(card_height),
+    )
+    return rx.fragment(
+        ResultsAnnouncer.create(seq=state.announced, text=state.summary, focus=state.focus_target),
+        results,
     )

@@ -41,6 +41,22 @@ class InvoiceSort(StrEnum):
     STATUS = "estado"
 
 
+#: How each sort reads in the list's summary ("ordenadas por fecha, más recientes primero").
+SORT_NAMES: dict[str, listing.SortName] = {
+    InvoiceSort.DATE: listing.SortName("fecha", "más antiguas primero", "más recientes primero"),
+    InvoiceSort.NUMBER: listing.SortName("número", "de menor a mayor", "de mayor a menor"),
+    InvoiceSort.DUE: listing.SortName(
+        "vencimiento", "las que vencen antes primero", "las que vencen más tarde primero"
+    ),
+    InvoiceSort.TOTAL: listing.SortName("total", "de menor a mayor", "de mayor a menor"),
+    InvoiceSort.PENDING: listing.SortName(
+        "importe pendiente", "de menor a mayor", "de mayor a menor"
+    ),
+    InvoiceSort.STATUS: listing.SortName("estado", "pendientes primero", "cobradas primero"),
+}
+NOUN = listing.Noun("factura", "facturas", "ordenadas")
+
+
 #: The status filter's URL keys and what each selects, in the order the page lists them.
 STATUS_FILTERS: dict[str, InvoiceStatus] = {
     "cobrado": InvoiceStatus.PAID,
@@ -136,12 +152,37 @@ def filter_problems(query: Mapping[str, Any]) -> dict[str, str]:
     filtered but is not.
     """
     problems = {key: listing.amount_problem(query, key) for key in ("min", "max")}
-    problems["hasta"] = listing.date_range_problem(query)
     low = listing.read_cents(listing.query_value(query, "min"))
     high = listing.read_cents(listing.query_value(query, "max"))
     if low is not None and high is not None and low > high:
         problems["max"] = "El importe máximo es menor que el mínimo."
-    return {key: text for key, text in problems.items() if text}
+    return {key: text for key, text in problems.items() if text} | listing.date_range_problems(
+        query
+    )
+
+
+def active_filters(filters: InvoiceFilters) -> list[tuple[str, str]]:
+    """Each filter in use as (URL key, what it reads like), in the form's order.
+
+    The page lists them under "Filtros (n)", each with a button that removes it.
+    """
+    found: list[tuple[str, str]] = []
+    if filters.number:
+        found.append(("numero", f"Número: {filters.number}"))
+    if filters.date_from:
+        found.append(("desde", f"Desde {listing.show_date(filters.date_from)}"))
+    if filters.date_to:
+        found.append(("hasta", f"Hasta {listing.show_date(filters.date_to)}"))
+    if filters.amount_min_cents is not None:
+        found.append(("min", f"Importe mínimo: {listing.write_cents(filters.amount_min_cents)} €"))
+    if filters.amount_max_cents is not None:
+        found.append(("max", f"Importe máximo: {listing.write_cents(filters.amount_max_cents)} €"))
+    if filters.statuses:
+        names = [status.value for key, status in STATUS_FILTERS.items() if key in filters.statuses]
+        found.append(("estado", "Estado: " + ", ".join(names)))
+    if filters.overdue:
+        found.append(("vencidas", "Solo vencidas"))
+    return found
 
 
 def filters_to_query(filters: InvoiceFilters) -> dict[str, str]:

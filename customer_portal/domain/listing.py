@@ -44,6 +44,12 @@ MAX_QUERY_VALUE = INVOICE_NUMBER_LENGTH
 _SPANISH_AMOUNT = re.compile(r"(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]{1,2})?")
 # A decimal point, as in the URLs of earlier versions: "1210.50", "10.5".
 _POINT_DECIMAL = re.compile(r"[0-9]+\.[0-9]{1,2}")
+# Dates: ISO (URLs), day first with any usual separator, or eight digits (ddmmaaaa).
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_DAY_FIRST_DATE = re.compile(
+    r"([0-9]{1,2})\s*[/.\- ]\s*([0-9]{1,2})\s*[/.\- ]\s*([0-9]{4}|[0-9]{2})"
+)
+_DIGITS_DATE = re.compile(r"([0-9]{2})([0-9]{2})([0-9]{4})")
 
 T = TypeVar("T")
 
@@ -67,11 +73,32 @@ def query_value(query: Mapping[str, Any], key: str) -> str:
 
 
 def read_date(value: str) -> date | None:
-    """An ISO date (``2026-04-30``), or None when empty or unusable."""
+    """A date as a Spanish customer types it, or None when empty or unusable.
+
+    Day first, whatever the browser's language: ``05/03/2026`` and
+    ``5/3/2026`` are the 5th of March, as are ``5-3-2026``, ``5.3.2026``,
+    ``05/03/26`` and ``05032026`` (a phone's numeric keypad may have no
+    ``/``). The ISO ``2026-03-05`` of URLs (this version's and earlier ones)
+    is read too. A date that does not exist (``31/02/2026``) is None.
+    """
+    text = value.strip()
+    if match := _ISO_DATE.fullmatch(text):
+        year, month, day = match.groups()
+    elif match := _DAY_FIRST_DATE.fullmatch(text) or _DIGITS_DATE.fullmatch(text):
+        day, month, year = match.groups()
+    else:
+        return None
+    # Two-digit years are this century's: nobody's invoices are from 1926.
+    full_year = int(year) + 2000 if len(year) == 2 else int(year)
     try:
-        return date.fromisoformat(value) if value else None
+        return date(full_year, int(month), int(day))
     except ValueError:
         return None
+
+
+def show_date(value: date) -> str:
+    """A date filter as its field shows it: ``05/03/2026``."""
+    return value.strftime("%d/%m/%Y")
 
 
 def read_date_range(query: Mapping[str, Any]) -> tuple[date | None, date | None]:
@@ -80,9 +107,27 @@ def read_date_range(query: Mapping[str, Any]) -> tuple[date | None, date | None]
 
 
 def date_range_query(date_from: date | None, date_to: date | None) -> dict[str, str]:
-    """``desde`` and ``hasta`` for a URL, the unset ones left out."""
+    """``desde`` and ``hasta`` for a URL (ISO, ``2026-03-05``), the unset ones left out.
+
+    URLs keep ISO dates: unambiguous in any language, and the bookmarks of
+    earlier versions still read the same.
+    """
     dates = {"desde": date_from, "hasta": date_to}
     return {key: value.isoformat() for key, value in dates.items() if value is not None}
+
+
+#: The URL keys of date filters, whose fields show dd/mm/aaaa while the URL keeps ISO.
+DATE_KEYS = frozenset({"desde", "hasta"})
+
+
+def form_values(query: Mapping[str, str]) -> dict[str, str]:
+    """A URL query as the filter form shows it: dates as ``dd/mm/aaaa``, the rest as is."""
+    shown = dict(query)
+    for key in DATE_KEYS & shown.keys():
+        day = read_date(shown[key])
+        if day is not None:
+            shown[key] = show_date(day)
+    return shown
 
 
 def read_cents(value: str) -> int | None:
@@ -119,6 +164,21 @@ def amount_problem(query: Mapping[str, Any], key: str) -> str | None:
     if not value or read_cents(value) is not None:
         return None
     return f"«{value}» no es un importe válido. Escríbelo así: 1.210,50"
+
+
+def date_problem(query: Mapping[str, Any], key: str) -> str | None:
+    """What is wrong with the date under ``key``, in Spanish; None if it is fine or empty."""
+    value = query_value(query, key)
+    if not value or read_date(value) is not None:
+        return None
+    return f"«{value}» no es una fecha válida. Escríbela así: 05/03/2026 (dd/mm/aaaa)"
+
+
+def date_range_problems(query: Mapping[str, Any]) -> dict[str, str]:
+    """What is wrong with ``desde`` and ``hasta``, by key, in Spanish: unreadable or reversed."""
+    problems = {key: date_problem(query, key) for key in ("desde", "hasta")}
+    problems["hasta"] = problems["hasta"] or date_range_problem(query)
+    return {key: text for key, text in problems.items() if text}
 
 
 def date_range_problem(query: Mapping[str, Any]) -> str | None:
@@ -209,6 +269,60 @@ def ordering_query(ordering: Ordering) -> dict[str, str]:
     if ordering.page_size != DEFAULT_PAGE_SIZE:
         out["tam"] = str(ordering.page_size)
     return out
+
+
+@dataclass(frozen=True)
+class SortName:
+    """How a sort reads in a list's summary: ``ordenadas por fecha, más recientes primero``.
+
+    Attributes:
+        label: The column, as in "ordenadas por <label>".
+        ascending: What an ascending sort puts first.
+        descending: What a descending sort puts first.
+    """
+
+    label: str
+    ascending: str
+    descending: str
+
+
+@dataclass(frozen=True)
+class Noun:
+    """What a list lists, for its summary: ``factura``, ``facturas``, ``ordenadas``."""
+
+    singular: str
+    plural: str
+    #: The participle agreeing with the plural: "ordenadas", "ordenados".
+    sorted_as: str
+
+
+def results_summary(
+    *, noun: Noun, count: int, page: int, pages: int, sort: SortName | None, descending: bool
+) -> str:
+    """The line that sums a list up, read out after every sort, page and filter.
+
+    ``12 facturas · página 1 de 2, ordenadas por fecha, más recientes primero``;
+    the page is left out when there is only one, the order when there is one row.
+
+    Args:
+        noun: What the list holds.
+        count: How many rows match.
+        page: The page shown.
+        pages: How many pages there are.
+        sort: How the sort key reads (None: say nothing of the order).
+        descending: The direction.
+    """
+    if count == 0:
+        return "Ningún resultado con estos filtros."
+    if count == 1:
+        return f"1 {noun.singular}"
+    text = f"{count} {noun.plural}"
+    if pages > 1:
+        text += f" · página {page} de {pages}"
+    if sort is not None:
+        first = sort.descending if descending else sort.ascending
+        text += f", {noun.sorted_as} por {sort.label}, {first}"
+    return text
 
 
 @dataclass(frozen=True)

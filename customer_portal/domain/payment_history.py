@@ -28,6 +28,15 @@ class PaymentSort(StrEnum):
     AMOUNT = "importe"
 
 
+#: How each sort reads in the list's summary ("ordenados por fecha, más recientes primero").
+SORT_NAMES: dict[str, listing.SortName] = {
+    PaymentSort.DATE: listing.SortName("fecha", "más antiguos primero", "más recientes primero"),
+    PaymentSort.INVOICE: listing.SortName("factura", "de menor a mayor", "de mayor a menor"),
+    PaymentSort.AMOUNT: listing.SortName("importe", "de menor a mayor", "de mayor a menor"),
+}
+NOUN = listing.Noun("pago", "pagos", "ordenados")
+
+
 _SORT_COLUMNS: dict[str, Any] = {
     PaymentSort.DATE: col(Payment.paid_on),
     PaymentSort.INVOICE: col(Invoice.number),
@@ -66,8 +75,19 @@ def parse_filters(query: Mapping[str, Any]) -> PaymentFilters:
 
 def filter_problems(query: Mapping[str, Any]) -> dict[str, str]:
     """What the customer must correct in the filters, by URL key, in Spanish."""
-    problem = listing.date_range_problem(query)
-    return {"hasta": problem} if problem else {}
+    return listing.date_range_problems(query)
+
+
+def active_filters(filters: PaymentFilters) -> list[tuple[str, str]]:
+    """Each filter in use as (URL key, what it reads like), in the form's order."""
+    found: list[tuple[str, str]] = []
+    if filters.invoice:
+        found.append(("factura", f"Factura: {filters.invoice}"))
+    if filters.date_from:
+        found.append(("desde", f"Desde {listing.show_date(filters.date_from)}"))
+    if filters.date_to:
+        found.append(("hasta", f"Hasta {listing.show_date(filters.date_to)}"))
+    return found
 
 
 def filters_to_query(filters: PaymentFilters) -> dict[str, str]:

@@ -13,7 +13,7 @@ from customer_portal.components.filters import (
     url_field,
 )
 from customer_portal.components.forms import alert
-from customer_portal.components.lists import Column, list_results
+from customer_portal.components.lists import TOUCH, Column, list_results
 from customer_portal.components.status import status_badge
 from customer_portal.domain.invoice_search import STATUS_FILTERS, InvoiceSort
 from customer_portal.pages.kit import portal_page
@@ -21,15 +21,17 @@ from customer_portal.state.downloads import DownloadState
 from customer_portal.state.invoice_list import InvoiceListState as S
 
 
-def _download(row: rx.Var) -> rx.Component:
+def _download(row: rx.Var, *, height: str = "32px") -> rx.Component:
     return rx.button(
-        rx.icon("download", size=14, aria_hidden="true"),
+        rx.icon("download", size=16, aria_hidden="true"),
         "PDF",
-        size="1",
+        size="2",
         variant="soft",
         on_click=DownloadState.download(row.number),
         # The visible "PDF" is part of the name, so "PDF" works for voice control too.
         aria_label="Descargar PDF de la factura " + row.number,
+        min_height=height,
+        min_width=height,
     )
 
 
@@ -56,7 +58,8 @@ def _card(row: rx.Var) -> rx.Component:
         rx.hstack(
             rx.text("Total ", rx.text.strong(row.total), size="2"),
             rx.text("Pendiente ", row.pending, size="2"),
-            _download(row),
+            # A phone has the room for a full-size touch target.
+            _download(row, height=TOUCH),
             justify="between",
             align="center",
             width="100%",
@@ -82,8 +85,8 @@ def invoice_list() -> rx.Component:
             S,
             url_field(S, "Número de factura", "numero"),
             *date_range(S),
-            url_field(S, "Importe mínimo (€)", "min", inputmode="decimal", placeholder="1.210,50"),
-            url_field(S, "Importe máximo (€)", "max", inputmode="decimal", placeholder="1.210,50"),
+            url_field(S, "Importe mínimo (€)", "min", input_mode="decimal", placeholder="1.210,50"),
+            url_field(S, "Importe máximo (€)", "max", input_mode="decimal", placeholder="1.210,50"),
             page_size(S),
             below=rx.hstack(
                 check_group(S, "Estado", "estado", {k: s.value for k, s in STATUS_FILTERS.items()}),
@@ -97,11 +100,8 @@ def invoice_list() -> rx.Component:
             rows=S.rows,
             columns=COLUMNS,
             card=_card,
-            summary=rx.fragment(
-                rx.text.strong(S.count),
-                " facturas · Pendiente total: ",
-                rx.text.strong(S.pending_total),
-            ),
+            totals=rx.text("Pendiente total: ", rx.text.strong(S.pending_total), size="2"),
+            card_height="144px",
             nothing_yet=(
                 "Aún no tienes facturas. Te avisaremos por correo electrónico cuando se "
                 "publique la primera."

@@ -50,11 +50,8 @@ def payments() -> rx.Component:
             rows=S.rows,
             columns=COLUMNS,
             card=_card,
-            summary=rx.fragment(
-                rx.text.strong(S.count),
-                " pagos · Total cobrado: ",
-                rx.text.strong(S.received_total),
-            ),
+            totals=rx.text("Total cobrado: ", rx.text.strong(S.received_total), size="2"),
+            card_height="88px",
             nothing_yet="Aún no hemos recibido ningún pago de tus facturas.",
         ),
         spacing="4",

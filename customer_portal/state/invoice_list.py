@@ -8,10 +8,13 @@ from typing import ClassVar
 from customer_portal import routes
 from customer_portal.domain import formats
 from customer_portal.domain.invoice_search import (
+    NOUN,
+    SORT_NAMES,
     InvoiceFilters,
     InvoicePage,
     InvoiceRow,
     InvoiceSort,
+    active_filters,
     filter_problems,
     filters_to_query,
     parse_filters,
@@ -57,6 +60,9 @@ class InvoiceListState(ListPageState, AuthState):
         parse=parse_filters,
         to_query=filters_to_query,
         problems=filter_problems,
+        describe=active_filters,
+        noun=NOUN,
+        sort_names=SORT_NAMES,
         ascending_first=frozenset({InvoiceSort.NUMBER, InvoiceSort.STATUS}),
     )
 

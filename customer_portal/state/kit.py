@@ -26,8 +26,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
+from dataclasses import field as dataclass_field
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlencode
 
@@ -35,7 +37,8 @@ import reflex as rx
 
 from customer_portal import routes
 from customer_portal.db import run_in_unit_of_work
-from customer_portal.domain.listing import Ordering, Page
+from customer_portal.domain import listing as lists
+from customer_portal.domain.listing import Noun, Ordering, Page, SortName
 from customer_portal.models import Account
 from customer_portal.state.auth import AuthState
 
@@ -115,8 +118,13 @@ class UrlListing:
         ascending_first: Sort keys whose first click sorts A→Z (text);
             any other sorts newest or largest first.
         problems: What is wrong with a query, by URL key, in Spanish (an
-            amount that is not one, a reversed date range). Buscar does not
-            search while there is any: the message shows beside the field.
+            amount that is not one, a date that cannot be read, a reversed
+            date range). Buscar does not search while there is any: the
+            message shows beside the field.
+        describe: The filters in use as (URL key, Spanish text), listed under
+            "Filtros (n)" with a button that removes each.
+        noun: What the list holds, for its summary ("12 facturas ...").
+        sort_names: How each sort key reads in the summary.
     """
 
     route: str
@@ -124,6 +132,9 @@ class UrlListing:
     to_query: Callable[[Any], dict[str, str]]
     ascending_first: frozenset[str] = frozenset()
     problems: Callable[[Mapping[str, Any]], dict[str, str]] = lambda query: {}
+    describe: Callable[[Any], list[tuple[str, str]]] = lambda filters: []
+    noun: Noun = Noun("resultado", "resultados", "ordenados")
+    sort_names: Mapping[str, SortName] = dataclass_field(default_factory=dict)
 
     def url(self, filters: Any) -> str:
         """The page's URL showing ``filters``."""
@@ -154,6 +165,20 @@ def _form_query(form_data: Mapping[str, Any]) -> dict[str, str]:
     return query
 
 
+#: The element that sums a list up (see components/lists.py): focused after it reloads.
+SUMMARY_ID = "resumen"
+# What may be focused after a reload: the id of a filter control (``estado_cobrado``).
+_CONTROL_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+@dataclass(frozen=True)
+class FilterChip:
+    """A filter in use, as listed under "Filtros (n)": its URL key and what it reads like."""
+
+    key: str
+    label: str
+
+
 class ListPageState(rx.State, mixin=True):
     """A list whose filters, sort and page live in the URL.
 
@@ -172,12 +197,28 @@ class ListPageState(rx.State, mixin=True):
     has_any: bool = False
     sort: str = ""
     descending: bool = True
-    #: The filters as the URL holds them, for the form's initial values.
+    #: The URL's filters as the form shows them (dates dd/mm/aaaa), its initial values.
     query: dict[str, str] = {}
     #: Changes with the URL's filters, to remount the (uncontrolled) filter form.
     form_key: str = ""
     #: What the customer must correct, by field (URL key): shown beside it.
     problems: dict[str, str] = {}
+    #: "12 facturas · página 1 de 2, ordenadas por fecha, más recientes primero".
+    summary: str = ""
+    #: The filters in use, each removable; their number is the "Filtros (n)" count.
+    active_filters: list[FilterChip] = []
+    #: Grows each time the list should be announced and focused (components/lists.py
+    #: watches it): after a sort, a page or a filter, not on the first load.
+    announced: int = 0
+    #: The id of what gets focus then: the summary, or the filter that was just changed.
+    focus_target: str = SUMMARY_ID
+    #: Set by a sort, page or filter change: the load it causes then announces the list.
+    _announce_results: bool = False
+
+    @rx.var
+    def has_problems(self) -> bool:
+        """Whether a filter must be corrected: the folded filters then open to show why."""
+        return bool(self.problems)
 
     async def _load(self, account: Account, filters: Any) -> Page[Any]:
         """Load the rows of ``filters`` for ``account`` into this state's vars.
@@ -191,8 +232,15 @@ class ListPageState(rx.State, mixin=True):
     def _filters(self) -> Any:
         return self.listing.parse(dict(self.router.url.query_parameters))
 
-    def _go(self, filters: Any) -> Any:
-        return rx.redirect(self.listing.url(filters))
+    def _go(self, filters: Any, *, focus: str = SUMMARY_ID) -> Any:
+        self.focus_target = focus
+        url = self.listing.url(filters)
+        if url == self._path_and_query():
+            # The same URL loads nothing new: say what is shown now.
+            self.announced += 1
+            return None
+        self._announce_results = True
+        return rx.redirect(url)
 
     def _with_ordering(self, filters: Any, **changes: Any) -> Any:
         ordering: Ordering = filters.ordering
@@ -208,9 +256,22 @@ class ListPageState(rx.State, mixin=True):
         self.count, self.page, self.pages = found.count, found.page, found.pages
         self.has_any = found.has_any
         self.sort, self.descending = filters.ordering.sort, filters.ordering.descending
-        self.query = self.listing.to_query(filters)
-        self.form_key = urlencode(self.query)
+        url_query = self.listing.to_query(filters)
+        self.query = lists.form_values(url_query)
+        self.form_key = urlencode(url_query)
+        self.active_filters = [FilterChip(k, text) for k, text in self.listing.describe(filters)]
+        self.summary = lists.results_summary(
+            noun=self.listing.noun,
+            count=found.count,
+            page=found.page,
+            pages=found.pages,
+            sort=self.listing.sort_names.get(self.sort),
+            descending=self.descending,
+        )
         self.loaded = True
+        if self._announce_results:
+            self._announce_results = False
+            self.announced += 1
 
     @rx.event
     def apply_filters(self, form_data: dict):
@@ -219,12 +280,15 @@ class ListPageState(rx.State, mixin=True):
             return None
         current = self._filters().ordering
         fields = _form_query(form_data)
+        # Sent by a field that applies at once: focus goes back to it, not away.
+        origin = fields.pop("foco", "")
+        focus = origin if _CONTROL_ID.fullmatch(origin) else SUMMARY_ID
         self.problems = self.listing.problems(fields)
         if self.problems:
             # The typed text stays in the form, with the message beside it.
             return None
         fields.update(orden=current.sort, dir="desc" if current.descending else "asc")
-        return self._go(self._with_ordering(self.listing.parse(fields), page=1))
+        return self._go(self._with_ordering(self.listing.parse(fields), page=1), focus=focus)
 
     @rx.event
     def sort_by(self, column: str):
@@ -249,6 +313,16 @@ class ListPageState(rx.State, mixin=True):
         return self._go(self._with_ordering(self._filters(), page=target))
 
     @rx.event
+    def remove_filter(self, key: str):
+        """Drop the filter under URL key ``key`` (its button under "Filtros (n)"), from page 1."""
+        query = self.listing.to_query(self._filters())
+        if not isinstance(key, str) or key not in query:
+            return None
+        del query[key]
+        query.pop("pagina", None)
+        return self._go(self.listing.parse(query))
+
+    @rx.event
     def clear_filters(self):
         """Limpiar filtros: the list as it first opens."""
-        return rx.redirect(self.listing.route)
+        return self._go(self.listing.parse({}))

@@ -8,9 +8,12 @@ from typing import ClassVar
 from customer_portal import routes
 from customer_portal.domain import formats
 from customer_portal.domain.payment_history import (
+    NOUN,
+    SORT_NAMES,
     PaymentFilters,
     PaymentPage,
     PaymentSort,
+    active_filters,
     filter_problems,
     filters_to_query,
     parse_filters,
@@ -39,6 +42,9 @@ class PaymentsState(ListPageState, AuthState):
         parse=parse_filters,
         to_query=filters_to_query,
         problems=filter_problems,
+        describe=active_filters,
+        noun=NOUN,
+        sort_names=SORT_NAMES,
         ascending_first=frozenset({PaymentSort.INVOICE}),
     )
 

@@ -14,6 +14,7 @@ from customer_portal.db import unit_of_work
 from customer_portal.domain.invoice_search import (
     InvoiceFilters,
     InvoiceSort,
+    active_filters,
     filter_problems,
     filters_to_query,
     parse_filters,
@@ -380,10 +381,48 @@ def test_amounts_go_back_to_the_field_the_spanish_way():
             {"desde": "2024-05-01", "hasta": "2024-04-01"},
             {"hasta": "La fecha «Desde» es posterior a «Hasta»."},
         ),
+        (
+            {"desde": "01/05/2024", "hasta": "01/04/2024"},
+            {"hasta": "La fecha «Desde» es posterior a «Hasta»."},
+        ),
+        (
+            {"desde": "04/31/2024", "min": "abc"},
+            {
+                "desde": "«04/31/2024» no es una fecha válida. "
+                "Escríbela así: 05/03/2026 (dd/mm/aaaa)",
+                "min": "«abc» no es un importe válido. Escríbelo así: 1.210,50",
+            },
+        ),
     ],
 )
 def test_filters_that_cannot_be_used_say_why(query, problems):
     assert filter_problems(query) == problems
+
+
+def test_dates_are_typed_day_first_and_kept_iso_in_the_url():
+    filters = parse_filters({"desde": "05/03/2024", "hasta": "5/4/24"})
+    assert (filters.date_from, filters.date_to) == (date(2024, 3, 5), date(2024, 4, 5))
+    assert filters_to_query(filters) == {"desde": "2024-03-05", "hasta": "2024-04-05"}
+
+
+def test_the_filters_in_use_are_listed_in_spanish():
+    filters = make_filters(
+        number="F-1",
+        statuses=frozenset({"pendiente", "parcial"}),
+        date_from=date(2024, 3, 5),
+        amount_min_cents=100_050,
+        overdue=True,
+    )
+    assert active_filters(filters) == [
+        ("numero", "Número: F-1"),
+        ("desde", "Desde 05/03/2024"),
+        ("min", "Importe mínimo: 1.000,50 €"),
+        ("estado", "Estado: Cobrado parcialmente, Pendiente"),
+        ("vencidas", "Solo vencidas"),
+    ]
+    assert active_filters(InvoiceFilters()) == []
+    # Each listed key is one the URL has: removing it is dropping that key.
+    assert {key for key, _ in active_filters(filters)} <= filters_to_query(filters).keys()
 
 
 def test_only_overdue_invoices(engine, invoices):

@@ -11,6 +11,7 @@ from customer_portal.db import unit_of_work
 from customer_portal.models import Account
 from customer_portal.pages.kit import Access, portal_page
 from customer_portal.state.downloads import DownloadState
+from customer_portal.state.invoice_list import InvoiceListState
 from customer_portal.state.kit import _form_query, requires_account
 from customer_portal.state.payments import PaymentsState
 from tests.factories import (
@@ -62,9 +63,66 @@ def test_list_handlers_navigate_to_bounded_urls():
     assert "orden" not in str(PaymentsState.sort_by.fn(state, "password_hash"))
     assert "pagina=1000000" in str(PaymentsState.go_to_page.fn(state, 10**50))
     assert PaymentsState.go_to_page.fn(state, "x") is None
-    applied = str(PaymentsState.apply_filters.fn(state, {"factura": "B-2", "desde": "nope"}))
-    assert "factura=B-2" in applied and "desde" not in applied and "orden=importe" in applied
+    applied = str(PaymentsState.apply_filters.fn(state, {"factura": "B-2", "desde": "5/3/2026"}))
+    assert "factura=B-2" in applied and "desde=2026-03-05" in applied
+    assert "orden=importe" in applied
     assert PaymentsState.apply_filters.fn(state, ["not", "a", "dict"]) is None
+
+
+def test_a_filter_that_applies_at_once_keeps_the_focus():
+    """Ticking a box reloads the list; focus returns to the box (WCAG 3.2.2), not away."""
+    state = state_for(InvoiceListState, url="/facturas")
+    ticked = {"estado.cobrado": True, "foco": "estado_cobrado"}
+    went = str(InvoiceListState.apply_filters.fn(state, ticked))
+    assert "estado=cobrado" in went and "foco" not in went
+    assert state.focus_target == "estado_cobrado"
+    InvoiceListState.apply_filters.fn(state, {"numero": "F", "foco": ""})
+    assert state.focus_target == "resumen"
+    InvoiceListState.apply_filters.fn(state, {"numero": "F", "foco": "x');alert(1)//"})
+    assert state.focus_target == "resumen"
+    InvoiceListState.sort_by.fn(state, "total")
+    assert state.focus_target == "resumen"
+
+
+def test_an_unreadable_date_changes_nothing_and_says_why():
+    state = state_for(PaymentsState, url="/pagos?factura=A-1")
+    assert PaymentsState.apply_filters.fn(state, {"factura": "B-2", "desde": "nope"}) is None
+    assert state.problems == {
+        "desde": "«nope» no es una fecha válida. Escríbela así: 05/03/2026 (dd/mm/aaaa)"
+    }
+    assert state.has_problems
+
+
+async def test_the_list_sums_itself_up_and_lists_its_filters(customer_with_payment):
+    signed_in_as(customer_with_payment)
+    state = state_for(PaymentsState, url="/pagos?desde=2024-01-05&factura=A&orden=importe")
+    assert await PaymentsState.open_list.fn(state) is None
+    assert state.summary == "1 pago"
+    # The form shows dates day first; the URL (and so the form's key) keeps them ISO.
+    assert state.query["desde"] == "05/01/2024" and "desde=2024-01-05" in state.form_key
+    assert [(chip.key, chip.label) for chip in state.active_filters] == [
+        ("factura", "Factura: A"),
+        ("desde", "Desde 05/01/2024"),
+    ]
+    went = str(PaymentsState.remove_filter.fn(state, "desde"))
+    assert "factura=A" in went and "desde" not in went and "orden=importe" in went
+    assert PaymentsState.remove_filter.fn(state, "password_hash") is None
+
+
+async def test_after_a_sort_the_reloaded_list_is_announced_and_focused(customer_with_payment):
+    signed_in_as(customer_with_payment)
+    state = state_for(PaymentsState, url="/pagos")
+    await PaymentsState.open_list.fn(state)
+    assert state.announced == 0  # the first load is the page's, not the list's news
+    assert "orden=importe" in str(PaymentsState.sort_by.fn(state, "importe"))
+    await PaymentsState.open_list.fn(state)
+    assert state.announced == 1 and state.summary == "1 pago"
+    # Only once: a reload or Back later is not announced again.
+    await PaymentsState.open_list.fn(state)
+    assert state.announced == 1
+    # Buscar with nothing changed loads nothing, but still says what is shown.
+    assert PaymentsState.apply_filters.fn(state, {}) is None
+    assert state.announced == 2
 
 
 def test_a_checkbox_group_becomes_one_comma_list():
@@ -99,8 +157,6 @@ def test_a_customer_page_without_a_guarded_load_cannot_be_declared():
 
 
 def test_an_unusable_filter_is_not_searched_and_says_why():
-    from customer_portal.state.invoice_list import InvoiceListState
-
     state = state_for(InvoiceListState, url="/facturas")
     assert InvoiceListState.apply_filters.fn(state, {"min": "abc", "numero": "F"}) is None
     assert state.problems == {"min": "«abc» no es un importe válido. Escríbelo así: 1.210,50"}
