@@ -147,6 +147,24 @@
     }
   }
 
+  // Reflex's own banner after a new deployment is in English: say it in Spanish.
+  function translateNewVersionBanner() {
+    var banner = document.getElementById("reflex-new-version-banner");
+    if (!banner || banner.getAttribute("data-es") === "true") {
+      return;
+    }
+    banner.setAttribute("data-es", "true");
+    banner.setAttribute("lang", "es");
+    for (var i = 0; i < banner.childNodes.length; i++) {
+      var node = banner.childNodes[i];
+      if (node.nodeType === 3) {
+        node.textContent = "Hay una versión nueva del portal.";
+      } else if (node.tagName === "BUTTON") {
+        node.textContent = "Recargar";
+      }
+    }
+  }
+
   function watchOrders() {
     new MutationObserver(function (mutations) {
       for (var i = 0; i < mutations.length; i++) {
@@ -154,7 +172,8 @@
         var output = node.nodeType === 1 ? node : node.parentNode;
         if (output && output.id === ORDER_ID) {
           readOrder(output);
-          return;
+        } else if (node === document.body) {
+          translateNewVersionBanner();
         }
       }
     }).observe(document.body, { subtree: true, childList: true, characterData: true });

@@ -175,6 +175,26 @@ def new_password_fields(state, *, password_label: str) -> list[rx.Component]:
     ]
 
 
+def busy_button(*children, busy: rx.Var | bool = False, **props) -> rx.Component:
+    """A button whose event waits for the server: a spinner and ``aria-busy`` while ``busy``.
+
+    For buttons that call a Reflex event handler (a posted form's button is
+    busy by itself, see :func:`post_form`). The handler sets the flag, yields
+    so the customer sees it, does the slow part, and clears it::
+
+        self.downloading = True
+        yield
+        ...
+        self.downloading = False
+
+    Args:
+        *children: The label.
+        busy: A state var, true while the server works.
+        **props: Passed to ``rx.button`` (on_click, size, variant...).
+    """
+    return rx.button(*children, loading=busy, aria_busy=rx.cond(busy, "true", "false"), **props)
+
+
 class NativeForm(Form):
     """A ``<form>`` the browser submits itself: Reflex's own always prevents that."""
 
