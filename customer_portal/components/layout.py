@@ -192,6 +192,8 @@ def error_page(branding: Branding | None = None) -> rx.Component:
                 rx.el.span(branding.portal_name, style={"font_weight": "700"}),
                 href=routes.HOME,
                 aria_label=f"{branding.portal_name}: inicio",
+                # A real page load: the router would keep showing this error.
+                custom_attrs={"reloadDocument": True},
                 style={
                     "display": "inline-flex",
                     "align_items": "center",
@@ -209,14 +211,15 @@ def error_page(branding: Branding | None = None) -> rx.Component:
         rx.el.main(
             rx.el.h1("Ha ocurrido un error", style={"font_size": "1.6rem", "margin": "0 0 0.5em"}),
             rx.el.p(
-                "Ha ocurrido un error al mostrar esta página. Sus datos están a salvo: "
-                "puede reintentarlo o volver a sus facturas.",
+                "Ha ocurrido un error al mostrar esta página. Tus datos están a salvo: "
+                "puedes reintentarlo o volver a tus facturas.",
                 style={"margin": "0 0 1.5em"},
             ),
             rx.el.div(
                 rx.el.a(
                     "Volver a Mis facturas",
                     href=routes.INVOICES,
+                    custom_attrs={"reloadDocument": True},
                     style={**link_style, "background": BRAND_COLOR, "color": "white"},
                 ),
                 rx.el.button(

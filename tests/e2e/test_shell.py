@@ -238,9 +238,24 @@ def test_a_page_that_fails_to_render_gets_the_spanish_error_page(portal, page):
     retry = page.get_by_role("button", name="Reintentar")
     expect(retry).to_be_visible()
 
+    # The portal answers again: Reintentar reloads the page.
     page.unroute_all()
     retry.click()
     expect(heading).to_have_text("Entrar", timeout=20000)
+
+
+def test_the_error_page_leads_back_to_mis_facturas(portal, browser):
+    page = signed_in(browser, portal)
+    page.goto(portal.url + "/entrar")  # a signed-in customer is sent on to Mis facturas
+    page.wait_for_url(re.compile(r"/facturas"))
+    CuttableSocket(page, tamper=_break_the_entrar_page)
+    page.goto(portal.url + "/entrar?next=/pagos")
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_have_text("Ha ocurrido un error", timeout=20000)
+    page.unroute_all()
+    page.get_by_role("link", name="Volver a Mis facturas").click()
+    page.wait_for_url(re.compile(r"/facturas/?$"))
+    expect(heading).to_have_text("Mis facturas", timeout=20000)
 
 
 @pytest.mark.parametrize("width", [360, 1280])
