@@ -74,6 +74,19 @@
     return { selector: heading ? "#contenido h1" : null, text: text };
   }
 
+  function pageMessages() {
+    // The messages of components/forms.py's alert(), not every live region.
+    var found = document.querySelectorAll("#contenido [data-aviso]");
+    var texts = [];
+    for (var i = 0; i < found.length; i++) {
+      var text = found[i].textContent.trim().replace(/[.\s]+$/, "");
+      if (text) {
+        texts.push(text);
+      }
+    }
+    return texts;
+  }
+
   function normalPath(path) {
     return path.length > 1 ? path.replace(/\/+$/, "") : path;
   }
@@ -98,12 +111,19 @@
       return; // A full page load: the screen reader starts at the top by itself.
     }
     settledPath = path;
+    var answered = afterPost;
     afterPost = false;
     // Let React paint the data the page just loaded.
     window.requestAnimationFrame(function () {
       window.setTimeout(function () {
         var heading = pageHeading();
-        window.portalAnnounce(heading.text, heading.selector);
+        var text = heading.text;
+        if (answered) {
+          // The server's answer to the form ("Has salido del portal."): a message
+          // already on the page when it loads is not announced by itself.
+          text = [text].concat(pageMessages()).join(". ");
+        }
+        window.portalAnnounce(text, heading.selector);
       }, 0);
     });
   }

@@ -88,6 +88,9 @@ def alert(message: rx.Var, *, tone: str = "red") -> rx.Component:
         ),
         role="alert" if tone == "red" else "status",
         aria_live="assertive" if tone == "red" else "polite",
+        # assets/portal.js reads it out with the page's heading after a posted form:
+        # a message already there when a page loads is not announced by itself.
+        custom_attrs={"data-aviso": tone},
         width="100%",
     )
 

@@ -41,6 +41,9 @@ def test_salir_says_so(portal, browser):
     page.get_by_role("button", name="Salir").click()
     page.wait_for_url(re.compile(r"/entrar"))
     expect(page.get_by_text("Has salido del portal.")).to_be_visible()
+    # Said, not only shown: the heading and the server's answer, focus on the heading.
+    expect(page.locator("#anuncio")).to_have_text("Entrar. Has salido del portal")
+    expect(page.get_by_role("heading", level=1)).to_be_focused()
 
 
 def test_a_deep_link_says_why_entrar_is_asked_and_returns(portal, browser):
