@@ -39,7 +39,7 @@ def test_a_posted_form_is_marked_for_the_busy_script():
 def test_the_frame_parts_the_script_relies_on():
     assert ':"#contenido"' in _text(skip_link())  # a router link to the main content
     region = _text(announcer())
-    assert 'id:"anuncio"' in region and 'role:"status"' in region
+    assert 'id:"anuncio"' in region and "role" not in region
     assert '"aria-live":"polite"' in region and 'className:"sr-only"' in region
     banner = _text(connection_banner())
     assert "connectErrors.length > 0" in banner and "con el portal. Reintentando" in banner
