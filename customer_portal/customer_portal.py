@@ -8,6 +8,7 @@ from reflex_base import constants
 
 from customer_portal.api.app import build_api
 from customer_portal.api.edge import build_edge
+from customer_portal.components.layout import connection_banner, error_boundary, toaster
 from customer_portal.logs import install as install_log_redaction
 
 # Every page module, by name: importing one declares its pages (pages/kit.py).
@@ -38,7 +39,19 @@ app = rx.App(
         build_edge(_settings, build_dir=get_web_dir() / constants.Dirs.STATIC),
     ],
     html_lang="es",
-    head_components=[rx.el.link(rel="icon", href="/logo.png")],
+    head_components=[
+        rx.el.link(rel="icon", href="/logo.png"),
+        # Announcements, focus, busy forms, Spanish validation (no inline script: CSP).
+        rx.el.script(src="/portal.js", defer=True),
+    ],
+    stylesheets=["/portal.css"],
+    # Reflex's wraps, in Spanish: a connection banner instead of its English toast and
+    # icon, an error page with the portal's header instead of its English one.
+    app_wraps={
+        (55, "ErrorBoundary"): lambda stateful: error_boundary(),
+        (5, "Overlay"): lambda stateful: connection_banner() if stateful else None,
+    },
+    toaster=toaster(),
 )
 # Before every event: who is asking, and nothing private left from anyone else.
 app.add_middleware(SessionGuard(), index=0)

@@ -10,15 +10,48 @@ from reflex_components_core.el.elements.forms import Form
 from customer_portal.settings import get_settings
 
 
-def field(label: str, input_id: str, *, size: str = "3", **input_props) -> rx.Component:
+def field_error_id(input_id: str) -> str:
+    """The id of the message :func:`field` shows under input ``input_id``."""
+    return f"{input_id}-error"
+
+
+def field(
+    label: str,
+    input_id: str,
+    *,
+    size: str = "3",
+    error: rx.Var | str | None = None,
+    **input_props,
+) -> rx.Component:
     """A label tied to its input (for screen readers and a bigger click target).
+
+    An empty required field is refused by the browser with a message in
+    Spanish ("Rellene este campo.", set by ``assets/portal.js``), whatever the
+    browser's language.
 
     Args:
         label: What the customer reads above the input.
         input_id: The input's id and its name in the submitted form.
         size: Radix size; ``"2"`` for the compact filter bars.
+        error: A message about this field ("" for none), shown under it in
+            red, tied to it by ``aria-describedby``, the input marked
+            ``aria-invalid`` while there is one.
         **input_props: Passed to ``rx.input`` (type, required, default_value...).
     """
+    message: list[rx.Component] = []
+    if error is not None:
+        error = rx.Var.create(error).to(str)
+        error_id = field_error_id(input_id)
+        described = input_props.pop("aria_describedby", None)
+        input_props["aria_describedby"] = f"{described} {error_id}" if described else error_id
+        input_props["aria_invalid"] = rx.cond(error != "", "true", "false")
+        message.append(
+            rx.el.p(
+                error,
+                id=error_id,
+                style={"color": "var(--red-11)", "font_size": "0.875em", "margin": "0"},
+            )
+        )
     return rx.vstack(
         rx.el.label(
             label,
@@ -26,6 +59,7 @@ def field(label: str, input_id: str, *, size: str = "3", **input_props) -> rx.Co
             style={"font_weight": "500", "font_size": "0.85em" if size == "2" else "1em"},
         ),
         rx.input(id=input_id, name=input_id, width="100%", size=size, **input_props),
+        *message,
         spacing="1",
         width="100%",
     )
@@ -54,6 +88,9 @@ def alert(message: rx.Var, *, tone: str = "red") -> rx.Component:
         ),
         role="alert" if tone == "red" else "status",
         aria_live="assertive" if tone == "red" else "polite",
+        # assets/portal.js reads it out with the page's heading after a posted form:
+        # a message already there when a page loads is not announced by itself.
+        custom_attrs={"data-aviso": tone},
         width="100%",
     )
 
@@ -141,6 +178,26 @@ def new_password_fields(state, *, password_label: str) -> list[rx.Component]:
     ]
 
 
+def busy_button(*children, busy: rx.Var | bool = False, **props) -> rx.Component:
+    """A button whose event waits for the server: a spinner and ``aria-busy`` while ``busy``.
+
+    For buttons that call a Reflex event handler (a posted form's button is
+    busy by itself, see :func:`post_form`). The handler sets the flag, yields
+    so the customer sees it, does the slow part, and clears it::
+
+        self.downloading = True
+        yield
+        ...
+        self.downloading = False
+
+    Args:
+        *children: The label.
+        busy: A state var, true while the server works.
+        **props: Passed to ``rx.button`` (on_click, size, variant...).
+    """
+    return rx.button(*children, loading=busy, aria_busy=rx.cond(busy, "true", "false"), **props)
+
+
 class NativeForm(Form):
     """A ``<form>`` the browser submits itself: Reflex's own always prevents that."""
 
@@ -156,9 +213,17 @@ def post_form(*children: rx.Component, action: str, **props) -> rx.Component:
     Native on purpose: it works before the page's scripts have loaded, and a
     password goes in the request body, never in a URL. Under ``make dev`` the
     backend has its own port, so the action names it.
+
+    Its submit button shows it is busy as soon as it is pressed (a spinner,
+    ``aria-busy``, no second post) until the answer replaces the page; with
+    the connection down it stays busy and the form is sent once the portal
+    answers again (``assets/portal.js``, marked by ``data-portal-post``).
     """
     action = get_settings().backend_origin + action
-    return NativeForm.create(*children, method="post", action=action, **props)
+    custom_attrs = {"data-portal-post": "true", **props.pop("custom_attrs", {})}
+    return NativeForm.create(
+        *children, method="post", action=action, custom_attrs=custom_attrs, **props
+    )
 
 
 def form_card(*children: rx.Component, max_width: str = "440px") -> rx.Component:

@@ -1,11 +1,26 @@
-"""The frame every page shares: header with the logo, content, footer with contacts."""
+"""The frame every page shares: header with the logo, content, footer with contacts.
+
+Beside what the eye sees, the frame carries what ``assets/portal.js`` needs:
+the skip link (the first thing a Tab reaches), the main content
+``#contenido`` that focus moves to, the polite live region ``#anuncio`` and
+the hidden output the server's announcements arrive in
+(:mod:`customer_portal.state.announce`).
+"""
 
 from __future__ import annotations
 
 import reflex as rx
+from reflex_components_core.base.error_boundary import ErrorBoundary
+from reflex_components_core.core.banner import has_connection_errors
 
 from customer_portal import routes
 from customer_portal.settings import Branding, get_settings
+from customer_portal.state.announce import ORDER_ID
+
+#: The id of the page's main content: the skip link and the announcements move focus there.
+MAIN_ID = "contenido"
+#: The id of the polite live region the announcements are spoken from.
+LIVE_REGION_ID = "anuncio"
 
 BRAND_COLOR = "#0b5394"
 
@@ -43,7 +58,12 @@ def footer(branding: Branding) -> rx.Component:
     return rx.el.footer(
         rx.vstack(
             rx.text(branding.tagline, weight="bold", color=BRAND_COLOR),
-            rx.text("Llámanos: " + " · ".join(branding.phones), size="2"),
+            rx.text(
+                "Llámanos: ",
+                *_phones(branding.phones),
+                size="2",
+                text_align="center",
+            ),
             rx.link(branding.web, href=f"https://{branding.web}", size="2", is_external=True),
             spacing="1",
             align="center",
@@ -54,23 +74,182 @@ def footer(branding: Branding) -> rx.Component:
     )
 
 
+def _phones(phones: tuple[str, ...] | list[str]) -> list[rx.Component | str]:
+    """Each number whole on one line; the line may break only between numbers."""
+    parts: list[rx.Component | str] = []
+    for index, phone in enumerate(phones):
+        if index:
+            parts.append(" · ")
+        parts.append(rx.el.span(phone, class_name="telefono"))
+    return parts
+
+
+def skip_link() -> rx.Component:
+    """The link "Saltar al contenido": hidden until the first Tab reaches it."""
+    return rx.el.a("Saltar al contenido", href=f"#{MAIN_ID}", class_name="skip-link")
+
+
+def announcer() -> rx.Component:
+    """The polite live region, and the hidden output the server's orders arrive in."""
+    return rx.fragment(
+        # aria-live without role="status": the pages' own messages are the page's
+        # status (what tests and assistive tech find by that role); this one only speaks.
+        rx.el.div(
+            id=LIVE_REGION_ID,
+            aria_live="polite",
+            aria_atomic="true",
+            class_name="sr-only",
+        ),
+        rx.el.output(id=ORDER_ID, hidden=True, aria_hidden="true"),
+    )
+
+
 def page_frame(*children: rx.Component, nav: rx.Component | None = None) -> rx.Component:
-    """A full page: header, optional navigation, main content (max 960 px), footer.
+    """A full page: skip link, header, optional navigation, main content (max 960 px), footer.
 
     Pages declared with :func:`customer_portal.pages.kit.portal_page` get it
     without asking.
     """
     branding = get_settings().branding
     return rx.box(
+        skip_link(),
         header(branding),
         *([nav] if nav is not None else []),
         rx.el.main(
             rx.container(*children, size="3", padding_y="2em", padding_x="1em"),
+            id=MAIN_ID,
+            tab_index=-1,
             flex="1",
         ),
         footer(branding),
+        announcer(),
         display="flex",
         flex_direction="column",
         min_height="100vh",
         lang="es",
     )
+
+
+#: The id of the connection banner (assets/portal.js holds posted forms while it shows).
+OFFLINE_ID = "sin-conexion"
+
+
+def connection_banner() -> rx.Component:
+    """The banner "Sin conexión con el portal. Reintentando…" while the websocket is down.
+
+    Replaces Reflex's English toast and pulsing icon (the app's "Overlay"
+    wrap). It shows from the first failed attempt to reconnect and goes when
+    the connection is back; Reflex keeps retrying meanwhile.
+    """
+    return rx.cond(
+        has_connection_errors,
+        rx.el.div(
+            "Sin conexión con el portal. Reintentando…",
+            id=OFFLINE_ID,
+            role="alert",
+            style={
+                "position": "fixed",
+                "top": "0",
+                "left": "0",
+                "right": "0",
+                "z_index": "9999",
+                "padding": "0.75em 1em",
+                "background": "#8a1c1c",
+                "color": "#ffffff",
+                "font_weight": "600",
+                "text_align": "center",
+            },
+        ),
+    )
+
+
+def toaster() -> rx.Component:
+    """Reflex's toast region, labelled in Spanish ("Avisos alt+T", not "Notifications alt+T")."""
+    return rx.toast.provider(custom_attrs={"containerAriaLabel": "Avisos"})
+
+
+def error_page(branding: Branding | None = None) -> rx.Component:
+    """What replaces a page that failed to render: the header, the news, two ways on.
+
+    Plain elements with inline styles: it must render even when the failure
+    came from the theme or a component library. The links reload the portal
+    in full, which is what clears a broken page.
+    """
+    branding = branding or get_settings().branding
+    link_style = {
+        "display": "inline-flex",
+        "align_items": "center",
+        "min_height": "44px",
+        "padding": "0 1.25em",
+        "border_radius": "6px",
+        "font_weight": "600",
+        "font_size": "1rem",
+        "cursor": "pointer",
+    }
+    return rx.el.div(
+        rx.el.header(
+            rx.el.a(
+                rx.el.img(src="/logo.png", alt=branding.company_name, height="40", width="auto"),
+                rx.el.span(branding.portal_name, style={"font_weight": "700"}),
+                href=routes.HOME,
+                aria_label=f"{branding.portal_name}: inicio",
+                # A real page load: the router would keep showing this error.
+                custom_attrs={"reloadDocument": True},
+                style={
+                    "display": "inline-flex",
+                    "align_items": "center",
+                    "gap": "0.75em",
+                    "color": BRAND_COLOR,
+                    "text_decoration": "none",
+                },
+            ),
+            style={
+                "padding": "1em 1.5em",
+                "border_bottom": f"3px solid {BRAND_COLOR}",
+                "background": "white",
+            },
+        ),
+        rx.el.main(
+            rx.el.h1("Ha ocurrido un error", style={"font_size": "1.6rem", "margin": "0 0 0.5em"}),
+            rx.el.p(
+                "Ha ocurrido un error al mostrar esta página. Tus datos están a salvo: "
+                "puedes reintentarlo o volver a tus facturas.",
+                style={"margin": "0 0 1.5em"},
+            ),
+            rx.el.div(
+                rx.el.a(
+                    "Volver a Mis facturas",
+                    href=routes.INVOICES,
+                    custom_attrs={"reloadDocument": True},
+                    style={**link_style, "background": BRAND_COLOR, "color": "white"},
+                ),
+                rx.el.button(
+                    "Reintentar",
+                    type="button",
+                    on_click=rx.vars.FunctionStringVar.create("() => window.location.reload()"),
+                    style={
+                        **link_style,
+                        "background": "white",
+                        "color": BRAND_COLOR,
+                        "border": f"2px solid {BRAND_COLOR}",
+                    },
+                ),
+                style={"display": "flex", "gap": "1em", "flex_wrap": "wrap"},
+            ),
+            id=MAIN_ID,
+            tab_index=-1,
+            style={"max_width": "960px", "margin": "0 auto", "padding": "2em 1em"},
+        ),
+        lang="es",
+        style={
+            "min_height": "100vh",
+            "background": "white",
+            "color": "#1c2024",
+            "font_family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+        },
+    )
+
+
+def error_boundary(*children: rx.Component, **props) -> rx.Component:
+    """Reflex's error boundary with :func:`error_page` instead of its English fallback."""
+    return ErrorBoundary.create(*children, fallback_render=rx.Var.create(error_page()), **props)

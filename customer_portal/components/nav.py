@@ -20,6 +20,7 @@ class NavItem(NamedTuple):
 
 def _item(item: NavItem, current: str) -> rx.Component:
     here = item.route == current
+    # 44 px tall and wide (portal.css .seccion): an easy tap on a phone.
     return rx.link(
         item.label,
         href=item.route,
@@ -27,6 +28,7 @@ def _item(item: NavItem, current: str) -> rx.Component:
         weight="bold" if here else "regular",
         underline="always" if here else "hover",
         aria_current="page" if here else None,
+        class_name="seccion",
     )
 
 
@@ -34,23 +36,26 @@ def signed_in_bar(items: list[NavItem], *, current: str) -> rx.Component:
     """The customer's name, ``items`` (``current`` marked for eyes and screen readers), Salir.
 
     Salir posts to the server, which ends the session and drops its cookie.
+    The name arrives after the page is shown: its line keeps its height before
+    and after (portal.css ``.barra-cuenta``), so nothing below moves.
     """
     return rx.el.nav(
-        rx.hstack(
-            rx.text(AuthState.customer_name, weight="medium", size="2"),
-            rx.spacer(),
-            *(_item(item, current) for item in items),
-            post_form(
-                rx.button("Salir", type="submit", variant="soft", size="1"),
-                action=routes.SIGN_OUT_ACTION,
+        rx.el.div(
+            rx.text(
+                AuthState.customer_name, weight="medium", size="2", class_name="nombre-cliente"
             ),
-            spacing="4",
-            align="center",
-            wrap="wrap",
-            width="100%",
+            rx.el.div(
+                *(_item(item, current) for item in items),
+                post_form(
+                    rx.button("Salir", type="submit", variant="soft", size="2", class_name="salir"),
+                    action=routes.SIGN_OUT_ACTION,
+                ),
+                class_name="secciones",
+            ),
+            class_name="barra-cuenta",
         ),
         aria_label="Cuenta",
-        padding="0.5em 1.5em",
+        class_name="barra",
         background="var(--gray-2)",
         border_bottom="1px solid var(--gray-5)",
     )

@@ -40,7 +40,8 @@ def index() -> rx.Component:
             rx.list_item("Descargar tus facturas en PDF, firmadas digitalmente."),
         ),
         rx.hstack(
-            rx.link(rx.button("Entrar", size="3"), href=routes.LOGIN),
+            # A link that looks like a button: one Tab stop, not a button inside a link.
+            rx.button(rx.el.a("Entrar", href=routes.LOGIN), as_child=True, size="3"),
             rx.link("¿Has olvidado tu contraseña?", href=routes.FORGOT_PASSWORD, size="2"),
             spacing="4",
             align="center",

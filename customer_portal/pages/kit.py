@@ -29,6 +29,7 @@ import reflex as rx
 from customer_portal.components.layout import page_frame
 from customer_portal.components.nav import NavItem, signed_in_bar
 from customer_portal.settings import get_settings
+from customer_portal.state.announce import PageShownState
 from customer_portal.state.kit import requires_account
 
 PageBody = Callable[[], rx.Component]
@@ -111,12 +112,29 @@ def nav_items() -> list[NavItem]:
     return [NavItem(p.nav, p.route) for p in listed if p.nav is not None]
 
 
+def load_events(page: PortalPage) -> list[Any]:
+    """The page's own ``on_load``, then the signal that it has loaded.
+
+    The signal comes back after the page's data (the server runs a tab's
+    events in order), so ``assets/portal.js`` can announce the new page's
+    heading and move focus to it after a client-side navigation or a posted
+    form; a page opened directly is left to the screen reader.
+    """
+    own = page.on_load if isinstance(page.on_load, list) else [page.on_load]
+    return [*(event for event in own if event is not None), PageShownState.page_shown(page.route)]
+
+
 def register_pages(app: rx.App) -> None:
-    """Add every declared page to ``app`` (DEV pages only in dev mode)."""
+    """Add every declared page to ``app`` (DEV pages only in dev mode).
+
+    The title is "Page · Portal"; the page may set a more specific one later
+    from its state (:func:`customer_portal.state.announce.set_title`): it is
+    set once per page, never again on a re-render.
+    """
     settings = get_settings()
     portal_name = settings.branding.portal_name
     for page in _PAGES:
         if page.access is Access.DEV and not settings.is_dev:
             continue
         title = portal_name if page.title == portal_name else f"{page.title} · {portal_name}"
-        app.add_page(page.render, route=page.route, title=title, on_load=page.on_load)
+        app.add_page(page.render, route=page.route, title=title, on_load=load_events(page))

@@ -19,9 +19,20 @@ def test_an_unknown_address_gets_a_spanish_page_with_a_way_back(portal, browser)
     expect(page.get_by_role("heading", level=1)).to_have_text("Página no encontrada")
     expect(page).to_have_title(re.compile(r"^Página no encontrada · "))
     assert "Page not found" not in page.content()
+    # The portal's header and the skip link, as on every page.
+    expect(page.locator("header a[aria-label$=': inicio']")).to_be_visible()
+    expect(page.get_by_role("link", name="Saltar al contenido")).to_be_attached()
     page.get_by_role("link", name="Ir al inicio").click()
     page.wait_for_url(re.compile(r"/$"))
     expect(page.get_by_role("link", name="Entrar")).to_be_visible()
+
+
+def test_home_offers_entrar_as_one_link(portal, page):
+    page.goto(portal.url + "/")
+    expect(page.get_by_role("link", name="Entrar", exact=True)).to_have_count(1)
+    expect(page.get_by_role("button", name="Entrar")).to_have_count(0)
+    box = page.get_by_role("link", name="Entrar", exact=True).bounding_box()
+    assert box["height"] >= 40
 
 
 def test_home_and_logo_take_a_signed_in_customer_to_their_invoices(portal, browser):
@@ -38,6 +49,9 @@ def test_salir_says_so(portal, browser):
     page.get_by_role("button", name="Salir").click()
     page.wait_for_url(re.compile(r"/entrar"))
     expect(page.get_by_text("Has salido del portal.")).to_be_visible()
+    # Said, not only shown: the heading and the server's answer, focus on the heading.
+    expect(page.locator("#anuncio")).to_have_text(re.compile(r"^Entrar\. Has salido del portal"))
+    expect(page.get_by_role("heading", level=1)).to_be_focused()
 
 
 def test_a_deep_link_says_why_entrar_is_asked_and_returns(portal, browser):

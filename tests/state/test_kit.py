@@ -176,3 +176,23 @@ def test_entrar_says_why_it_is_asked(next_path, reason):
     from customer_portal.state.login import why_sign_in
 
     assert why_sign_in(next_path) == reason
+
+
+def test_every_page_says_when_it_has_loaded_after_its_own_load():
+    from customer_portal.pages.kit import PortalPage, load_events
+    from customer_portal.state.announce import PageShownState
+
+    page = PortalPage(
+        routes.PAYMENTS,
+        "Mis pagos",
+        lambda: None,
+        Access.CUSTOMER,
+        PaymentsState.open_list,
+        "Mis pagos",
+        20,
+    )
+    own, shown = load_events(page)
+    assert own is PaymentsState.open_list
+    assert shown.handler.fn is PageShownState.page_shown.fn
+    public = PortalPage(routes.HOME, "Inicio", lambda: None, Access.PUBLIC, None, None, 50)
+    assert len(load_events(public)) == 1
