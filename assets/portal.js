@@ -119,7 +119,7 @@
         var heading = pageHeading();
         var text = heading.text;
         if (answered) {
-          // The server's answer to the form ("Has salido del portal."): a message
+          // The server's answer to the form ("Ha salido del portal."): a message
           // already on the page when it loads is not announced by itself.
           text = [text].concat(pageMessages()).join(". ");
         }

@@ -44,15 +44,15 @@ MAX_FORM_BYTES = 16 * 1024
 _FIELD_LIMIT = 256
 
 FORGOT_ANSWER = (
-    "Si el correo está registrado, recibirás un enlace para restablecer tu contraseña. "
-    "Revisa también la carpeta de correo no deseado."
+    "Si el correo está registrado, recibirá un enlace para restablecer su contraseña. "
+    "Revise también la carpeta de correo no deseado."
 )
 ACTIVATION_ANSWER = (
-    "Si el correo tiene un alta pendiente, recibirás un nuevo enlace de «Ver credenciales»."
+    "Si el correo tiene un alta pendiente, recibirá un nuevo enlace de «Ver credenciales»."
 )
-SIGNED_OUT = "Has salido del portal. ¡Hasta pronto!"
-PASSWORD_SET = "Contraseña actualizada. Ya puedes consultar tus facturas."
-PASSWORD_CHANGED = "Contraseña actualizada. Se han cerrado tus otras sesiones."
+SIGNED_OUT = "Ha salido del portal. ¡Hasta pronto!"
+PASSWORD_SET = "Contraseña actualizada. Ya puede consultar sus facturas."
+PASSWORD_CHANGED = "Contraseña actualizada. Se han cerrado sus otras sesiones."
 _PAGE_OF_PURPOSE = {
     TokenPurpose.ACTIVATION: routes.ACTIVATE,
     TokenPurpose.PASSWORD_RESET: routes.RESET_PASSWORD,

@@ -30,8 +30,8 @@ _REFUSED = """<!DOCTYPE html><html lang="es"><head><meta charset="utf-8">
 <title>Descarga no disponible</title></head>
 <body style="font-family:Arial,Helvetica,sans-serif;max-width:560px;margin:3em auto;padding:0 1em">
 <h1 style="color:#0b5394">Descarga no disponible</h1>
-<p>El enlace de descarga ha caducado o no corresponde a tu sesión.
-Vuelve a <a href="/facturas">Mis facturas</a> y pulsa de nuevo en descargar.</p>
+<p>El enlace de descarga ha caducado o no corresponde a su sesión.
+Vuelva a <a href="/facturas">Mis facturas</a> y pulse de nuevo en descargar.</p>
 </body></html>"""
 
 # The link was good but the stored PDF is not what was signed. 500, not 503:

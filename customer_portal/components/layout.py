@@ -212,8 +212,8 @@ def error_page(branding: Branding | None = None) -> rx.Component:
         rx.el.main(
             rx.el.h1("Ha ocurrido un error", style={"font_size": "1.6rem", "margin": "0 0 0.5em"}),
             rx.el.p(
-                "Ha ocurrido un error al mostrar esta página. Tus datos están a salvo: "
-                "puedes reintentarlo o volver a tus facturas.",
+                "Ha ocurrido un error al mostrar esta página. Sus datos están a salvo: "
+                "puede reintentarlo o volver a sus facturas.",
                 style={"margin": "0 0 1.5em"},
             ),
             rx.el.div(

@@ -31,12 +31,12 @@ log = logging.getLogger(__name__)
 LOGIN_FAILED = "El correo electrónico o la contraseña no son correctos."
 # {wait} is "1 minuto", "15 minutos", "3 horas"...: see _wait_words.
 LOCKED = (
-    "Demasiados intentos fallidos. Por seguridad, espera {wait} antes de volver a "
-    "intentarlo, o restablece tu contraseña con «¿Has olvidado tu contraseña?»."
+    "Demasiados intentos fallidos. Por seguridad, espere {wait} antes de volver a "
+    "intentarlo, o restablezca su contraseña con «¿Has olvidado tu contraseña?»."
 )
 EMAIL_MISMATCH = (
-    "La dirección de correo electrónico debe ser la misma a la que te ha llegado el correo. "
-    "Si informas otra cuenta de correo, no te llegarán las facturas."
+    "La dirección de correo electrónico debe ser la misma a la que le ha llegado el correo. "
+    "Si indica otra cuenta de correo, no le llegarán las facturas."
 )
 LINK_EXPIRED = "El enlace ha caducado."
 LINK_INVALID = "El enlace no es válido o ya se ha utilizado."

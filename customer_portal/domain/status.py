@@ -9,8 +9,9 @@ status changes with every payment.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 
 class InvoiceStatus(StrEnum):
@@ -108,3 +109,12 @@ def status_label(status: InvoiceStatus | str, overdue: bool = False) -> StatusLa
     if overdue and status is not InvoiceStatus.PAID:
         return StatusLabel(status.value + OVERDUE_SUFFIX, Tone.RED)
     return StatusLabel(status.value, _TONES[status])
+
+
+def today_in(zone: str) -> date:
+    """Today in the company's time zone (``PORTAL_TIMEZONE``), the day "vencida" is measured on.
+
+    Not the server's: a server on UTC would call an invoice due today in Madrid
+    overdue an hour early, or late for an hour after midnight.
+    """
+    return datetime.now(ZoneInfo(zone)).date()

@@ -42,7 +42,7 @@ import logging
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from email.utils import parseaddr
 from typing import Any
 
@@ -54,7 +54,7 @@ from customer_portal.db import unit_of_work
 from customer_portal.domain import formats
 from customer_portal.domain.accounts import ensure_account, normalize_email
 from customer_portal.domain.invoice_input import InvoiceData
-from customer_portal.domain.status import invoice_status, is_overdue, status_label
+from customer_portal.domain.status import invoice_status, is_overdue, status_label, today_in
 from customer_portal.domain.tokens import TokenKeys, TokenPurpose
 from customer_portal.mail.outbox import SIGNED_LINK, NothingToSend, enqueue
 from customer_portal.mail.render import EmailKind, TemplateProblem
@@ -298,7 +298,7 @@ def _invoice_items(
         invoice.number: invoice
         for invoice in session.exec(select(Invoice).where(col(Invoice.number).in_(numbers))).all()
     }
-    today = date.today()
+    today = today_in(settings.timezone)
     items = []
     for number in dict.fromkeys(numbers):  # in queueing order, once each
         context = next(c for c in contexts if c.get("invoice_number") == number)

@@ -24,20 +24,20 @@ def index() -> rx.Component:
     return rx.vstack(
         rx.heading(branding.portal_name, as_="h1", size="8", color=BRAND_COLOR),
         rx.text(
-            f"{branding.portal_name} es un portal web cuyo objetivo es facilitarte el "
-            "acceso a una plataforma online a partir de la cual puedes descargar tus "
+            f"{branding.portal_name} es un portal web cuyo objetivo es facilitarle el "
+            "acceso a una plataforma online a partir de la cual puede descargar sus "
             "facturas.",
             size="4",
         ),
-        rx.heading("Qué puedes hacer", as_="h2", size="5"),
+        rx.heading("Qué puede hacer", as_="h2", size="5"),
         rx.unordered_list(
-            rx.list_item("Buscar tus facturas y consultar sus datos."),
+            rx.list_item("Buscar sus facturas y consultar sus datos."),
             rx.list_item(
                 "Ver el estado de cada factura: "
                 + ", ".join(status.value for status in InvoiceStatus)
                 + "."
             ),
-            rx.list_item("Descargar tus facturas en PDF, firmadas digitalmente."),
+            rx.list_item("Descargar sus facturas en PDF, firmadas digitalmente."),
         ),
         rx.hstack(
             # A link that looks like a button: one Tab stop, not a button inside a link.

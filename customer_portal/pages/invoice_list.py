@@ -103,7 +103,7 @@ def invoice_list() -> rx.Component:
             totals=rx.text("Pendiente total: ", rx.text.strong(S.pending_total), size="2"),
             card_height="144px",
             nothing_yet=(
-                "Aún no tienes facturas. Te avisaremos por correo electrónico cuando se "
+                "Aún no tiene facturas. Le avisaremos por correo electrónico cuando se "
                 "publique la primera."
             ),
         ),

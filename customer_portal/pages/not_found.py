@@ -14,7 +14,7 @@ def not_found() -> rx.Component:
     return rx.vstack(
         rx.heading("Página no encontrada", as_="h1", size="6"),
         rx.text(
-            "La dirección que has abierto no existe en el portal. Puede que el enlace "
+            "La dirección que ha abierto no existe en el portal. Puede que el enlace "
             "esté incompleto o que la página haya cambiado de sitio."
         ),
         rx.hstack(

@@ -52,7 +52,7 @@ def payments() -> rx.Component:
             card=_card,
             totals=rx.text("Total cobrado: ", rx.text.strong(S.received_total), size="2"),
             card_height="88px",
-            nothing_yet="Aún no hemos recibido ningún pago de tus facturas.",
+            nothing_yet="Aún no hemos recibido ningún pago de sus facturas.",
         ),
         spacing="4",
         width="100%",

@@ -12,6 +12,7 @@ from customer_portal.documents.verify import SignerSummary
 from customer_portal.domain import formats
 from customer_portal.domain.invoices import InvoiceDetail, invoice_for_customer
 from customer_portal.domain.listing import clean_text
+from customer_portal.domain.status import today_in
 from customer_portal.models import Account
 from customer_portal.settings import get_settings
 from customer_portal.state.kit import AuthState, in_session, signed_in
@@ -151,7 +152,10 @@ class InvoiceDetailState(AuthState):
         detail = None
         if number:
             detail = await in_session(
-                invoice_for_customer, customer_id=account.customer_id, number=number
+                invoice_for_customer,
+                customer_id=account.customer_id,
+                number=number,
+                today=today_in(get_settings().timezone),
             )
         self.loaded = True
         if detail is None:

@@ -20,7 +20,9 @@ from customer_portal.domain.invoice_search import (
     parse_filters,
     search_invoices,
 )
+from customer_portal.domain.status import today_in
 from customer_portal.models import Account
+from customer_portal.settings import get_settings
 from customer_portal.state.kit import AuthState, ListPageState, UrlListing, in_session
 
 
@@ -74,7 +76,10 @@ class InvoiceListState(ListPageState, AuthState):
     async def _load(self, account: Account, filters: InvoiceFilters) -> InvoicePage:
         self.notice = self._flash()[1]
         found: InvoicePage = await in_session(
-            search_invoices, customer_id=account.customer_id, filters=filters
+            search_invoices,
+            customer_id=account.customer_id,
+            filters=filters,
+            today=today_in(get_settings().timezone),
         )
         self.rows = [present_row(row) for row in found.rows]
         self.pending_total = formats.money_totals(found.pending)

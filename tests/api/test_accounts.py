@@ -101,7 +101,7 @@ async def test_sign_out_ends_the_session_and_clears_the_cookie(engine, settings,
     client.cookies.set("portal_session", token)
     response = await client.post("/sesion/salir")
     assert response.status_code == 303 and response.headers["location"].startswith("/entrar?")
-    assert flash_of(response, settings) == "Has salido del portal. ¡Hasta pronto!"
+    assert flash_of(response, settings) == "Ha salido del portal. ¡Hasta pronto!"
     assert 'portal_session=""' in session_cookie(response) and "Max-Age=0" in session_cookie(
         response
     )

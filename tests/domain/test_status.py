@@ -56,3 +56,19 @@ def test_the_badge_says_and_colours_what_status_label_says():
             colour = f'case JSON.stringify("{status.value}"):  return ("{label.radix}")'
             assert colour in rendered, colour
     assert "highContrast:true" in rendered
+
+
+def test_overdue_is_measured_on_the_company_day_not_the_servers():
+    # 23:30 UTC on 31 December is already 1 January in Madrid (UTC+1 in winter).
+    from datetime import UTC, date, datetime
+    from unittest import mock
+
+    from customer_portal.domain import status
+
+    late_evening_utc = datetime(2026, 12, 31, 23, 30, tzinfo=UTC)
+    with mock.patch.object(status, "datetime", wraps=datetime) as clock:
+        clock.now.side_effect = lambda tz=None: late_evening_utc.astimezone(tz)
+        assert status.today_in("Europe/Madrid") == date(2027, 1, 1)
+        assert status.today_in("UTC") == date(2026, 12, 31)
+    # An invoice due on 31 December is overdue in Madrid from its midnight.
+    assert status.is_overdue(InvoiceStatus.PENDING, date(2026, 12, 31), date(2027, 1, 1))

@@ -97,7 +97,7 @@ def test_activation_needs_the_mailed_address_then_signs_in_once(portal, mail_ser
     page.get_by_label("Contraseña", exact=True).fill(PASSWORD)
     page.get_by_label("Repetir contraseña").fill(PASSWORD)
     page.get_by_role("button", name="Actualizar").click()
-    expect(page.get_by_role("alert")).to_contain_text("debe ser la misma a la que te ha llegado")
+    expect(page.get_by_role("alert")).to_contain_text("debe ser la misma a la que le ha llegado")
     # The form came back from the server: the passwords were not kept anywhere.
     expect(page.get_by_label("Contraseña", exact=True)).to_have_value("")
     expect(page.get_by_role("button", name="Actualizar")).to_be_disabled()

@@ -48,9 +48,9 @@ def test_salir_says_so(portal, browser):
     page = signed_in(browser, portal)
     page.get_by_role("button", name="Salir").click()
     page.wait_for_url(re.compile(r"/entrar"))
-    expect(page.get_by_text("Has salido del portal.")).to_be_visible()
+    expect(page.get_by_text("Ha salido del portal.")).to_be_visible()
     # Said, not only shown: the heading and the server's answer, focus on the heading.
-    expect(page.locator("#anuncio")).to_have_text(re.compile(r"^Entrar\. Has salido del portal"))
+    expect(page.locator("#anuncio")).to_have_text(re.compile(r"^Entrar\. Ha salido del portal"))
     expect(page.get_by_role("heading", level=1)).to_be_focused()
 
 
