@@ -244,5 +244,11 @@ def invoice_detail() -> rx.Component:
     return rx.cond(
         S.found,
         _found(),
-        rx.cond(S.loaded, _not_found(), rx.spinner()),
+        rx.cond(
+            S.loaded,
+            _not_found(),
+            # A screen's height while the invoice comes: the footer waits below
+            # the fold instead of jumping down when the data arrives (layout shift).
+            rx.center(rx.spinner(), min_height="100vh", align_items="start"),
+        ),
     )

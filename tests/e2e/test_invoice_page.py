@@ -103,3 +103,26 @@ def test_the_tab_title_names_the_invoice(portal, browser):
     # Leaving the page gives the tab back to the next page's title.
     page.get_by_role("link", name="Volver a Mis facturas").click()
     expect(page).to_have_title(re.compile(r"^Mis facturas · "))
+
+
+# Sums every layout shift not caused by input, from the first paint on.
+LAYOUT_SHIFT = """
+window.__layoutShift = 0;
+new PerformanceObserver((entries) => {
+  for (const entry of entries.getEntries()) {
+    if (!entry.hadRecentInput) window.__layoutShift += entry.value;
+  }
+}).observe({type: "layout-shift", buffered: true});
+"""
+
+
+def test_the_page_does_not_jump_when_the_invoice_arrives(portal, browser):
+    # A slow phone: the prerendered frame paints well before the invoice comes
+    # over the websocket; the footer must not be pushed down when it does.
+    page = signed_in(browser, portal, **PHONE)
+    page.context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": 4})
+    page.add_init_script(LAYOUT_SHIFT)
+    page.goto(portal.url + INVOICE)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Factura F2026-1010")
+    page.wait_for_timeout(2000)
+    assert page.evaluate("window.__layoutShift") < 0.1
