@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from customer_portal import routes
+from customer_portal.components.forms import busy_button
 from customer_portal.components.lists import plain_table
 from customer_portal.components.status import status_badge
 from customer_portal.pages.kit import portal_page
@@ -164,9 +165,10 @@ def _found() -> rx.Component:
         rx.hstack(
             rx.heading("Factura ", inv.number, as_="h1", size="6"),
             status_badge(inv.status, inv.overdue),
-            rx.button(
+            busy_button(
                 rx.icon("download", size=16, aria_hidden="true"),
                 "Descargar PDF",
+                busy=DownloadState.downloading == inv.number,
                 on_click=DownloadState.download(inv.number),
                 size="3",
                 min_height=_TAP,

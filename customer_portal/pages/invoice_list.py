@@ -12,7 +12,7 @@ from customer_portal.components.filters import (
     page_size,
     url_field,
 )
-from customer_portal.components.forms import alert
+from customer_portal.components.forms import alert, busy_button
 from customer_portal.components.lists import TOUCH, Column, list_results
 from customer_portal.components.status import status_badge
 from customer_portal.domain.invoice_search import STATUS_FILTERS, InvoiceSort
@@ -22,9 +22,10 @@ from customer_portal.state.invoice_list import InvoiceListState as S
 
 
 def _download(row: rx.Var, *, height: str = "32px") -> rx.Component:
-    return rx.button(
+    return busy_button(
         rx.icon("download", size=16, aria_hidden="true"),
         "PDF",
+        busy=DownloadState.downloading == row.number,
         size="2",
         variant="soft",
         on_click=DownloadState.download(row.number),

@@ -14,6 +14,9 @@ from customer_portal.state.kit import AuthState, in_session, signed_in
 class DownloadState(AuthState):
     """Hands the browser a one-minute link to a PDF the customer owns."""
 
+    #: The invoice whose PDF is being prepared: its button shows it is busy.
+    downloading: str = ""
+
     @rx.event
     @signed_in
     async def download(self, account: Account, number: str):
@@ -21,18 +24,25 @@ class DownloadState(AuthState):
         number = clean_text(number)
         path = None
         if number:
-            path = await in_session(
-                mint_download_path,
-                secret_key=get_settings().secret_key,
-                account=account,
-                number=number,
-                session_token=self._session_token(),
-            )
+            self.downloading = number
+            yield
+            try:
+                path = await in_session(
+                    mint_download_path,
+                    secret_key=get_settings().secret_key,
+                    account=account,
+                    number=number,
+                    session_token=self._session_token(),
+                )
+            finally:
+                self.downloading = ""
         if path is None:
-            return rx.toast.error("Factura no encontrada.")
+            yield rx.toast.error("Factura no encontrada.")
+            return
         origin = get_settings().backend_origin
         if origin:
             # `make dev`: the backend has its own port, and rx.download takes
             # paths only; the route's Content-Disposition keeps the page open.
-            return rx.redirect(origin + path)
-        return rx.download(url=path)
+            yield rx.redirect(origin + path)
+            return
+        yield rx.download(url=path)

@@ -76,7 +76,8 @@ def signed_in(
         async def download(self, account: Account, number: str): ...
 
     The browser still calls ``download(number)``: ``account`` is resolved on
-    the server for every event, never sent by the client.
+    the server for every event, never sent by the client. The handler may be
+    an async generator (``yield`` to send a busy flag before the slow part).
     """
 
     @functools.wraps(handler)
@@ -84,7 +85,12 @@ def signed_in(
         account = await self._current_account()
         if account is None:
             return rx.redirect(routes.login(self._path_and_query()))
-        return await handler(self, account, *args, **kwargs)
+        result = handler(self, account, *args, **kwargs)
+        if inspect.isasyncgen(result):
+            # A handler that yields (to show a busy state first): Reflex runs
+            # the generator it is handed, sending the changes of every step.
+            return result
+        return await result
 
     # What Reflex sees (the arguments a client sends): the handler without
     # ``account``. __wrapped__ stays, so type hints resolve in the handler's module.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from datetime import date
 
 import pytest
@@ -196,3 +197,25 @@ def test_every_page_says_when_it_has_loaded_after_its_own_load():
     assert shown.handler.fn is PageShownState.page_shown.fn
     public = PortalPage(routes.HOME, "Inicio", lambda: None, Access.PUBLIC, None, None, 50)
     assert len(load_events(public)) == 1
+
+
+async def test_a_guarded_handler_may_yield_a_busy_state_first(customer_with_payment, portal_env):
+    # The PDF buttons: busy while the link is made, idle again with the download.
+    signed_in_as(customer_with_payment)
+    state = state_for(DownloadState, url="/facturas")
+    steps = DownloadState.download.fn(state, "A-1")
+    steps = await steps if inspect.isawaitable(steps) else steps
+    assert inspect.isasyncgen(steps)
+    await anext(steps)
+    assert state.downloading == "A-1"
+    rest = [step async for step in steps]
+    assert state.downloading == ""
+    assert "download" in str(rest[-1]).lower()
+
+
+async def test_a_stranger_gets_no_busy_state_and_no_link(customer_with_payment):
+    signed_in_as(None)
+    state = state_for(DownloadState, url="/facturas")
+    event = await DownloadState.download.fn(state, "A-1")
+    assert "/entrar" in str(event)
+    assert state.downloading == ""
