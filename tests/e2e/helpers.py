@@ -63,3 +63,20 @@ def signed_in(browser, portal, email: str = "cliente1@example.com", **context_op
     page.get_by_role("button", name="Entrar").click()
     page.wait_for_url(re.compile(r"/facturas/?(\?aviso=[^&]*)?$"))
     return page
+
+
+# Sums every layout shift not caused by input, from the first paint on: add it
+# with page.add_init_script before goto, read it with layout_shift(page).
+LAYOUT_SHIFT = """
+window.__layoutShift = 0;
+new PerformanceObserver((entries) => {
+  for (const entry of entries.getEntries()) {
+    if (!entry.hadRecentInput) window.__layoutShift += entry.value;
+  }
+}).observe({type: "layout-shift", buffered: true});
+"""
+
+
+def layout_shift(page) -> float:
+    """The page's cumulative layout shift so far (needs LAYOUT_SHIFT added first)."""
+    return page.evaluate("window.__layoutShift")

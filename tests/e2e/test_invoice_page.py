@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import signed_in
+from tests.e2e.helpers import LAYOUT_SHIFT, layout_shift, signed_in
 
 pytestmark = pytest.mark.e2e
 
@@ -105,17 +105,6 @@ def test_the_tab_title_names_the_invoice(portal, browser):
     expect(page).to_have_title(re.compile(r"^Mis facturas · "))
 
 
-# Sums every layout shift not caused by input, from the first paint on.
-LAYOUT_SHIFT = """
-window.__layoutShift = 0;
-new PerformanceObserver((entries) => {
-  for (const entry of entries.getEntries()) {
-    if (!entry.hadRecentInput) window.__layoutShift += entry.value;
-  }
-}).observe({type: "layout-shift", buffered: true});
-"""
-
-
 def test_the_page_does_not_jump_when_the_invoice_arrives(portal, browser):
     # A slow phone: the prerendered frame paints well before the invoice comes
     # over the websocket; the footer must not be pushed down when it does.
@@ -125,4 +114,4 @@ def test_the_page_does_not_jump_when_the_invoice_arrives(portal, browser):
     page.goto(portal.url + INVOICE)
     expect(page.get_by_role("heading", level=1)).to_have_text("Factura F2026-1010")
     page.wait_for_timeout(2000)
-    assert page.evaluate("window.__layoutShift") < 0.1
+    assert layout_shift(page) < 0.1

@@ -13,20 +13,11 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.helpers import signed_in
+from tests.e2e.helpers import LAYOUT_SHIFT, layout_shift, signed_in
 
 pytestmark = pytest.mark.e2e
 
 PHONE = {"width": 360, "height": 740}
-# Sums every layout shift not caused by input, from the first paint on.
-LAYOUT_SHIFT = """
-window.__layoutShift = 0;
-new PerformanceObserver((entries) => {
-  for (const entry of entries.getEntries()) {
-    if (!entry.hadRecentInput) window.__layoutShift += entry.value;
-  }
-}).observe({type: "layout-shift", buffered: true});
-"""
 
 
 def summary(page):
@@ -99,7 +90,7 @@ def test_the_list_does_not_jump_while_it_loads(portal, browser):
     page.goto(portal.url + "/facturas")
     expect(summary(page)).to_contain_text("12 facturas")
     page.wait_for_timeout(3000)
-    assert page.evaluate("window.__layoutShift") < 0.1
+    assert layout_shift(page) < 0.1
 
 
 def test_touch_targets_are_big_enough(portal, browser):
