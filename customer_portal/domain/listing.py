@@ -163,7 +163,7 @@ def amount_problem(query: Mapping[str, Any], key: str) -> str | None:
     value = query_value(query, key)
     if not value or read_cents(value) is not None:
         return None
-    return f"«{value}» no es un importe válido. Escríbelo así: 1.210,50"
+    return f"«{value}» no es un importe válido. Escríbalo así: 1.210,50"
 
 
 def date_problem(query: Mapping[str, Any], key: str) -> str | None:
@@ -171,7 +171,7 @@ def date_problem(query: Mapping[str, Any], key: str) -> str | None:
     value = query_value(query, key)
     if not value or read_date(value) is not None:
         return None
-    return f"«{value}» no es una fecha válida. Escríbela así: 05/03/2026 (dd/mm/aaaa)"
+    return f"«{value}» no es una fecha válida. Escríbala así: 05/03/2026 (dd/mm/aaaa)"
 
 
 def date_range_problems(query: Mapping[str, Any]) -> dict[str, str]:

@@ -279,8 +279,12 @@ class ListPageState(rx.State, mixin=True):
             self._announce_results = False
             self.announced += 1
 
+    # The navigation handlers read no data (they only build a URL to this
+    # page, whose on_load is guarded too), but like every handler they answer
+    # only a signed-in customer: nobody else learns even how a URL is built.
     @rx.event
-    def apply_filters(self, form_data: dict):
+    @signed_in
+    async def apply_filters(self, account: Account, form_data: dict):
         """Buscar: the form's filters, keeping the sort, from the first page."""
         if not isinstance(form_data, dict):
             return None
@@ -297,7 +301,8 @@ class ListPageState(rx.State, mixin=True):
         return self._go(self._with_ordering(self.listing.parse(fields), page=1), focus=focus)
 
     @rx.event
-    def sort_by(self, column: str):
+    @signed_in
+    async def sort_by(self, account: Account, column: str):
         """Sort by ``column``; a second click on the same column turns the order round."""
         current = self._filters()
         ordering: Ordering = current.ordering
@@ -310,7 +315,8 @@ class ListPageState(rx.State, mixin=True):
         )
 
     @rx.event
-    def go_to_page(self, page: int):
+    @signed_in
+    async def go_to_page(self, account: Account, page: int):
         """Show page ``page`` (clamped to the list's pages)."""
         try:
             target = int(page)
@@ -319,7 +325,8 @@ class ListPageState(rx.State, mixin=True):
         return self._go(self._with_ordering(self._filters(), page=target))
 
     @rx.event
-    def remove_filter(self, key: str):
+    @signed_in
+    async def remove_filter(self, account: Account, key: str):
         """Drop the filter under URL key ``key`` (its button under "Filtros (n)"), from page 1."""
         query = self.listing.to_query(self._filters())
         if not isinstance(key, str) or key not in query:
@@ -329,6 +336,7 @@ class ListPageState(rx.State, mixin=True):
         return self._go(self.listing.parse(query))
 
     @rx.event
-    def clear_filters(self):
+    @signed_in
+    async def clear_filters(self, account: Account):
         """Limpiar filtros: the list as it first opens."""
         return self._go(self.listing.parse({}))

@@ -375,7 +375,7 @@ def test_amounts_go_back_to_the_field_the_spanish_way():
     ("query", "problems"),
     [
         ({"min": "1.000", "max": "2.000,50"}, {}),
-        ({"min": "abc"}, {"min": "«abc» no es un importe válido. Escríbelo así: 1.210,50"}),
+        ({"min": "abc"}, {"min": "«abc» no es un importe válido. Escríbalo así: 1.210,50"}),
         ({"min": "20", "max": "10"}, {"max": "El importe máximo es menor que el mínimo."}),
         (
             {"desde": "2024-05-01", "hasta": "2024-04-01"},
@@ -389,8 +389,8 @@ def test_amounts_go_back_to_the_field_the_spanish_way():
             {"desde": "04/31/2024", "min": "abc"},
             {
                 "desde": "«04/31/2024» no es una fecha válida. "
-                "Escríbela así: 05/03/2026 (dd/mm/aaaa)",
-                "min": "«abc» no es un importe válido. Escríbelo así: 1.210,50",
+                "Escríbala así: 05/03/2026 (dd/mm/aaaa)",
+                "min": "«abc» no es un importe válido. Escríbalo así: 1.210,50",
             },
         ),
     ],

@@ -88,7 +88,7 @@ def test_the_form_shows_the_urls_iso_dates_day_first():
     }
 
 
-HOW = " Escríbela así: 05/03/2026 (dd/mm/aaaa)"
+HOW = " Escríbala así: 05/03/2026 (dd/mm/aaaa)"
 
 
 @pytest.mark.parametrize(

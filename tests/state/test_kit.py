@@ -14,6 +14,7 @@ from customer_portal.pages.kit import Access, portal_page
 from customer_portal.state.downloads import DownloadState
 from customer_portal.state.invoice_list import InvoiceListState
 from customer_portal.state.kit import _form_query, requires_account
+from customer_portal.state.login import LoginState
 from customer_portal.state.payments import PaymentsState
 from tests.factories import (
     make_account,
@@ -55,41 +56,69 @@ async def test_the_signed_in_customer_gets_their_rows_from_the_url(customer_with
     assert state.query == {"factura": "A-1", "orden": "importe", "dir": "asc"}
 
 
-def test_list_handlers_navigate_to_bounded_urls():
+@pytest.fixture
+def viewer() -> Account:
+    """A signed-in customer, for handlers that read no data but ask who is asking."""
+    account = Account(id=1, customer_id=1, email="ana@example.com")
+    signed_in_as(account)
+    return account
+
+
+@pytest.mark.parametrize(
+    ("handler", "args"),
+    [
+        (PaymentsState.sort_by, ("importe",)),
+        (PaymentsState.go_to_page, (2,)),
+        (PaymentsState.apply_filters, ({"factura": "A"},)),
+        (PaymentsState.remove_filter, ("factura",)),
+        (PaymentsState.clear_filters, ()),
+    ],
+)
+async def test_list_handlers_answer_only_a_signed_in_customer(handler, args):
+    signed_in_as(None)
+    state = state_for(PaymentsState, url="/pagos?factura=A")
+    event = await handler.fn(state, *args)
+    assert "/entrar?next=%2Fpagos%3Ffactura%3DA" in str(event)
+    assert requires_account(handler)
+
+
+async def test_list_handlers_navigate_to_bounded_urls(viewer):
     state = state_for(PaymentsState, url="/pagos?factura=A-1&orden=importe")
-    sorted_again = str(PaymentsState.sort_by.fn(state, "importe"))
+    sorted_again = str(await PaymentsState.sort_by.fn(state, "importe"))
     assert "orden=importe" in sorted_again and "dir=asc" in sorted_again
-    assert "orden=factura" in str(PaymentsState.sort_by.fn(state, "factura"))
+    assert "orden=factura" in str(await PaymentsState.sort_by.fn(state, "factura"))
     # A sort the page does not have falls back to the default (left out of the URL).
-    assert "orden" not in str(PaymentsState.sort_by.fn(state, "password_hash"))
-    assert "pagina=1000000" in str(PaymentsState.go_to_page.fn(state, 10**50))
-    assert PaymentsState.go_to_page.fn(state, "x") is None
-    applied = str(PaymentsState.apply_filters.fn(state, {"factura": "B-2", "desde": "5/3/2026"}))
+    assert "orden" not in str(await PaymentsState.sort_by.fn(state, "password_hash"))
+    assert "pagina=1000000" in str(await PaymentsState.go_to_page.fn(state, 10**50))
+    assert await PaymentsState.go_to_page.fn(state, "x") is None
+    applied = str(
+        await PaymentsState.apply_filters.fn(state, {"factura": "B-2", "desde": "5/3/2026"})
+    )
     assert "factura=B-2" in applied and "desde=2026-03-05" in applied
     assert "orden=importe" in applied
-    assert PaymentsState.apply_filters.fn(state, ["not", "a", "dict"]) is None
+    assert await PaymentsState.apply_filters.fn(state, ["not", "a", "dict"]) is None
 
 
-def test_a_filter_that_applies_at_once_keeps_the_focus():
+async def test_a_filter_that_applies_at_once_keeps_the_focus(viewer):
     """Ticking a box reloads the list; focus returns to the box (WCAG 3.2.2), not away."""
     state = state_for(InvoiceListState, url="/facturas")
     ticked = {"estado.cobrado": True, "foco": "estado_cobrado"}
-    went = str(InvoiceListState.apply_filters.fn(state, ticked))
+    went = str(await InvoiceListState.apply_filters.fn(state, ticked))
     assert "estado=cobrado" in went and "foco" not in went
     assert state.focus_target == "estado_cobrado"
-    InvoiceListState.apply_filters.fn(state, {"numero": "F", "foco": ""})
+    await InvoiceListState.apply_filters.fn(state, {"numero": "F", "foco": ""})
     assert state.focus_target == "resumen"
-    InvoiceListState.apply_filters.fn(state, {"numero": "F", "foco": "x');alert(1)//"})
+    await InvoiceListState.apply_filters.fn(state, {"numero": "F", "foco": "x');alert(1)//"})
     assert state.focus_target == "resumen"
-    InvoiceListState.sort_by.fn(state, "total")
+    await InvoiceListState.sort_by.fn(state, "total")
     assert state.focus_target == "resumen"
 
 
-def test_an_unreadable_date_changes_nothing_and_says_why():
+async def test_an_unreadable_date_changes_nothing_and_says_why(viewer):
     state = state_for(PaymentsState, url="/pagos?factura=A-1")
-    assert PaymentsState.apply_filters.fn(state, {"factura": "B-2", "desde": "nope"}) is None
+    assert await PaymentsState.apply_filters.fn(state, {"factura": "B-2", "desde": "nope"}) is None
     assert state.problems == {
-        "desde": "«nope» no es una fecha válida. Escríbela así: 05/03/2026 (dd/mm/aaaa)"
+        "desde": "«nope» no es una fecha válida. Escríbala así: 05/03/2026 (dd/mm/aaaa)"
     }
     assert state.has_problems
 
@@ -105,9 +134,9 @@ async def test_the_list_sums_itself_up_and_lists_its_filters(customer_with_payme
         ("factura", "Factura: A"),
         ("desde", "Desde 05/01/2024"),
     ]
-    went = str(PaymentsState.remove_filter.fn(state, "desde"))
+    went = str(await PaymentsState.remove_filter.fn(state, "desde"))
     assert "factura=A" in went and "desde" not in went and "orden=importe" in went
-    assert PaymentsState.remove_filter.fn(state, "password_hash") is None
+    assert await PaymentsState.remove_filter.fn(state, "password_hash") is None
 
 
 async def test_after_a_sort_the_reloaded_list_is_announced_and_focused(customer_with_payment):
@@ -115,14 +144,14 @@ async def test_after_a_sort_the_reloaded_list_is_announced_and_focused(customer_
     state = state_for(PaymentsState, url="/pagos")
     await PaymentsState.open_list.fn(state)
     assert state.announced == 0  # the first load is the page's, not the list's news
-    assert "orden=importe" in str(PaymentsState.sort_by.fn(state, "importe"))
+    assert "orden=importe" in str(await PaymentsState.sort_by.fn(state, "importe"))
     await PaymentsState.open_list.fn(state)
     assert state.announced == 1 and state.summary == "1 pago"
     # Only once: a reload or Back later is not announced again.
     await PaymentsState.open_list.fn(state)
     assert state.announced == 1
     # Buscar with nothing changed loads nothing, but still says what is shown.
-    assert PaymentsState.apply_filters.fn(state, {}) is None
+    assert await PaymentsState.apply_filters.fn(state, {}) is None
     assert state.announced == 2
 
 
@@ -150,18 +179,18 @@ def test_a_customer_page_without_a_guarded_load_cannot_be_declared():
     with pytest.raises(TypeError, match="needs on_load"):
         portal_page(route="/olvidada", title="Olvidada")(lambda: None)
     with pytest.raises(TypeError, match="needs on_load"):
-        portal_page(route="/olvidada", title="Olvidada", on_load=PaymentsState.sort_by)(
+        portal_page(route="/olvidada", title="Olvidada", on_load=LoginState.open_login)(
             lambda: None
         )
     with pytest.raises(TypeError, match="declared twice"):
         portal_page(route=routes.LOGIN, title="Otra", access=Access.PUBLIC)(lambda: None)
 
 
-def test_an_unusable_filter_is_not_searched_and_says_why():
+async def test_an_unusable_filter_is_not_searched_and_says_why(viewer):
     state = state_for(InvoiceListState, url="/facturas")
-    assert InvoiceListState.apply_filters.fn(state, {"min": "abc", "numero": "F"}) is None
-    assert state.problems == {"min": "«abc» no es un importe válido. Escríbelo así: 1.210,50"}
-    went = str(InvoiceListState.apply_filters.fn(state, {"min": "1.000", "numero": "F"}))
+    assert await InvoiceListState.apply_filters.fn(state, {"min": "abc", "numero": "F"}) is None
+    assert state.problems == {"min": "«abc» no es un importe válido. Escríbalo así: 1.210,50"}
+    went = str(await InvoiceListState.apply_filters.fn(state, {"min": "1.000", "numero": "F"}))
     assert "min=1.000" in went and state.problems == {}
 
 
