@@ -169,10 +169,7 @@ def active_filters(filters: InvoiceFilters) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     if filters.number:
         found.append(("numero", f"Número: {filters.number}"))
-    if filters.date_from:
-        found.append(("desde", f"Desde {listing.show_date(filters.date_from)}"))
-    if filters.date_to:
-        found.append(("hasta", f"Hasta {listing.show_date(filters.date_to)}"))
+    found.extend(listing.date_range_filters(filters.date_from, filters.date_to))
     if filters.amount_min_cents is not None:
         found.append(("min", f"Importe mínimo: {listing.write_cents(filters.amount_min_cents)} €"))
     if filters.amount_max_cents is not None:

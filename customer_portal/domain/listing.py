@@ -106,6 +106,16 @@ def read_date_range(query: Mapping[str, Any]) -> tuple[date | None, date | None]
     return read_date(query_value(query, "desde")), read_date(query_value(query, "hasta"))
 
 
+def date_range_filters(date_from: date | None, date_to: date | None) -> list[tuple[str, str]]:
+    """A date range's entries under "Filtros (n)": (URL key, "Desde 05/03/2026"...)."""
+    found = []
+    if date_from:
+        found.append(("desde", f"Desde {show_date(date_from)}"))
+    if date_to:
+        found.append(("hasta", f"Hasta {show_date(date_to)}"))
+    return found
+
+
 def date_range_query(date_from: date | None, date_to: date | None) -> dict[str, str]:
     """``desde`` and ``hasta`` for a URL (ISO, ``2026-03-05``), the unset ones left out.
 

@@ -83,10 +83,7 @@ def active_filters(filters: PaymentFilters) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     if filters.invoice:
         found.append(("factura", f"Factura: {filters.invoice}"))
-    if filters.date_from:
-        found.append(("desde", f"Desde {listing.show_date(filters.date_from)}"))
-    if filters.date_to:
-        found.append(("hasta", f"Hasta {listing.show_date(filters.date_to)}"))
+    found.extend(listing.date_range_filters(filters.date_from, filters.date_to))
     return found
 
 
