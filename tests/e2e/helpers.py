@@ -7,6 +7,8 @@ import re
 import time
 import urllib.request
 
+from playwright.sync_api import expect
+
 from customer_portal.demo import DEMO_PASSWORD
 from tests.portal_fixtures import API_KEY
 
@@ -62,6 +64,11 @@ def signed_in(browser, portal, email: str = "cliente1@example.com", **context_op
     page.get_by_label("Contraseña").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Entrar").click()
     page.wait_for_url(re.compile(r"/facturas/?(\?aviso=[^&]*)?$"))
+    # Live: Buscar is enabled once the page is hydrated. Before that, Enter in a
+    # filter does nothing (the browser would submit the form itself), so a test
+    # that types at once would race the socket.
+    # (Folded away on a phone, so found by its place rather than its role.)
+    expect(page.locator("#filtros button[type=submit]")).to_be_enabled()
     return page
 
 
