@@ -23,8 +23,9 @@ from reflex.experimental.client_state import ClientStateVar
 from reflex_base.event import EventChain
 from reflex_base.vars.function import FunctionVar
 
-from customer_portal.components.forms import field
+from customer_portal.components.forms import busy_button, field
 from customer_portal.domain.listing import DEFAULT_PAGE_SIZE, PAGE_SIZES
+from customer_portal.state.kit import BUSCAR, CLEAR, remove_control
 
 #: The filter form's id: the "Filtros" button controls it, immediate fields submit it.
 FORM_ID = "filtros"
@@ -213,9 +214,10 @@ def _filters_toggle(state: Any, shown: rx.Var) -> rx.Component:
 
 
 def _active_filter(state: Any, chip: rx.Var) -> rx.Component:
-    return rx.button(
+    return busy_button(
         chip.label,
         rx.icon("x", size=14, aria_hidden="true"),
+        busy=state.pending == remove_control(chip.key),
         type="button",
         variant="outline",
         size="2",
@@ -258,15 +260,17 @@ def filter_bar(
             rx.hstack(
                 # Enabled once the page is live: before that the browser would
                 # submit the form itself, with names the server does not read.
-                rx.button(
+                busy_button(
                     "Buscar",
+                    busy=state.pending == BUSCAR,
                     type="submit",
                     size="3",
                     disabled=~rx.State.is_hydrated,
                     min_height=TOUCH,
                 ),
-                rx.button(
+                busy_button(
                     "Limpiar filtros",
+                    busy=state.pending == CLEAR,
                     type="button",
                     variant="soft",
                     size="3",

@@ -173,6 +173,20 @@ def _form_query(form_data: Mapping[str, Any]) -> dict[str, str]:
 
 #: The element that sums a list up (see components/lists.py): focused after it reloads.
 SUMMARY_ID = "resumen"
+# What ListPageState.pending names while a list loads: the button that asked for it.
+BUSCAR, CLEAR, PREVIOUS_PAGE, NEXT_PAGE = "buscar", "limpiar", "anterior", "siguiente"
+
+
+def sort_control(column: str) -> str:
+    """The ``pending`` name of a sortable column's header."""
+    return f"orden-{column}"
+
+
+def remove_control(key: str) -> str:
+    """The ``pending`` name of the button that removes the filter under URL key ``key``."""
+    return f"quitar-{key}"
+
+
 # What may be focused after a reload: the id of a filter control (``estado_cobrado``).
 _CONTROL_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
@@ -218,6 +232,9 @@ class ListPageState(rx.State, mixin=True):
     announced: int = 0
     #: The id of what gets focus then: the summary, or the filter that was just changed.
     focus_target: str = SUMMARY_ID
+    #: The control whose change is loading ("buscar", "orden-fecha", "siguiente"...):
+    #: its button shows it is busy until the new list is in (components/lists.py).
+    pending: str = ""
     #: Set by a sort, page or filter change: the load it causes then announces the list.
     _announce_results: bool = False
 
@@ -238,7 +255,8 @@ class ListPageState(rx.State, mixin=True):
     def _filters(self) -> Any:
         return self.listing.parse(dict(self.router.url.query_parameters))
 
-    def _go(self, filters: Any, *, focus: str = SUMMARY_ID) -> Any:
+    def _go(self, filters: Any, *, control: str, focus: str = SUMMARY_ID) -> Any:
+        """Navigate to the URL of ``filters``; ``control`` is busy until its list loads."""
         self.focus_target = focus
         url = self.listing.url(filters)
         if url == self._path_and_query():
@@ -246,6 +264,7 @@ class ListPageState(rx.State, mixin=True):
             self.announced += 1
             return None
         self._announce_results = True
+        self.pending = control
         return rx.redirect(url)
 
     def _with_ordering(self, filters: Any, **changes: Any) -> Any:
@@ -260,6 +279,7 @@ class ListPageState(rx.State, mixin=True):
         self.problems = self.listing.problems(dict(self.router.url.query_parameters))
         found = await self._load(account, filters)
         self.count, self.page, self.pages = found.count, found.page, found.pages
+        self.pending = ""
         self.has_any = found.has_any
         self.sort, self.descending = filters.ordering.sort, filters.ordering.descending
         url_query = self.listing.to_query(filters)
@@ -298,7 +318,8 @@ class ListPageState(rx.State, mixin=True):
             # The typed text stays in the form, with the message beside it.
             return None
         fields.update(orden=current.sort, dir="desc" if current.descending else "asc")
-        return self._go(self._with_ordering(self.listing.parse(fields), page=1), focus=focus)
+        filters = self._with_ordering(self.listing.parse(fields), page=1)
+        return self._go(filters, control=BUSCAR if focus == SUMMARY_ID else focus, focus=focus)
 
     @rx.event
     @signed_in
@@ -311,7 +332,8 @@ class ListPageState(rx.State, mixin=True):
         else:
             descending = column not in self.listing.ascending_first
         return self._go(
-            self._with_ordering(current, sort=str(column), descending=descending, page=1)
+            self._with_ordering(current, sort=str(column), descending=descending, page=1),
+            control=sort_control(str(column)),
         )
 
     @rx.event
@@ -322,7 +344,9 @@ class ListPageState(rx.State, mixin=True):
             target = int(page)
         except (TypeError, ValueError, OverflowError):
             return None
-        return self._go(self._with_ordering(self._filters(), page=target))
+        current = self._filters()
+        control = NEXT_PAGE if target > current.ordering.page else PREVIOUS_PAGE
+        return self._go(self._with_ordering(current, page=target), control=control)
 
     @rx.event
     @signed_in
@@ -333,10 +357,10 @@ class ListPageState(rx.State, mixin=True):
             return None
         del query[key]
         query.pop("pagina", None)
-        return self._go(self.listing.parse(query))
+        return self._go(self.listing.parse(query), control=remove_control(key))
 
     @rx.event
     @signed_in
     async def clear_filters(self, account: Account):
         """Limpiar filtros: the list as it first opens."""
-        return self._go(self.listing.parse({}))
+        return self._go(self.listing.parse({}), control=CLEAR)

@@ -155,6 +155,29 @@ async def test_after_a_sort_the_reloaded_list_is_announced_and_focused(customer_
     assert state.announced == 2
 
 
+async def test_the_button_that_changed_the_list_is_busy_until_it_loads(customer_with_payment):
+    signed_in_as(customer_with_payment)
+    state = state_for(PaymentsState, url="/pagos?factura=A")
+    await PaymentsState.open_list.fn(state)
+    assert state.pending == ""
+    for handler, args, control in [
+        (PaymentsState.sort_by, ("importe",), "orden-importe"),
+        (PaymentsState.go_to_page, (2,), "siguiente"),
+        (PaymentsState.apply_filters, ({"factura": "B"},), "buscar"),
+        (PaymentsState.apply_filters, ({"factura": "B", "foco": "tam"},), "tam"),
+        (PaymentsState.remove_filter, ("factura",), "quitar-factura"),
+        (PaymentsState.clear_filters, (), "limpiar"),
+    ]:
+        assert await handler.fn(state, *args) is not None
+        assert state.pending == control
+        await PaymentsState.open_list.fn(state)
+        assert state.pending == ""
+    # Nothing to load (the same URL, or a field to correct): nothing stays busy.
+    assert await PaymentsState.apply_filters.fn(state, {"factura": "A"}) is None
+    assert await PaymentsState.apply_filters.fn(state, {"desde": "nope"}) is None
+    assert state.pending == ""
+
+
 def test_a_checkbox_group_becomes_one_comma_list():
     form = {
         "numero": "F",
