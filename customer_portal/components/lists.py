@@ -19,7 +19,15 @@ from reflex_base.utils.imports import ImportVar
 from reflex_base.vars.base import Var, VarData
 from reflex_components_core.base.fragment import Fragment
 
-from customer_portal.state.kit import SUMMARY_ID
+from customer_portal.components.forms import busy_button
+from customer_portal.components.viewport import by_width
+from customer_portal.state.kit import (
+    CLEAR,
+    NEXT_PAGE,
+    PREVIOUS_PAGE,
+    SUMMARY_ID,
+    sort_control,
+)
 
 #: The smallest comfortable touch target (WCAG 2.5.5), where it fits.
 TOUCH = "44px"
@@ -49,16 +57,18 @@ class Column:
 def _sort_header(state: Any, column: Column, key: str) -> rx.Component:
     active = state.sort == key
     return rx.table.column_header_cell(
-        rx.button(
+        busy_button(
             column.label,
             rx.cond(
                 active,
-                rx.icon(
-                    rx.cond(state.descending, "arrow-down", "arrow-up"),
-                    size=14,
-                    aria_hidden="true",
+                # Two icons, not one named by a var: that would bundle all of lucide's.
+                rx.cond(
+                    state.descending,
+                    rx.icon("arrow-down", size=14, aria_hidden="true"),
+                    rx.icon("arrow-up", size=14, aria_hidden="true"),
                 ),
             ),
+            busy=state.pending == sort_control(key),
             variant="ghost",
             size="2",
             on_click=state.sort_by(key),
@@ -153,8 +163,9 @@ def plain_table(headers: list[str], rows: rx.Var, cells: list[Cell], *, label: s
 def pager(state: Any) -> rx.Component:
     """Anterior · Página n de m · Siguiente."""
     return rx.hstack(
-        rx.button(
+        busy_button(
             "Anterior",
+            busy=state.pending == PREVIOUS_PAGE,
             on_click=state.go_to_page(state.page - 1),
             disabled=state.page <= 1,
             variant="soft",
@@ -162,8 +173,9 @@ def pager(state: Any) -> rx.Component:
             min_height=TOUCH,
         ),
         rx.text("Página ", state.page, " de ", state.pages, size="2"),
-        rx.button(
+        busy_button(
             "Siguiente",
+            busy=state.pending == NEXT_PAGE,
             on_click=state.go_to_page(state.page + 1),
             disabled=state.page >= state.pages,
             variant="soft",
@@ -294,8 +306,11 @@ def list_results(
             state.count > 0,
             rx.vstack(
                 _summary(state, totals),
-                rx.tablet_and_desktop(data_table(state, rows, columns), width="100%"),
-                rx.mobile_only(rx.vstack(rx.foreach(rows, card), width="100%"), width="100%"),
+                # The rows come over the websocket: draw only the layout the screen shows.
+                by_width(
+                    phone=rx.vstack(rx.foreach(rows, card), width="100%"),
+                    wide=data_table(state, rows, columns),
+                ),
                 pager(state),
                 spacing="3",
                 width="100%",
@@ -305,8 +320,9 @@ def list_results(
                 rx.callout(
                     rx.hstack(
                         _message(state.summary),
-                        rx.button(
+                        busy_button(
                             "Limpiar filtros",
+                            busy=state.pending == CLEAR,
                             size="3",
                             on_click=state.clear_filters,
                             min_height=TOUCH,

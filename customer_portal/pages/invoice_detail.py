@@ -8,6 +8,7 @@ from customer_portal import routes
 from customer_portal.components.forms import busy_button
 from customer_portal.components.lists import plain_table
 from customer_portal.components.status import status_badge
+from customer_portal.components.viewport import by_width
 from customer_portal.pages.kit import portal_page
 from customer_portal.state.downloads import DownloadState
 from customer_portal.state.invoice_detail import InvoiceDetailState as S
@@ -76,31 +77,32 @@ def _line_card(line) -> rx.Component:
 
 def _lines() -> rx.Component:
     """The lines: a table where it fits, stacked cards on a phone (no column cut off)."""
-    return rx.fragment(
-        rx.box(
-            plain_table(
-                ["Descripción", "Cantidad", "Precio unitario", "Impuesto", "Importe"],
-                S.lines,
-                [
-                    lambda ln: ln.description,
-                    lambda ln: ln.quantity,
-                    lambda ln: ln.unit_price,
-                    lambda ln: ln.tax,
-                    lambda ln: ln.amount,
-                ],
-                label="Conceptos",
-            ),
-            display=rx.breakpoints(initial="none", **{_WIDE: "block"}),
-            width="100%",
+    return by_width(
+        wide=plain_table(
+            ["Descripción", "Cantidad", "Precio unitario", "Impuesto", "Importe"],
+            S.lines,
+            [
+                lambda ln: ln.description,
+                lambda ln: ln.quantity,
+                lambda ln: ln.unit_price,
+                lambda ln: ln.tax,
+                lambda ln: ln.amount,
+            ],
+            label="Conceptos",
         ),
-        rx.el.ul(
+        phone=rx.el.ul(
             rx.foreach(S.lines, _line_card),
             aria_label="Conceptos",
             id="conceptos-tarjetas",
-            style={"padding": "0", "margin": "0", "width": "100%"},
-            display=rx.breakpoints(initial="grid", **{_WIDE: "none"}),
-            gap="0.75em",
+            style={
+                "padding": "0",
+                "margin": "0",
+                "width": "100%",
+                "display": "grid",
+                "gap": "0.75em",
+            },
         ),
+        breakpoint=_WIDE,
     )
 
 
