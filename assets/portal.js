@@ -185,6 +185,8 @@
     }
   }
 
+  // Setting an <output>'s value replaces its text node: a childList change. Not
+  // characterData too: that would hand this callback every text React renders.
   function watchOrders() {
     new MutationObserver(function (mutations) {
       for (var i = 0; i < mutations.length; i++) {
@@ -196,7 +198,7 @@
           translateNewVersionBanner();
         }
       }
-    }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    }).observe(document.body, { subtree: true, childList: true });
   }
 
   // ---- Skip link ------------------------------------------------------------
