@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from customer_portal.demo import DEMO_PASSWORD
-from tests.e2e.helpers import signed_in
+from tests.e2e.helpers import LAYOUT_SHIFT, layout_shift, signed_in
 
 pytestmark = pytest.mark.e2e
 
@@ -295,3 +295,22 @@ def test_the_signed_in_bar_does_not_move_the_page_when_the_name_arrives(portal, 
     shifts = page.evaluate("window.__shifts")
     assert sum(s["value"] for s in shifts if s["shell"]) < 0.01, shifts
     assert sum(s["value"] for s in shifts) < 0.1, shifts
+
+
+def test_a_logo_that_arrives_late_moves_nothing(portal, browser):
+    """The logo keeps its room (width and height attributes) before it loads."""
+    page = browser.new_context(viewport={"width": 412, "height": 823}).new_page()
+    page.add_init_script(LAYOUT_SHIFT)
+
+    def late(route):
+        time.sleep(1.5)
+        route.continue_()
+
+    page.route("**/logo.png", late)
+    page.goto(portal.url + "/entrar")
+    logo = page.locator("header img").first
+    expect(logo).to_have_js_property("complete", True, timeout=10000)
+    page.wait_for_timeout(300)
+    assert layout_shift(page) < 0.01
+    box = logo.bounding_box()
+    assert box is not None and round(box["width"]) == 100 and round(box["height"]) == 40

@@ -5,7 +5,15 @@ from __future__ import annotations
 import reflex as rx
 
 from customer_portal.components.forms import busy_button, field, post_form
-from customer_portal.components.layout import _phones, announcer, connection_banner, skip_link
+from customer_portal.components.layout import (
+    _phones,
+    announcer,
+    connection_banner,
+    header,
+    logo_width,
+    skip_link,
+)
+from customer_portal.settings import Branding
 
 
 class _Flags(rx.State):
@@ -50,3 +58,11 @@ def test_each_phone_number_is_kept_whole():
     spans = [p for p in parts if not isinstance(p, str)]
     assert len(spans) == 2
     assert all('className:"telefono"' in _text(span) for span in spans)
+
+
+def test_the_logo_keeps_its_room_before_it_loads():
+    """Width and height attributes give the browser the aspect ratio before the image."""
+    assert logo_width() == 100  # the 600×240 logo at 40 px
+    rendered = _text(header(Branding()))
+    assert 'width:"100"' in rendered and 'height:"40"' in rendered
+    assert '["width"] : "auto"' in rendered  # and the CSS keeps its proportions
