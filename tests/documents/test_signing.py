@@ -83,6 +83,51 @@ def test_key_is_loaded_once_not_per_document(pki, tmp_path, unsigned_pdf, trust_
         assert verify_pdf(signer.sign(unsigned_pdf).pdf, trust_roots).valid
 
 
+def test_the_private_key_is_parsed_once_not_per_signature(
+    pki, unsigned_pdf, trust_roots, monkeypatch
+):
+    """pyHanko's SimpleSigner parses the key from DER for every signature: most of its cost."""
+    from pyhanko.sign.signers import pdf_cms
+
+    signer = InvoiceSigner(pki.signer_p12, DEMO_P12_PASSWORD)
+    calls = []
+    parse = pdf_cms.serialization.load_der_private_key
+    monkeypatch.setattr(
+        pdf_cms.serialization,
+        "load_der_private_key",
+        lambda *a, **k: calls.append(1) or parse(*a, **k),
+    )
+    for _ in range(3):
+        assert verify_pdf(signer.sign(unsigned_pdf).pdf, trust_roots).valid
+    assert calls == []
+
+
+def test_mechanisms_it_does_not_keep_a_key_for_go_to_pyhanko(pki, unsigned_pdf, trust_roots):
+    """RSA-PSS is pyHanko's own code path: still a valid signature."""
+    from asn1crypto import algos
+
+    signer = InvoiceSigner(pki.signer_p12, DEMO_P12_PASSWORD)
+    kept = signer._signer
+    pss = algos.SignedDigestAlgorithm(
+        {
+            "algorithm": "rsassa_pss",
+            "parameters": algos.RSASSAPSSParams(
+                {
+                    "hash_algorithm": {"algorithm": "sha256"},
+                    "mask_gen_algorithm": {
+                        "algorithm": "mgf1",
+                        "parameters": {"algorithm": "sha256"},
+                    },
+                    "salt_length": 32,
+                }
+            ),
+        }
+    )
+    kept._signature_mechanism = pss
+    signed = signer.sign(unsigned_pdf).pdf
+    assert verify_pdf(signed, trust_roots).valid
+
+
 @pytest.mark.parametrize(
     ("password", "message"), [("wrong", "wrong password"), (DEMO_P12_PASSWORD, "cannot read")]
 )
