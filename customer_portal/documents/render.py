@@ -9,15 +9,18 @@ table header, and says "Página n de m".
 
 from __future__ import annotations
 
+import functools
 from io import BytesIO
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from PIL import Image
+from reportlab import rl_config
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -35,6 +38,12 @@ from customer_portal.domain.invoice_input import InvoiceData
 from customer_portal.settings import Branding
 
 DEFAULT_LOGO = Path(__file__).with_name("logo.png")
+
+# reportlab wraps binary streams (the logo) in ASCII85 text by default, in pure
+# Python here: most of the rendering time left, for a PDF a fifth bigger. PDF
+# has carried binary streams since 1.0. reportlab reads this setting when it
+# writes, so it is set for the process, which only renders invoices.
+rl_config.useA85 = 0
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 18 * mm
@@ -56,7 +65,6 @@ _BODY = ParagraphStyle("body", fontName="Helvetica", fontSize=9, leading=11.5)
 _SMALL = ParagraphStyle("small", parent=_BODY, fontSize=8, leading=10, textColor=MUTED)
 _LABEL = ParagraphStyle("label", parent=_BODY, fontName="Helvetica-Bold", textColor=BRAND)
 _CELL = ParagraphStyle("cell", parent=_BODY, fontSize=8.5, leading=10.5)
-_CELL_RIGHT = ParagraphStyle("cell_right", parent=_CELL, alignment=TA_RIGHT)
 
 
 def line_rows(invoice: InvoiceData) -> list[list[str]]:
@@ -134,13 +142,12 @@ _TABLE_BASE = [
 
 def _lines_table(invoice: InvoiceData) -> Table:
     rows = line_rows(invoice)
-    body = [
-        [_paragraph(row[0], _CELL), *(_paragraph(cell, _CELL_RIGHT) for cell in row[1:])]
-        for row in rows[1:]
-    ]
+    # Only the description can need wrapping: a Paragraph. The figures are plain
+    # strings, drawn directly; a Paragraph each was a fifth of the rendering time.
+    body = [[_paragraph(row[0], _CELL), *row[1:]] for row in rows[1:]]
     style = [
         *_TABLE_BASE,
-        ("ALIGN", (1, 0), (-1, 0), "RIGHT"),
+        ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
         *(("BACKGROUND", (0, i), (-1, i), ZEBRA) for i in range(2, len(rows), 2)),
     ]
     return Table([rows[0], *body], colWidths=LINE_WIDTHS, repeatRows=1, style=TableStyle(style))
@@ -225,18 +232,35 @@ class _NumberedCanvas(Canvas):
         super().save()
 
 
+@functools.lru_cache(maxsize=4)
+def _logo_jpeg(path: Path, modified: float) -> bytes:
+    """The logo flattened on white as a JPEG, made once per file version.
+
+    reportlab decodes a PNG and compresses its pixels again for every PDF
+    (a third of the rendering time for a one-page invoice); a JPEG it copies
+    as it is. The header's background is white, so the flattening shows nothing.
+    """
+    with Image.open(path) as image:
+        rgba = image.convert("RGBA")
+    flat = Image.new("RGB", rgba.size, "white")
+    flat.paste(rgba, mask=rgba.getchannel("A"))
+    out = BytesIO()
+    flat.save(out, "JPEG", quality=92, subsampling=0)
+    return out.getvalue()
+
+
 def _draw_header(canvas: Canvas, invoice: InvoiceData, branding: Branding, logo: Path | None):
     top = PAGE_HEIGHT - MARGIN
     if logo is not None and logo.is_file():
+        jpeg = _logo_jpeg(logo, logo.stat().st_mtime)
         canvas.drawImage(
-            str(logo),
+            ImageReader(BytesIO(jpeg)),
             MARGIN,
             top - 16 * mm,
             width=40 * mm,
             height=16 * mm,
             preserveAspectRatio=True,
             anchor="sw",
-            mask="auto",
         )
     else:
         canvas.setFont("Helvetica-Bold", 16)

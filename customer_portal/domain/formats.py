@@ -6,36 +6,43 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import parse_pattern
 
 from customer_portal.domain.money import QUANTITY_SCALE, RATE_SCALE, UNIT_PRICE_SCALE
 
 LOCALE = "es_ES"
 
+# Babel's format_currency and format_decimal parse the locale and the pattern
+# on every call; an invoice PDF of 20 lines makes about 80 of those calls, a
+# tenth of its rendering time. The same patterns, parsed once, give the same text.
+_LOCALE = Locale.parse(LOCALE)
+_MONEY = _LOCALE.currency_formats["standard"]
+_UNIT_PRICE = parse_pattern("#,##0.00##\u00a0¤")
+_QUANTITY = parse_pattern("#,##0.###")
+_RATE = parse_pattern("#,##0.##")
+
 
 def money(cents: int, currency: str = "EUR") -> str:
     """``123456`` → ``1.234,56 €``."""
-    return format_currency(Decimal(cents) / 100, currency, locale=LOCALE)
+    return _MONEY.apply(Decimal(cents) / 100, _LOCALE, currency=currency)
 
 
 def unit_price(value_e4: int, currency: str = "EUR") -> str:
     """A unit price keeps up to four decimals (``0,0125 €``), at least two."""
     amount = Decimal(value_e4) / UNIT_PRICE_SCALE
-    return format_currency(
-        amount, currency, format="#,##0.00##\u00a0¤", currency_digits=False, locale=LOCALE
-    )
+    return _UNIT_PRICE.apply(amount, _LOCALE, currency=currency, currency_digits=False)
 
 
 def quantity(value_milli: int) -> str:
     """``1500`` thousandths → ``1,5``."""
-    return format_decimal(Decimal(value_milli) / QUANTITY_SCALE, format="#,##0.###", locale=LOCALE)
+    return _QUANTITY.apply(Decimal(value_milli) / QUANTITY_SCALE, _LOCALE)
 
 
 def rate(rate_bp: int) -> str:
     """``700`` → ``7 %``; ``650`` → ``6,5 %``."""
-    number = format_decimal(Decimal(rate_bp) / RATE_SCALE, format="#,##0.##", locale=LOCALE)
-    return f"{number}\u00a0%"
+    return f"{_RATE.apply(Decimal(rate_bp) / RATE_SCALE, _LOCALE)}\u00a0%"
 
 
 def short_date(value: date) -> str:

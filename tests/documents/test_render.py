@@ -99,3 +99,16 @@ def test_branding_comes_from_settings(tmp_path):
     )
     (page,) = pdf_pages_text(render_invoice_pdf(parse_invoice(invoice_input()), branding), tmp_path)
     assert "Otra Empresa S.A." in page and "900 000 000" in page and "Link" not in page
+
+
+def test_the_logo_is_embedded_as_a_jpeg_in_binary_streams(tmp_path):
+    """What keeps rendering fast: no PNG re-encoded and no ASCII85 per PDF."""
+    pdf = render_invoice_pdf(parse_invoice(invoice_input("F-LOGO")), Branding())
+    assert pdf.count(b"/DCTDecode") == 1
+    assert b"/ASCII85Decode" not in pdf
+    path = tmp_path / "logo.pdf"
+    path.write_bytes(pdf)
+    images = subprocess.run(
+        ["pdfimages", "-list", str(path)], capture_output=True, text=True, check=True
+    ).stdout
+    assert " jpeg " in images and "600   240" in images
