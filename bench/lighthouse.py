@@ -191,8 +191,13 @@ def _lighthouse(debug_port: int, url: str, device: str, out: Path, *, keep_cooki
         command.append("--disable-storage-reset")
     if device == "desktop":
         command.append("--preset=desktop")
-    subprocess.run(command, check=True)
-    return json.loads(out.read_text())
+    # Lighthouse now and then fails to record a trace on a busy machine
+    # (NO_NAVSTART); a second try is a new run, not a retouched result.
+    for _ in range(3):
+        if subprocess.run(command).returncode == 0:
+            return json.loads(out.read_text())
+        print(f"Lighthouse failed on {url} ({device}); trying again", file=sys.stderr)
+    raise SystemExit(f"Lighthouse failed three times on {url} ({device})")
 
 
 def _result(page: str, device: str, report: dict) -> Result:
