@@ -19,8 +19,18 @@ import click
 import sqlalchemy as sa
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
+from rich.text import Text
 from sqlmodel import select
 
 from customer_portal.settings import (
@@ -100,6 +110,13 @@ def _publisher() -> Publisher:
         raise _Fail(str(exc)) from None
 
 
+class _RateColumn(ProgressColumn):
+    """Items per second, as rich measures it over the last moments."""
+
+    def render(self, task: Task) -> Text:
+        return Text(f"{task.speed:.0f}/s" if task.speed else "", style="progress.data.speed")
+
+
 def _run_batch(items: list[Any], process: Callable[..., Any], noun: str) -> None:
     """Process ``items`` with a progress bar, print the outcome, exit 1 on rejections."""
     from customer_portal.domain.results import REJECTED
@@ -108,7 +125,9 @@ def _run_batch(items: list[Any], process: Callable[..., Any], noun: str) -> None
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        _RateColumn(),
         TimeElapsedColumn(),
+        TimeRemainingColumn(),
     )
     with Progress(*columns, console=err, transient=True, disable=len(items) < 2) as progress:
         task = progress.add_task(f"Processing {noun}", total=len(items))
@@ -215,7 +234,14 @@ def show_settings() -> None:
 
 @main.command()
 @click.argument("file")
-def publish(file: str) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default="one per CPU",
+    help="Processes that render and sign in parallel (1: none, all in this one).",
+)
+def publish(file: str, workers: int) -> None:
     """Publish the invoices in FILE (JSON, or CSV with one row per line; - for stdin)."""
     from customer_portal.domain.batches import parse_invoice_csv, parse_json_batch
     from customer_portal.domain.validation import InputRejected
@@ -227,7 +253,13 @@ def publish(file: str) -> None:
         raise _Fail(f"{file}: {exc}") from None
     _ready_engine()
     publisher = _publisher()
-    _run_batch(items, functools.partial(publisher.publish_many, actor="cli"), "invoices")
+    # Starting a worker costs about a second: not worth it for a handful.
+    workers = min(workers or os.cpu_count() or 1, max(1, len(items) // 20))
+    _run_batch(
+        items,
+        functools.partial(publisher.publish_many, actor="cli", workers=workers),
+        "invoices",
+    )
 
 
 @main.command()

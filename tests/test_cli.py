@@ -52,6 +52,15 @@ def test_publish_reports_each_rejection_and_exits_1(engine, tmp_path):
     assert "2 invoices: 2 unchanged" in cli("publish", again, check_code=0).stdout
 
 
+def test_publish_renders_and_signs_in_worker_processes(engine, tmp_path):
+    batch = write_json(tmp_path / "big.json", [invoice_input(f"P-{i}") for i in range(40)])
+    run = cli("publish", "--workers", "2", batch, check_code=0)
+    assert "40 invoices: 40 published" in run.stdout
+    with unit_of_work(engine) as session:
+        assert session.exec(select(func.count()).select_from(SignedDocument)).one() == 40
+    assert "Invalid value for '--workers'" in cli("publish", "--workers", "-1", batch).stderr
+
+
 def test_publish_csv(engine, tmp_path):
     csv_file = tmp_path / "batch.csv"
     csv_file.write_text(

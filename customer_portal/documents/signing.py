@@ -102,6 +102,27 @@ class KeptKeySigner(signers.SimpleSigner):
         return super().sign_raw(data, digest_algorithm)
 
 
+@dataclass(frozen=True)
+class SignerSpec:
+    """What builds an :class:`InvoiceSigner`: sent to worker processes, which build their own."""
+
+    p12_path: Path
+    password: str
+    tsa_url: str | None = None
+    reason: str = "Factura emitida y firmada digitalmente"
+    location: str | None = None
+
+    def build(self) -> InvoiceSigner:
+        """A signer with this key (opened now)."""
+        return InvoiceSigner(
+            self.p12_path,
+            self.password,
+            tsa_url=self.tsa_url,
+            reason=self.reason,
+            location=self.location,
+        )
+
+
 class InvoiceSigner:
     """Signs PDFs with one key, loaded when the signer is built."""
 
@@ -128,6 +149,8 @@ class InvoiceSigner:
             raise SigningSetupError(
                 f"cannot open signing certificate {p12_path}: wrong password or not a PKCS#12 file"
             ) from exc
+        #: How to build the same signer elsewhere (a worker process of a batch).
+        self.spec = SignerSpec(p12_path, password, tsa_url, reason, location)
         cert = self._signer.signing_cert
         self.subject = cert.subject.human_friendly
         self.fingerprint = certificate_fingerprint(cert)

@@ -13,7 +13,10 @@ A signed invoice never changes: posting the same content again is
 from __future__ import annotations
 
 import logging
+import multiprocessing
+from collections import deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, Protocol
 
 import sqlalchemy as sa
@@ -196,29 +199,31 @@ class Publisher:
 
     def publish(self, raw: Any, *, index: int = 0, actor: str = "system") -> ItemResult:
         """Publish one invoice as the billing system sent it."""
+        prepared = self._prepare(raw, index)
+        if isinstance(prepared, ItemResult):
+            return prepared
+        try:
+            signed = self._signer.sign(self._render(prepared, self._branding))
+        except Exception:
+            return _not_produced(prepared)
+        return self._store(prepared, signed, actor)
+
+    def _prepare(self, raw: Any, index: int) -> InvoiceData | ItemResult:
+        """The invoice to render, or why there is nothing to render (invalid, stored)."""
         label = invoice_label(raw, index)
         try:
             data = parse_invoice(raw)
         except InputRejected as exc:
             return rejected(label, INVALID, *exc.errors)
-
         with unit_of_work(self._engine) as session:
             existing = _compare_with_stored(session, data)
-        if existing is not None:
-            return existing
+        return existing if existing is not None else data
 
-        try:
-            signed = self._signer.sign(self._render(data, self._branding))
-        except Exception:
-            log.exception("could not render or sign invoice %s", data.number)
-            return rejected(
-                label,
-                FAILED,
-                FieldError("", "the PDF could not be produced or signed; see the log"),
-            )
-
+    def _store(self, data: InvoiceData, signed: Any, actor: str) -> ItemResult:
+        """Store a signed invoice in its own transaction, with its hooks and audit event."""
         # Two publishers may race for the same number or a new customer code:
-        # the loser's insert fails on a unique index, and it looks again.
+        # the loser's insert fails on a unique index, and it looks again. (So
+        # does the same number twice in one batch, signed in parallel.)
         for attempt in range(3):
             try:
                 with unit_of_work(self._engine) as session:
@@ -238,7 +243,9 @@ class Publisher:
             except sa.exc.IntegrityError:
                 log.info("publish race on %s (attempt %d); retrying", data.number, attempt + 1)
         return rejected(
-            label, FAILED, FieldError("", "could not be stored after several attempts; try again")
+            data.number,
+            FAILED,
+            FieldError("", "could not be stored after several attempts; try again"),
         )
 
     def publish_many(
@@ -247,16 +254,25 @@ class Publisher:
         *,
         actor: str = "system",
         progress: Callable[[ItemResult], None] | None = None,
+        workers: int = 1,
     ) -> BatchSummary:
-        """Publish each invoice in its own unit of work; one result per invoice.
+        """Publish each invoice in its own unit of work; one result per invoice, in order.
+
+        With ``workers`` > 1 (and a signer that says how to rebuild itself,
+        ``signer.spec``), rendering and signing run in that many worker
+        processes while this one checks and stores, in the batch's order.
 
         Then tells every hook that has an ``after_batch(engine=, published=)``
         which invoices the batch published (the mail hook sends their notices
         now, one email per customer, instead of after its hold).
         """
-        summary = run_batch(
-            raws, lambda raw, index: self.publish(raw, index=index, actor=actor), progress
-        )
+        spec = getattr(self._signer, "spec", None)
+        if workers > 1 and spec is not None:
+            summary = self._publish_in_workers(raws, actor, progress, workers, spec)
+        else:
+            summary = run_batch(
+                raws, lambda raw, index: self.publish(raw, index=index, actor=actor), progress
+            )
         published = [item.label for item in summary.results if item.status == PUBLISHED]
         for hook in self._after_store:
             after_batch = getattr(hook, "after_batch", None)
@@ -267,3 +283,75 @@ class Publisher:
                     # Only a shortcut: what it would have done happens anyway, later.
                     log.exception("after-batch hook failed; its work waits for its own time")
         return summary
+
+    def _publish_in_workers(
+        self,
+        raws: Iterable[Any],
+        actor: str,
+        progress: Callable[[ItemResult], None] | None,
+        workers: int,
+        spec: Any,
+    ) -> BatchSummary:
+        summary = BatchSummary()
+        # A few invoices ahead per worker keeps them busy without holding the
+        # whole batch's PDFs in memory.
+        window = 4 * workers
+        pending: deque[tuple[InvoiceData | ItemResult, Future | None]] = deque()
+
+        def finish() -> None:
+            prepared, future = pending.popleft()
+            if future is None:
+                result = prepared
+            else:
+                try:
+                    signed = future.result()
+                except Exception:
+                    result = _not_produced(prepared)
+                else:
+                    result = self._store(prepared, signed, actor)
+            summary.results.append(result)
+            if progress is not None:
+                progress(result)
+
+        # Spawned, not forked: the portal's server has threads a fork would copy mid-flight.
+        with ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_start_worker,
+            initargs=(spec, self._render, self._branding),
+        ) as pool:
+            for index, raw in enumerate(raws):
+                prepared = self._prepare(raw, index)
+                future = None
+                if not isinstance(prepared, ItemResult):
+                    future = pool.submit(_render_and_sign, prepared)
+                pending.append((prepared, future))
+                while len(pending) > window:
+                    finish()
+            while pending:
+                finish()
+        return summary
+
+
+def _not_produced(data: InvoiceData) -> ItemResult:
+    log.exception("could not render or sign invoice %s", data.number)
+    return rejected(
+        data.number,
+        FAILED,
+        FieldError("", "the PDF could not be produced or signed; see the log"),
+    )
+
+
+# A worker process's signer, renderer and branding (see Publisher._publish_in_workers).
+_worker: tuple[Signer, Renderer, Branding] | None = None
+
+
+def _start_worker(spec: Any, render: Renderer, branding: Branding) -> None:
+    global _worker  # noqa: PLW0603 (one per process, by design)
+    _worker = (spec.build(), render, branding)
+
+
+def _render_and_sign(data: InvoiceData) -> Any:
+    assert _worker is not None, "not a publishing worker"
+    signer, render, branding = _worker
+    return signer.sign(render(data, branding))

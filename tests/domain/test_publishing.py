@@ -180,3 +180,46 @@ def test_a_batch_tells_its_hooks_what_it_published(engine, signer, settings, fai
     assert watcher.batches == [["F-1", "F-2"]]
     publisher.publish_many([invoice_input("F-1")])
     assert watcher.batches == [["F-1", "F-2"]]  # nothing new: not called
+
+
+def _fails_on_w2(data, branding):
+    """A renderer for worker processes (they import it by name) that fails on W-2."""
+    from customer_portal.documents.render import render_invoice_pdf
+
+    if data.number == "W-2":
+        raise RuntimeError("printer on fire")
+    return render_invoice_pdf(data, branding)
+
+
+def test_a_batch_signed_in_worker_processes_is_stored_whole_and_in_order(
+    engine, signer, settings, trust_roots
+):
+    from customer_portal.documents.verify import verify_pdf
+
+    publisher = Publisher(
+        engine=engine, signer=signer, branding=settings.branding, render=_fails_on_w2
+    )
+    batch = [
+        invoice_input("W-1"),
+        {"number": "W-BAD"},
+        invoice_input("W-2"),
+        invoice_input("W-1"),  # again, the same: unchanged
+        invoice_input("W-1", lines=[line_input(description="Otra cosa")]),  # conflict
+        *(invoice_input(f"W-{i}") for i in range(3, 13)),
+    ]
+    seen = []
+    summary = publisher.publish_many(batch, workers=2, progress=seen.append)
+    assert seen == summary.results
+    assert [(r.label, r.status, r.reason) for r in summary.results[:5]] == [
+        ("W-1", PUBLISHED, None),
+        ("W-BAD", REJECTED, INVALID),
+        ("W-2", REJECTED, FAILED),
+        ("W-1", UNCHANGED, None),
+        ("W-1", REJECTED, CONFLICT),
+    ]
+    assert [r.label for r in summary.results[5:]] == [f"W-{i}" for i in range(3, 13)]
+    assert {r.status for r in summary.results[5:]} == {PUBLISHED}
+    assert count(engine, Invoice) == 11
+    for number in ("W-1", "W-3", "W-12"):
+        _, doc, _ = stored(engine, number)
+        assert verify_pdf(doc.pdf, trust_roots).valid
