@@ -48,8 +48,13 @@ SCOPE_COOKIES = "customer_portal.cookies"
 
 EVENT_PATH = "/_event"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-# Built assets carry a content hash in their name: they may be cached for long.
+# Built assets carry a content hash in their name: they may be cached for good.
 _IMMUTABLE = re.compile(r"^/assets/")
+#: What browsers keep for a year: a new build gives its files new names.
+IMMUTABLE_CACHE = "public, max-age=31536000, immutable"
+# Loaded by a fixed name on every page: kept, but asked again (a cheap 304),
+# so a new version is seen at once.
+_REVALIDATED = frozenset({"/portal.js", "/portal.css", "/logo.png", "/favicon.ico"})
 _TOKEN_URL = re.compile(r"^/(credenciales|restablecer|api/v1/descargas)/.")
 _INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S | re.I)
 
@@ -212,6 +217,7 @@ class PortalEdge:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 self._add_security_headers(headers, path)
+                self._add_cache_control(headers, path, message.get("status", 200))
             await send(message)
 
         return send_with_headers
@@ -230,15 +236,22 @@ class PortalEdge:
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if self.policy.https:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if not _IMMUTABLE.match(path) and path != "/logo.png":
-            # Pages are the same for everyone, but what they lead to is not:
-            # nothing a customer sees is kept by a shared cache or the back button.
-            headers["Cache-Control"] = "no-store"
         # CORS only ever grants the portal's own origin, and credentials only with it.
         if headers.get("access-control-allow-origin") != self.policy.origin:
             for name in ("access-control-allow-origin", "access-control-allow-credentials"):
                 if name in headers:
                     del headers[name]
+
+    @staticmethod
+    def _add_cache_control(headers: MutableHeaders, path: str, status: int) -> None:
+        if status in (200, 304) and _IMMUTABLE.match(path):
+            headers["Cache-Control"] = IMMUTABLE_CACHE
+        elif status in (200, 304) and path in _REVALIDATED:
+            headers["Cache-Control"] = "no-cache"
+        else:
+            # Pages are the same for everyone, but what they lead to is not:
+            # nothing a customer sees is kept by a shared cache or the back button.
+            headers["Cache-Control"] = "no-store"
 
 
 def _without_cookies(scope: Scope) -> Scope:

@@ -10,7 +10,12 @@ import httpx
 import pytest
 from starlette.middleware.cors import CORSMiddleware
 
-from customer_portal.api.edge import SCOPE_COOKIES, build_edge, inline_script_hashes
+from customer_portal.api.edge import (
+    IMMUTABLE_CACHE,
+    SCOPE_COOKIES,
+    build_edge,
+    inline_script_hashes,
+)
 
 ORIGIN = "http://localhost:3000"
 
@@ -23,7 +28,8 @@ class Recorder:
 
     async def __call__(self, scope, receive, send):
         self.scopes.append(scope)
-        await send({"type": "http.response.start", "status": 200, "headers": []})
+        status = 404 if "missing" in scope.get("path", "") else 200
+        await send({"type": "http.response.start", "status": status, "headers": []})
         await send({"type": "http.response.body", "body": b"ok"})
 
 
@@ -100,6 +106,26 @@ async def test_every_response_carries_the_security_headers(client, path):
     assert response.headers["referrer-policy"] in ("same-origin", "no-referrer")
     assert response.headers["cache-control"] == "no-store"
     assert "strict-transport-security" not in response.headers  # http: HSTS would be ignored
+
+
+@pytest.mark.parametrize(
+    ("path", "cache"),
+    [
+        # Hashed names: kept a year (a new build renames them).
+        ("/assets/entry.client-DbX9Juv_.js", IMMUTABLE_CACHE),
+        ("/assets/__reflex_global_styles-CEcK_6gK.css", IMMUTABLE_CACHE),
+        # Fixed names loaded by every page: kept, asked again each time.
+        ("/portal.js", "no-cache"),
+        ("/logo.png", "no-cache"),
+        # Pages, the API and errors: never kept.
+        ("/facturas", "no-store"),
+        ("/api/v1/health", "no-store"),
+        ("/assets/missing-abc.js", "no-store"),
+        ("/portal.js/missing", "no-store"),
+    ],
+)
+async def test_what_browsers_may_keep(client, path, cache):
+    assert (await client.get(path)).headers["cache-control"] == cache
 
 
 @pytest.mark.parametrize(
