@@ -1,0 +1,213 @@
+"""Publishing a billing run: the portal's service against three references, in one run.
+
+The service (render, sign, store, queue the emails; what the CLI and the API
+run) publishes ``BATCH`` invoices of 20 lines with one worker process per
+CPU, on SQLite and on PostgreSQL. Beside it, on ``SAMPLE`` invoices of the
+same kind, in one process:
+
+(a) pyHanko as its documentation shows it: load the PKCS#12 and ``sign_pdf``
+    each document with default settings;
+(b) the signer as it was before: pyHanko's ``SimpleSigner`` loaded once,
+    which still parses the key for every signature;
+(c) the floor: rendering alone plus one raw RSA-2048 signature per document.
+
+Every figure is a rate measured here, so the ratios hold on any machine.
+The results also go to ``bench/results/publishing.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from io import BytesIO
+from pathlib import Path
+
+import sqlalchemy as sa
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import signers
+from rich.console import Console
+from rich.table import Table
+
+from customer_portal import db
+from customer_portal.documents.pki import ensure_demo_pki
+from customer_portal.documents.render import render_invoice_pdf
+from customer_portal.documents.signing import InvoiceSigner
+from customer_portal.domain.invoice_input import parse_invoice
+from customer_portal.domain.publishing import Publisher
+from customer_portal.mail.hooks import publication_hooks
+from customer_portal.settings import Branding, Settings, load_settings
+from tests.factories import invoice_input, line_input
+
+BATCH = int(os.environ.get("BENCH_INVOICES", "1000"))
+SAMPLE = int(os.environ.get("BENCH_SAMPLE", "60"))
+LINES = 20
+PASSWORD = "bench"
+RESULTS = Path(__file__).with_name("results") / "publishing.json"
+POSTGRES_URL = os.environ.get(
+    "PORTAL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """One way of producing signed invoices, measured."""
+
+    name: str
+    invoices: int
+    seconds: float
+
+    @property
+    def per_second(self) -> float:
+        return self.invoices / self.seconds
+
+
+def _batch(prefix: str, count: int) -> list[dict]:
+    lines = [line_input(description=f"Concepto {n}") for n in range(LINES)]
+    return [invoice_input(f"{prefix}-{i}", lines=lines) for i in range(count)]
+
+
+def _timed(name: str, count: int, work: Callable[[], object]) -> Rate:
+    start = time.perf_counter()
+    work()
+    return Rate(name, count, time.perf_counter() - start)
+
+
+def _service(settings: Settings, url: str, p12: Path, workers: int, name: str) -> Rate:
+    """The CLI's and the API's publisher, emails queued, on the database at ``url``."""
+    engine = db.create_db_engine(url)
+    db.migrate(engine)
+    publisher = Publisher(
+        engine=engine,
+        signer=InvoiceSigner(p12, PASSWORD),
+        branding=settings.branding,
+        after_store=publication_hooks(settings=settings),
+    )
+    batch = _batch(name[:3].upper(), BATCH)
+    try:
+        rate = _timed(name, BATCH, lambda: publisher.publish_many(batch, workers=workers))
+    finally:
+        engine.dispose()
+    return rate
+
+
+def _postgres_url() -> tuple[str, Callable[[], None]]:
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+
+    def drop() -> None:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
+
+    return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}", drop
+
+
+def _pyhanko_documented(p12: Path, pdfs: list[bytes]) -> None:
+    for pdf in pdfs:
+        signer = signers.SimpleSigner.load_pkcs12(str(p12), passphrase=PASSWORD.encode())
+        writer = IncrementalPdfFileWriter(BytesIO(pdf))
+        signers.sign_pdf(
+            writer, signers.PdfSignatureMetadata(field_name="Signature1"), signer=signer
+        )
+
+
+def _simple_signer(p12: Path, pdfs: list[bytes]) -> None:
+    signer = InvoiceSigner(p12, PASSWORD)
+    # As before KeptKeySigner: the signer pyHanko loads, parsing its key per signature.
+    signer._signer = signers.SimpleSigner.load_pkcs12_data(p12.read_bytes(), (), PASSWORD.encode())
+    for pdf in pdfs:
+        signer.sign(pdf)
+
+
+def _floor(p12: Path, invoices: list) -> None:
+    key = serialization.load_der_private_key(
+        signers.SimpleSigner.load_pkcs12_data(
+            p12.read_bytes(), (), PASSWORD.encode()
+        ).signing_key.dump(),
+        password=None,
+    )
+    branding = Branding()
+    for data in invoices:
+        key.sign(render_invoice_pdf(data, branding), PKCS1v15(), hashes.SHA256())
+
+
+def main() -> None:
+    console = Console()
+    workers = os.cpu_count() or 1
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        p12 = ensure_demo_pki(folder / "pki", "Bench", PASSWORD).signer_p12
+        # Reading settings never makes secrets (that is `customer-portal init`): give them.
+        keys = {"PORTAL_SECRET_KEY": "b" * 32, "PORTAL_API_KEY": "k" * 32}
+        settings = load_settings({"PORTAL_INSTANCE_DIR": tmp, **keys})
+        sample = [parse_invoice(raw) for raw in _batch("S", SAMPLE)]
+        branding = Branding()
+        pdfs = [render_invoice_pdf(data, branding) for data in sample]
+
+        console.print(f"Publishing {BATCH} invoices of {LINES} lines, {workers} workers…")
+        sqlite = f"sqlite:///{folder / 'bench.db'}"
+        rates = [_service(settings, sqlite, p12, workers, "service, SQLite")]
+        url, drop = _postgres_url()
+        try:
+            rates.append(_service(settings, url, p12, workers, "service, PostgreSQL"))
+        finally:
+            drop()
+        one = f"sqlite:///{folder / 'one.db'}"
+        rates.append(_service(settings, one, p12, 1, "service, 1 process"))
+        console.print(f"References on {SAMPLE} invoices, one process…")
+        rates += [
+            _timed(
+                "(a) pyHanko as documented (sign only)",
+                SAMPLE,
+                lambda: _pyhanko_documented(p12, pdfs),
+            ),
+            _timed("(b) previous signer (sign only)", SAMPLE, lambda: _simple_signer(p12, pdfs)),
+            _timed("(c) floor: render + raw RSA", SAMPLE, lambda: _floor(p12, sample)),
+        ]
+
+    service = rates[0]
+    floor = rates[-1]
+    table = Table(title=f"Publishing invoices of {LINES} lines ({workers} CPUs)")
+    for column in ("way", "invoices", "invoices/s", "service is"):
+        table.add_column(column, justify="left" if column == "way" else "right")
+    for rate in rates:
+        ratio = service.per_second / rate.per_second
+        table.add_row(rate.name, str(rate.invoices), f"{rate.per_second:.1f}", f"{ratio:.2f}x")
+    console.print(table)
+    # The floor runs in one process; on every CPU it would go this fast.
+    floor_all = floor.per_second * workers
+    console.print(
+        f"Floor on {workers} CPUs ≈ {floor_all:.0f}/s: the service is "
+        f"{floor_all / service.per_second:.2f}x from it."
+    )
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "machine": {
+                    "cpus": workers,
+                    "python": platform.python_version(),
+                    "platform": platform.platform(),
+                },
+                "invoice_lines": LINES,
+                "rates": [{**asdict(r), "per_second": round(r.per_second, 2)} for r in rates],
+                "floor_on_all_cpus": round(floor_all, 2),
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+
+
+if __name__ == "__main__":
+    main()
