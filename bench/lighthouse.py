@@ -40,6 +40,8 @@ CATEGORIES = ("performance", "accessibility", "best-practices")
 #: Runs per page and device; the one with the median performance score is kept.
 #: Lighthouse's own advice for scores that vary from run to run (docs/variability.md).
 RUNS = int(os.environ.get("LIGHTHOUSE_RUNS", "5"))
+#: Just some runs while working on one page: LIGHTHOUSE_ONLY="/facturas:mobile /:desktop".
+ONLY = set(os.environ.get("LIGHTHOUSE_ONLY", "").split())
 #: Where the last run's reports stay, to read what a score is made of.
 REPORTS = ROOT / ".web-bench" / "lighthouse"
 
@@ -230,6 +232,8 @@ def main() -> None:
                     pages = [("/facturas", "/facturas"), ("/factura", invoice)]
                 for name, path in pages:
                     for device in ("mobile", "desktop"):
+                        if ONLY and f"{name}:{device}" not in ONLY:
+                            continue
                         console.print(f"Lighthouse {device} {path} ×{RUNS}")
                         runs = []
                         for run in range(RUNS):
