@@ -9,6 +9,7 @@ the hidden output the server's announcements arrive in
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import reflex as rx
@@ -32,8 +33,9 @@ _LOGO = Path(__file__).resolve().parents[2] / "assets" / "logo.png"
 LOGO_HEIGHT = 40
 
 
+@functools.cache
 def logo_width() -> int:
-    """The logo's width at LOGO_HEIGHT, from the image itself.
+    """The logo's width at LOGO_HEIGHT, from the image itself (read once, not per page).
 
     Given as the img's width and height attributes, so the browser keeps the
     room before the image arrives and nothing beside it moves when it does

@@ -34,6 +34,8 @@ SIGNATURE_FIELD = "FirmaFactura"
 # fit comfortably, and a bigger chain falls back to pyHanko's own estimate.
 _RESERVED_BYTES = 8192
 _RESERVED_BYTES_WITH_TIMESTAMP = 16384
+#: What a signature says it is for, unless the branding says otherwise.
+DEFAULT_REASON = "Factura emitida y firmada digitalmente"
 
 
 class SigningSetupError(RuntimeError):
@@ -109,7 +111,7 @@ class SignerSpec:
     p12_path: Path
     password: str
     tsa_url: str | None = None
-    reason: str = "Factura emitida y firmada digitalmente"
+    reason: str = DEFAULT_REASON
     location: str | None = None
 
     def build(self) -> InvoiceSigner:
@@ -132,7 +134,7 @@ class InvoiceSigner:
         password: str,
         *,
         tsa_url: str | None = None,
-        reason: str = "Factura emitida y firmada digitalmente",
+        reason: str = DEFAULT_REASON,
         location: str | None = None,
     ):
         try:

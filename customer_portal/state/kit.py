@@ -331,10 +331,9 @@ class ListPageState(rx.State, mixin=True):
             descending = not ordering.descending
         else:
             descending = column not in self.listing.ascending_first
-        return self._go(
-            self._with_ordering(current, sort=str(column), descending=descending, page=1),
-            control=sort_control(str(column)),
-        )
+        target = self._with_ordering(current, sort=str(column), descending=descending, page=1)
+        # The column the list is sorted by (an unknown one became the default) is busy.
+        return self._go(target, control=sort_control(target.ordering.sort))
 
     @rx.event
     @signed_in
