@@ -102,6 +102,42 @@ def test_the_private_key_is_parsed_once_not_per_signature(
     assert calls == []
 
 
+def test_the_cms_template_gives_byte_for_byte_what_pyhanko_assembles(pki):
+    import asyncio
+    import os
+
+    from pyhanko.sign import signers
+
+    kept = InvoiceSigner(pki.signer_p12, DEMO_P12_PASSWORD)._signer
+    for _ in range(3):
+        digest = os.urandom(32)
+        ours = asyncio.run(kept.async_sign(digest, "sha256", use_pades=True))
+        theirs = asyncio.run(
+            signers.SimpleSigner.async_sign(kept, digest, "sha256", use_pades=True)
+        )
+        assert ours.dump() == theirs.dump()
+        assert ours["content"]["signer_infos"][0]["signed_attrs"][1]["values"][0].native == digest
+
+
+def test_pyhanko_assembles_the_cms_once_per_signer_not_per_document(
+    pki, unsigned_pdf, trust_roots, monkeypatch
+):
+    from pyhanko.sign import signers
+
+    calls = []
+    assemble = signers.SimpleSigner.async_sign
+
+    async def counted(self, *args, **kwargs):
+        calls.append(kwargs.get("timestamper"))
+        return await assemble(self, *args, **kwargs)
+
+    monkeypatch.setattr(signers.SimpleSigner, "async_sign", counted)
+    signer = InvoiceSigner(pki.signer_p12, DEMO_P12_PASSWORD)
+    pdfs = [signer.sign(unsigned_pdf).pdf for _ in range(3)]
+    assert len(calls) == 1  # the template's reference
+    assert all(verify_pdf(pdf, trust_roots).valid for pdf in pdfs)
+
+
 def test_mechanisms_it_does_not_keep_a_key_for_go_to_pyhanko(pki, unsigned_pdf, trust_roots):
     """RSA-PSS is pyHanko's own code path: still a valid signature."""
     from asn1crypto import algos
