@@ -153,7 +153,12 @@ def store_invoice(*, session: Session, data: InvoiceData, signed: Any) -> tuple[
     )
     session.add(invoice)
     session.flush()
-    session.add_all(InvoiceLine(invoice_id=invoice.id, **line.__dict__) for line in data.lines)
+    # One INSERT for all the lines, not an ORM object each: that was a third
+    # of storing a 20-line invoice.
+    session.execute(
+        sa.insert(InvoiceLine),
+        [{"invoice_id": invoice.id, **line.__dict__} for line in data.lines],
+    )
     session.add(
         SignedDocument(
             invoice_id=invoice.id,
