@@ -193,15 +193,49 @@ def _totals_table(invoice: InvoiceData) -> Table:
     )
 
 
-def _parties(invoice: InvoiceData) -> Table:
+# The customer box's room for text: its column less the box's padding.
+_CUSTOMER_ROOM = CONTENT_WIDTH - 80 * mm - 14
+
+
+def _customer_box(invoice: InvoiceData) -> Table:
+    """The "Facturar a" box: the customer's name, tax id and address, one row per line.
+
+    Rows of plain text where they fit, as in the lines table: a Paragraph is
+    kept for a line too long for the box, which wraps.
+    """
     customer = invoice.customer
-    customer_lines = [customer.name, f"NIF: {customer.tax_id}"]
-    if customer.address:
-        customer_lines.append(customer.address)
-    customer_cell = [
-        Paragraph("Facturar a", _LABEL),
-        *(_paragraph(text, _BODY) for text in customer_lines),
+    lines = [customer.name, f"NIF: {customer.tax_id}", *(customer.address or "").splitlines()]
+    rows = [["Facturar a"]] + [
+        [
+            text
+            if stringWidth(text, _BODY.fontName, _BODY.fontSize) <= _CUSTOMER_ROOM
+            else _paragraph(text, _BODY)
+        ]
+        for text in lines
+        if text.strip()
     ]
+    return Table(
+        rows,
+        colWidths=[_CUSTOMER_ROOM],
+        style=TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), _BODY.fontName),
+                ("FONTSIZE", (0, 0), (-1, -1), _BODY.fontSize),
+                ("LEADING", (0, 0), (-1, -1), _BODY.leading),
+                ("FONTNAME", (0, 0), (0, 0), _LABEL.fontName),
+                ("TEXTCOLOR", (0, 0), (0, 0), BRAND),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+            ]
+        ),
+    )
+
+
+def _parties(invoice: InvoiceData) -> Table:
+    customer_cell = _customer_box(invoice)
     detail = Table(
         detail_rows(invoice),
         colWidths=[36 * mm, 40 * mm],

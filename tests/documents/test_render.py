@@ -138,3 +138,13 @@ def test_the_logo_jpeg_is_made_once_and_named_by_its_content(tmp_path):
         assert Path(path).read_bytes().startswith(b"\xff\xd8")  # a JPEG
         assert _logo_jpeg(logo, logo.stat().st_mtime) == path
     assert _logo_jpeg(tmp_path / "red.png", 0.0) != path
+
+
+def test_the_customer_box_takes_a_missing_address_and_wraps_a_long_name(tmp_path):
+    name = "Sociedad Cooperativa de Distribuidores Agrícolas del Norte de Gran Canaria"
+    data = parse_invoice(invoice_input(customer=customer_input(name=name, address="")))
+    (page,) = pdf_pages_text(render_invoice_pdf(data, Branding()), tmp_path)
+    assert "Facturar a" in page and "NIF: 12345678Z" in page
+    assert "Sociedad Cooperativa" in page and "Gran Canaria" in page
+    # Wrapped inside its box (one line would run under the details beside it).
+    assert not any("Sociedad" in row and "Gran Canaria" in row for row in page.splitlines())
