@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import random
 import tempfile
 import time
 import uuid
@@ -44,7 +45,7 @@ from customer_portal.domain.invoice_input import parse_invoice
 from customer_portal.domain.publishing import Publisher
 from customer_portal.mail.hooks import publication_hooks
 from customer_portal.settings import Branding, Settings, load_settings
-from tests.factories import invoice_input, line_input
+from tests.factories import customer_input, invoice_input, line_input
 
 BATCH = int(os.environ.get("BENCH_INVOICES", "1000"))
 SAMPLE = int(os.environ.get("BENCH_SAMPLE", "60"))
@@ -69,9 +70,32 @@ class Rate:
         return self.invoices / self.seconds
 
 
-def _batch(prefix: str, count: int) -> list[dict]:
-    lines = [line_input(description=f"Concepto {n}") for n in range(LINES)]
-    return [invoice_input(f"{prefix}-{i}", lines=lines) for i in range(count)]
+PRODUCTS = ("Fibra óptica 600 Mb", "Centralita virtual", "Línea móvil", "Soporte técnico")
+
+
+def _batch(prefix: str, count: int, lines: int = LINES) -> list[dict]:
+    """A billing run: one invoice per customer, lines with their own figures.
+
+    Varied on purpose, so that nothing remembered from one invoice (formatted
+    figures, a customer row) makes the next one cheaper than in real life.
+    """
+    rng = random.Random(prefix)
+    return [
+        invoice_input(
+            f"{prefix}-{i}",
+            customer=customer_input(code=f"{prefix}-C{i}", email=f"c{i}@{prefix.lower()}.example"),
+            lines=[
+                line_input(
+                    description=f"{rng.choice(PRODUCTS)} · {n + 1}",
+                    quantity=str(rng.randint(1, 40)),
+                    unit_price=f"{rng.randint(100, 99_999) / 100:.2f}",
+                    tax_rate=rng.choice(("7", "3", "0")),
+                )
+                for n in range(lines)
+            ],
+        )
+        for i in range(count)
+    ]
 
 
 def _timed(name: str, count: int, work: Callable[[], object]) -> Rate:
