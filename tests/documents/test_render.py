@@ -148,3 +148,9 @@ def test_the_customer_box_takes_a_missing_address_and_wraps_a_long_name(tmp_path
     assert "Sociedad Cooperativa" in page and "Gran Canaria" in page
     # Wrapped inside its box (one line would run under the details beside it).
     assert not any("Sociedad" in row and "Gran Canaria" in row for row in page.splitlines())
+
+
+def test_reportlab_runs_with_its_c_accelerator():
+    from reportlab.lib import rl_accel
+
+    assert rl_accel.fp_str.__module__ == "_rl_accel"
