@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -371,6 +373,20 @@ _worker: tuple[Signer, Renderer, Branding] | None = None
 def _start_worker(spec: Any, render: Renderer, branding: Branding) -> None:
     global _worker  # noqa: PLW0603 (one per process, by design)
     _worker = (spec.build(), render, branding)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+
+
+def _exit_with(parent: multiprocessing.process.BaseProcess) -> None:
+    """End this worker when the process that started the batch ends.
+
+    A worker waits on a queue whose both ends it holds, so it never sees its
+    publisher die: a killed ``customer-portal publish`` left its workers (and
+    their fork server) running for good.
+    """
+    parent.join()
+    os._exit(1)
 
 
 def _render_and_sign(data: InvoiceData) -> Any:
