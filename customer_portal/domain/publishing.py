@@ -12,6 +12,7 @@ A signed invoice never changes: posting the same content again is
 
 from __future__ import annotations
 
+import itertools
 import logging
 import multiprocessing
 import os
@@ -22,7 +23,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, Protocol
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from customer_portal.db import unit_of_work
 from customer_portal.documents.render import render_invoice_pdf
@@ -212,7 +213,7 @@ class Publisher:
         try:
             signed = self._signer.sign(self._render(prepared, self._branding))
         except Exception:
-            return _not_produced(prepared)
+            return _not_produced(prepared.number)
         return self._store(prepared, signed, actor)
 
     def _prepare(self, raw: Any, index: int) -> InvoiceData | ItemResult:
@@ -301,50 +302,69 @@ class Publisher:
         workers: int,
         spec: Any,
     ) -> BatchSummary:
+        """Workers check, render and sign; this process only looks numbers up and stores.
+
+        Storing must stay in one process (one writer), so it is kept lean: the
+        numbers of a run of invoices are looked up with one query, and only a
+        number already taken is checked here (a re-post: unchanged or a conflict).
+        """
         summary = BatchSummary()
         # A few invoices ahead per worker keeps them busy without holding the
         # whole batch's PDFs in memory.
         window = 4 * workers
-        pending: deque[tuple[InvoiceData | ItemResult, Future | None]] = deque()
+        pending: deque[tuple[str, ItemResult | Future]] = deque()
 
         def finish() -> None:
-            prepared, future = pending.popleft()
-            if future is None:
-                result = prepared
-            else:
+            label, result = pending.popleft()
+            if isinstance(result, Future):
                 try:
-                    signed = future.result()
+                    produced = result.result()
                 except Exception:
-                    result = _not_produced(prepared)
+                    result = _not_produced(label)
                 else:
-                    result = self._store(prepared, signed, actor)
+                    if not isinstance(produced, ItemResult):  # invalid, found by the worker
+                        produced = self._store(*produced, actor)
+                    result = produced
             summary.results.append(result)
             if progress is not None:
                 progress(result)
 
+        items = enumerate(raws)
         with ProcessPoolExecutor(
             workers,
             mp_context=_worker_context(spec),
             initializer=_start_worker,
             initargs=(spec, self._render, self._branding),
         ) as pool:
-            for index, raw in enumerate(raws):
-                prepared = self._prepare(raw, index)
-                future = None
-                if not isinstance(prepared, ItemResult):
-                    future = pool.submit(_render_and_sign, prepared)
-                pending.append((prepared, future))
-                while len(pending) > window:
-                    finish()
+            while chunk := list(itertools.islice(items, window)):
+                labels = [invoice_label(raw, index) for index, raw in chunk]
+                taken = self._taken_numbers(labels)
+                for (index, raw), label in zip(chunk, labels, strict=True):
+                    job: ItemResult | Future
+                    if label in taken:
+                        prepared = self._prepare(raw, index)
+                        job = prepared
+                        if not isinstance(prepared, ItemResult):
+                            job = pool.submit(_render_and_sign, prepared)
+                    else:
+                        job = pool.submit(_check_render_and_sign, raw, label)
+                    pending.append((label, job))
+                    while len(pending) > window:
+                        finish()
             while pending:
                 finish()
         return summary
 
+    def _taken_numbers(self, labels: list[str]) -> set[str]:
+        """Which of ``labels`` are numbers of stored invoices (one query)."""
+        with unit_of_work(self._engine) as session:
+            return set(session.exec(select(Invoice.number).where(col(Invoice.number).in_(labels))))
 
-def _not_produced(data: InvoiceData) -> ItemResult:
-    log.exception("could not render or sign invoice %s", data.number)
+
+def _not_produced(label: str) -> ItemResult:
+    log.exception("could not render or sign invoice %s", label)
     return rejected(
-        data.number,
+        label,
         FAILED,
         FieldError("", "the PDF could not be produced or signed; see the log"),
     )
@@ -389,7 +409,16 @@ def _exit_with(parent: multiprocessing.process.BaseProcess) -> None:
     os._exit(1)
 
 
-def _render_and_sign(data: InvoiceData) -> Any:
+def _render_and_sign(data: InvoiceData) -> tuple[InvoiceData, Any]:
     assert _worker is not None, "not a publishing worker"
     signer, render, branding = _worker
-    return signer.sign(render(data, branding))
+    return data, signer.sign(render(data, branding))
+
+
+def _check_render_and_sign(raw: Any, label: str) -> tuple[InvoiceData, Any] | ItemResult:
+    """In a worker: validate an invoice whose number is free, then render and sign it."""
+    try:
+        data = parse_invoice(raw)
+    except InputRejected as exc:
+        return rejected(label, INVALID, *exc.errors)
+    return _render_and_sign(data)
