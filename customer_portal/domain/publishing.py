@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import multiprocessing
-import os
-import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -27,6 +24,7 @@ from sqlmodel import Session, col, select
 
 from customer_portal.db import unit_of_work
 from customer_portal.documents.render import render_invoice_pdf
+from customer_portal.domain import publishing_workers
 from customer_portal.domain.audit import record_event
 from customer_portal.domain.invoice_input import InvoiceData, invoice_label, parse_invoice
 from customer_portal.domain.results import (
@@ -332,8 +330,8 @@ class Publisher:
         items = enumerate(raws)
         with ProcessPoolExecutor(
             workers,
-            mp_context=_worker_context(spec),
-            initializer=_start_worker,
+            mp_context=publishing_workers.worker_context(spec, self._render),
+            initializer=publishing_workers.start_worker,
             initargs=(spec, self._render, self._branding),
         ) as pool:
             while chunk := list(itertools.islice(items, window)):
@@ -345,9 +343,9 @@ class Publisher:
                         prepared = self._prepare(raw, index)
                         job = prepared
                         if not isinstance(prepared, ItemResult):
-                            job = pool.submit(_render_and_sign, prepared)
+                            job = pool.submit(publishing_workers.render_and_sign, prepared)
                     else:
-                        job = pool.submit(_check_render_and_sign, raw, label)
+                        job = pool.submit(publishing_workers.check_render_and_sign, raw, label)
                     pending.append((label, job))
                     while len(pending) > window:
                         finish()
@@ -368,57 +366,3 @@ def _not_produced(label: str) -> ItemResult:
         FAILED,
         FieldError("", "the PDF could not be produced or signed; see the log"),
     )
-
-
-def _worker_context(spec: Any) -> multiprocessing.context.BaseContext:
-    """How worker processes start: forked from a fork server that has imported their code.
-
-    Not forked from this process, which may have threads (the portal's server,
-    a progress bar's refresh) that a fork would copy mid-flight; not spawned,
-    which imports reportlab, pyHanko and the portal again in every worker
-    (about 1.5 s of CPU each, a tenth of a 1,000-invoice batch on 2 cores).
-    The fork server is started once per process, with only those imports done.
-    """
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")  # not on Windows
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__, type(spec).__module__])
-    return context
-
-
-# A worker process's signer, renderer and branding (see Publisher._publish_in_workers).
-_worker: tuple[Signer, Renderer, Branding] | None = None
-
-
-def _start_worker(spec: Any, render: Renderer, branding: Branding) -> None:
-    global _worker  # noqa: PLW0603 (one per process, by design)
-    _worker = (spec.build(), render, branding)
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
-
-
-def _exit_with(parent: multiprocessing.process.BaseProcess) -> None:
-    """End this worker when the process that started the batch ends.
-
-    A worker waits on a queue whose both ends it holds, so it never sees its
-    publisher die: a killed ``customer-portal publish`` left its workers (and
-    their fork server) running for good.
-    """
-    parent.join()
-    os._exit(1)
-
-
-def _render_and_sign(data: InvoiceData) -> tuple[InvoiceData, Any]:
-    assert _worker is not None, "not a publishing worker"
-    signer, render, branding = _worker
-    return data, signer.sign(render(data, branding))
-
-
-def _check_render_and_sign(raw: Any, label: str) -> tuple[InvoiceData, Any] | ItemResult:
-    """In a worker: validate an invoice whose number is free, then render and sign it."""
-    try:
-        data = parse_invoice(raw)
-    except InputRejected as exc:
-        return rejected(label, INVALID, *exc.errors)
-    return _render_and_sign(data)
