@@ -233,8 +233,9 @@ class Publisher:
         for attempt in range(3):
             try:
                 with unit_of_work(self._engine) as session:
-                    # _prepare looked a moment ago; only a race (or the same
-                    # number twice in a batch) fails the insert, and the retry looks again.
+                    # The number was looked up a moment ago (_prepare, _taken_numbers);
+                    # only a race (or the same number twice in a batch) fails the
+                    # insert, and the retry looks again.
                     existing = _compare_with_stored(session, data) if attempt else None
                     if existing is not None:
                         return existing
@@ -320,7 +321,8 @@ class Publisher:
                 except Exception:
                     result = _not_produced(label)
                 else:
-                    if not isinstance(produced, ItemResult):  # invalid, found by the worker
+                    # An ItemResult is an invalid invoice the worker found; else it is signed.
+                    if not isinstance(produced, ItemResult):
                         produced = self._store(*produced, actor)
                     result = produced
             summary.results.append(result)
