@@ -1,0 +1,390 @@
+"""Mis facturas at scale: a page, its count and its pending total over a million invoices.
+
+``INVOICES`` invoices (1,000,000) across ``CUSTOMERS`` customers (10,000),
+one of them with ``BIG`` (50,000), published in date order the way billing
+runs publish them, so one customer's invoices are spread over the whole
+table. On SQLite (a temporary file) and PostgreSQL (a schema of its own),
+each filter and sort of ``SCENARIOS`` runs through the portal's own
+``search_invoices`` in a unit of work, as the page runs it: the first page,
+its count and the pending total. The big customer and ordinary ones (a
+different one each time) are timed separately.
+
+Three phases on the same data, side by side: the schema as migrated, the
+invoice indexes of migration 0005 only, and no invoice index at all. Every
+ratio is measured in this run. Results also go to ``bench/results/queries.json``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as day_time
+from pathlib import Path
+
+import sqlalchemy as sa
+from rich.console import Console
+from rich.table import Table
+
+from customer_portal import db
+from customer_portal.db import run_in_unit_of_work
+from customer_portal.domain.invoice_search import parse_filters, search_invoices
+from customer_portal.models import Invoice
+
+INVOICES = int(os.environ.get("BENCH_QUERY_INVOICES", "1000000"))
+CUSTOMERS = int(os.environ.get("BENCH_QUERY_CUSTOMERS", "10000"))
+BIG = int(os.environ.get("BENCH_QUERY_BIG", "50000"))
+#: Timed runs of each scenario and kind of customer, with the indexes and without.
+REPS = int(os.environ.get("BENCH_QUERY_REPS", "60"))
+BASE_REPS = int(os.environ.get("BENCH_QUERY_BASE_REPS", "8"))
+TARGET_MS = 20.0
+RESULTS = Path(__file__).with_name("results") / "queries.json"
+POSTGRES_URL = os.environ.get(
+    "PORTAL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+BIG_ID = 1
+#: The day "vencida" is measured against: the day after the newest invoice.
+TODAY = date(2026, 11, 28)
+FIRST_DAY = TODAY - timedelta(days=8 * 365)
+
+#: What customers do on Mis facturas, as the page's URL query says it.
+SCENARIOS: dict[str, dict[str, str]] = {
+    "newest first (the landing page)": {},
+    "page 5": {"pagina": "5"},
+    "pending or partly paid": {"estado": "pendiente,parcial"},
+    "overdue only": {"vencidas": "si"},
+    "one year": {"desde": "2025-01-01", "hasta": "2025-12-31"},
+    "by total, largest first": {"orden": "total"},
+    "by pending, largest first": {"orden": "pendiente"},
+    "by due date, soonest first": {"orden": "vencimiento", "dir": "asc"},
+    "by status, owed first": {"orden": "estado", "dir": "asc"},
+    "by number": {"orden": "numero", "dir": "asc"},
+    "amount 100-500 €": {"min": "100", "max": "500"},
+    "number search": {"numero": "0042"},
+}
+
+_INVOICE_COLUMNS = (
+    "id",
+    "number",
+    "customer_id",
+    "issue_date",
+    "due_date",
+    "currency",
+    "subtotal_cents",
+    "tax_cents",
+    "total_cents",
+    "paid_cents",
+    "content_hash",
+    "published_at",
+)
+
+
+_CUSTOMER_COLUMNS = ("id", "code", "name", "tax_id", "email", "created_at", "updated_at")
+
+
+def _customer_rows() -> Iterator[tuple]:
+    now = datetime.now(UTC)
+    for i in range(1, CUSTOMERS + 1):
+        yield (i, f"C{i:06d}", f"Cliente {i}", f"B{i:08d}", f"c{i}@bench.example", now, now)
+
+
+def _invoice_rows() -> Iterator[tuple]:
+    """Invoices in date order, the big customer's every ``INVOICES // BIG``-th.
+
+    Older invoices are mostly paid, recent ones mostly not, as in real life;
+    one customer in fifty is billed in dollars.
+    """
+    rng = random.Random(11)
+    every = max(1, INVOICES // BIG)
+    span = (TODAY - FIRST_DAY).days
+    recent = TODAY - timedelta(days=90)
+    ordinary = 0
+    for i in range(INVOICES):
+        if i % every == 0 and i // every < BIG:
+            customer = BIG_ID
+        else:
+            customer = 2 + ordinary % (CUSTOMERS - 1)
+            ordinary += 1
+        issued = FIRST_DAY + timedelta(days=i * span // INVOICES)
+        total = rng.randint(1_000, 500_000)
+        luck = rng.random()
+        if issued < recent:
+            paid = total if luck < 0.95 else (total // 2 if luck < 0.98 else 0)
+        else:
+            paid = total if luck < 0.4 else (total // 3 if luck < 0.5 else 0)
+        subtotal = total * 100 // 107
+        yield (
+            i + 1,
+            f"F{issued.year}-{i:07d}",
+            customer,
+            issued,
+            None if luck > 0.97 else issued + timedelta(days=30),
+            "USD" if customer % 50 == 0 else "EUR",
+            subtotal,
+            total - subtotal,
+            total,
+            paid,
+            f"{i:064x}",
+            datetime.combine(issued, day_time(9), UTC),
+        )
+
+
+def _load_sqlite(engine: sa.Engine) -> None:
+    """Every row in one transaction of executemany, as the raw driver writes them."""
+    with engine.begin() as conn:
+        cursor = conn.connection.driver_connection.cursor()
+        for table, columns, rows in (
+            ("customer", _CUSTOMER_COLUMNS, _customer_rows()),
+            ("invoice", _INVOICE_COLUMNS, _invoice_rows()),
+        ):
+            marks = ", ".join("?" * len(columns))
+            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+            cursor.executemany(sql, map(_sqlite_values, rows))
+
+
+def _sqlite_values(row: tuple) -> tuple:
+    """A row as SQLAlchemy stores it on SQLite: ISO dates, UTC timestamps as text."""
+    return tuple(
+        v.strftime("%Y-%m-%d %H:%M:%S.%f")
+        if isinstance(v, datetime)
+        else v.isoformat()
+        if isinstance(v, date)
+        else v
+        for v in row
+    )
+
+
+def _load_postgres(engine: sa.Engine) -> None:
+    """COPY, then VACUUM ANALYZE as autovacuum would after a load."""
+    with engine.begin() as conn:
+        cursor = conn.connection.driver_connection.cursor()
+        for table, columns, rows in (
+            ("customer", _CUSTOMER_COLUMNS, _customer_rows()),
+            ("invoice", _INVOICE_COLUMNS, _invoice_rows()),
+        ):
+            with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        for table in ("customer", "invoice"):
+            conn.exec_driver_sql(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT max(id) FROM {table}))"
+            )
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.exec_driver_sql("VACUUM ANALYZE customer")
+        conn.exec_driver_sql("VACUUM ANALYZE invoice")
+
+
+@dataclass
+class Timings:
+    """Milliseconds of each run of one scenario, for one kind of customer, in one phase."""
+
+    ms: list[float] = field(default_factory=list)
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.ms)
+
+    @property
+    def p95(self) -> float:
+        return statistics.quantiles(self.ms, n=20, method="inclusive")[-1]
+
+
+def _time(engine: sa.Engine, customers: Callable[[], int], query: dict, reps: int) -> Timings:
+    filters = parse_filters(query)
+    timings = Timings()
+    for _ in range(reps):
+        customer_id = customers()
+        start = time.perf_counter()
+        run_in_unit_of_work(
+            search_invoices, engine=engine, customer_id=customer_id, filters=filters, today=TODAY
+        )
+        timings.ms.append((time.perf_counter() - start) * 1000)
+    return timings
+
+
+def _phase(engine: sa.Engine, reps: int) -> dict[str, dict[str, Timings]]:
+    """Every scenario for the big customer and for ordinary ones, warmed up first."""
+    rng = random.Random(5)
+
+    def ordinary() -> int:
+        return rng.randint(2, CUSTOMERS)
+
+    found: dict[str, dict[str, Timings]] = {}
+    for name, query in SCENARIOS.items():
+        _time(engine, lambda: BIG_ID, query, 2)
+        found[name] = {
+            "big": _time(engine, lambda: BIG_ID, query, reps),
+            "ordinary": _time(engine, ordinary, query, reps),
+        }
+    return found
+
+
+#: The invoice index of migration 0005, rebuilt for the middle phase.
+INDEX_0005 = "CREATE INDEX ix_invoice_customer_issue ON invoice (customer_id, issue_date)"
+PHASES = ("indexes", "0005 index", "no index")
+
+
+def _run(engine: sa.Engine, console: Console, label: str) -> dict:
+    """The three phases on the same data, dropping indexes between them."""
+    phases = {}
+    for phase in PHASES:
+        with engine.begin() as conn:
+            if phase == "0005 index":
+                for index in Invoice.__table__.indexes:
+                    conn.exec_driver_sql(f"DROP INDEX {index.name}")
+                conn.exec_driver_sql(INDEX_0005)
+            elif phase == "no index":
+                conn.exec_driver_sql("DROP INDEX ix_invoice_customer_issue")
+        if phase != PHASES[0] and engine.dialect.name == "postgresql":
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.exec_driver_sql("ANALYZE invoice")
+        console.print(f"  {label}: timing with {phase}…")
+        phases[phase] = _phase(engine, REPS if phase == "indexes" else BASE_REPS)
+    return phases
+
+
+def _build(url: str, load: Callable[[sa.Engine], None], console: Console, label: str):
+    engine = db.create_db_engine(url)
+    db.migrate(engine)
+    start = time.perf_counter()
+    load(engine)
+    seconds = time.perf_counter() - start
+    console.print(f"  {label}: {INVOICES:,} invoices loaded in {seconds:.1f} s")
+    return engine, seconds
+
+
+def _postgres_url() -> tuple[str, Callable[[], None]]:
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+
+    def drop() -> None:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
+
+    return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}", drop
+
+
+def _table(label: str, phases: dict) -> Table:
+    table = Table(title=f"{label}: page + count + pending total, ms (p50 / p95)")
+    table.add_column("scenario")
+    table.add_column("customer")
+    for phase in PHASES:
+        table.add_column(phase, justify="right")
+    table.add_column("no index ÷ indexes (p95)", justify="right")
+    for name in SCENARIOS:
+        for kind in ("big", "ordinary"):
+            cells = [phases[p][name][kind] for p in PHASES]
+            p95 = cells[0].p95
+            shown = f"[red]{p95:.1f}[/red]" if p95 >= TARGET_MS else f"{p95:.1f}"
+            table.add_row(
+                name if kind == "big" else "",
+                f"{BIG:,} invoices" if kind == "big" else "ordinary",
+                f"{cells[0].p50:.1f} / {shown}",
+                *(f"{t.p50:.1f} / {t.p95:.1f}" for t in cells[1:]),
+                f"{cells[-1].p95 / p95:.0f}x",
+            )
+    return table
+
+
+def _summary(phases: dict) -> dict:
+    return {
+        phase: {
+            name: {
+                kind: {"p50_ms": round(t.p50, 2), "p95_ms": round(t.p95, 2), "runs": len(t.ms)}
+                for kind, t in kinds.items()
+            }
+            for name, kinds in scenarios.items()
+        }
+        for phase, scenarios in phases.items()
+    }
+
+
+def _worst(phases: dict, phase: str) -> float:
+    return max(t.p95 for kinds in phases[phase].values() for t in kinds.values())
+
+
+def main() -> None:
+    console = Console(width=120)
+    ordinary = (INVOICES - BIG) // max(1, CUSTOMERS - 1)
+    console.print(
+        f"{INVOICES:,} invoices, {CUSTOMERS:,} customers: one with {BIG:,}, "
+        f"the others about {ordinary} each…"
+    )
+    results: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        engine, seconds = _build(
+            f"sqlite:///{Path(tmp) / 'queries.db'}", _load_sqlite, console, "SQLite"
+        )
+        try:
+            results["SQLite"] = {
+                "build_seconds": seconds,
+                "phases": _run(engine, console, "SQLite"),
+            }
+        finally:
+            engine.dispose()
+    url, drop = _postgres_url()
+    try:
+        engine, seconds = _build(url, _load_postgres, console, "PostgreSQL")
+        try:
+            results["PostgreSQL"] = {
+                "build_seconds": seconds,
+                "phases": _run(engine, console, "PostgreSQL"),
+            }
+        finally:
+            engine.dispose()
+    finally:
+        drop()
+
+    for label, result in results.items():
+        console.print(_table(label, result["phases"]))
+        worst = {p: _worst(result["phases"], p) for p in PHASES}
+        console.print(
+            f"{label}: data built in {result['build_seconds']:.1f} s; worst p95 "
+            + ", ".join(f"{p} {ms:.1f} ms" for p, ms in worst.items())
+            + f" (target {TARGET_MS:.0f} ms)"
+        )
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "machine": {
+                    "cpus": os.cpu_count(),
+                    "python": platform.python_version(),
+                    "platform": platform.platform(),
+                },
+                "invoices": INVOICES,
+                "customers": CUSTOMERS,
+                "big_customer_invoices": BIG,
+                "runs": {"indexes": REPS, "without": BASE_REPS},
+                "target_p95_ms": TARGET_MS,
+                "scenarios": SCENARIOS,
+                "databases": {
+                    label: {
+                        "build_seconds": round(r["build_seconds"], 1),
+                        "worst_p95_ms": {p: round(_worst(r["phases"], p), 2) for p in PHASES},
+                        "phases": _summary(r["phases"]),
+                    }
+                    for label, r in results.items()
+                },
+            },
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
+
+
+if __name__ == "__main__":
+    main()
