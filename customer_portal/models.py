@@ -128,7 +128,7 @@ class Invoice(SQLModel, table=True):
         _covering_index("ix_invoice_customer_list", "issue_date"),
         _covering_index("ix_invoice_customer_total", "total_cents"),
         _covering_index("ix_invoice_customer_due", "due_date"),
-        sa.Index("ix_invoice_customer_number", "customer_id", "number"),
+        sa.Index("ix_invoice_customer_number", "customer_id", "number", "id"),
         sa.CheckConstraint("paid_cents >= 0 AND paid_cents <= total_cents", name="paid_range"),
     )
 

@@ -54,7 +54,9 @@ def upgrade() -> None:
             ],
             unique=False,
         )
-        batch_op.create_index("ix_invoice_customer_number", ["customer_id", "number"], unique=False)
+        batch_op.create_index(
+            "ix_invoice_customer_number", ["customer_id", "number", "id"], unique=False
+        )
         batch_op.create_index(
             "ix_invoice_customer_total",
             [
