@@ -49,6 +49,7 @@ bench: setup
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.publishing
 	$(BIN)/python -m bench.pages
+	$(BIN)/python -m bench.queries
 
 # Lighthouse 12 (13 needs Node 22) on /, /entrar, /facturas and an invoice, on
 # a phone and a desktop, against Debian's Chromium. Scores, not a gate.
