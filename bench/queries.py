@@ -9,9 +9,11 @@ each filter and sort of ``SCENARIOS`` runs through the portal's own
 its count and the pending total. The big customer and ordinary ones (a
 different one each time) are timed separately.
 
-Three phases on the same data, side by side: the schema as migrated, the
-invoice indexes of migration 0005 only, and no invoice index at all. Every
-ratio is measured in this run. Results also go to ``bench/results/queries.json``.
+Four phases on the same data, side by side (``PHASES``): the search on the
+indexes as migrated ("now"), the previous search on them, the previous
+search on migration 0005's one index (the portal "before"), and the search
+without any invoice index. Every ratio is measured in this run. Results
+also go to ``bench/results/queries.json``.
 """
 
 from __future__ import annotations
