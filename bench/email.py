@@ -179,7 +179,9 @@ def _queue(engine: sa.Engine, settings: Settings, count: int) -> None:
 def _unsent(engine: sa.Engine) -> int:
     with db.unit_of_work(engine) as session:
         return session.exec(
-            select(sa.func.count()).select_from(OutboxEmail).where(col(OutboxEmail.sent_at).is_(None))
+            select(sa.func.count())
+            .select_from(OutboxEmail)
+            .where(col(OutboxEmail.sent_at).is_(None))
         ).one()
 
 
