@@ -51,18 +51,18 @@ equipo para que lo revise; si la necesitas antes, ponte en contacto con nosotros
 
 
 def _open(token: str, session_token: str, ip: str | None) -> Download | None:
+    # One unit of work: the checks, the session's sliding expiry and the
+    # audit event commit together (one transaction per download, not two).
     settings = get_settings()
-    idle = settings.session_idle
     with unit_of_work() as session:
         found = open_download(
             session=session,
             secret_key=settings.secret_key,
             token=token,
             session_token=session_token,
-            idle=idle,
+            idle=settings.session_idle,
         )
-    if found is not None:
-        with unit_of_work() as session:
+        if found is not None:
             record_event(
                 session=session,
                 actor=found.account_email,
