@@ -289,9 +289,9 @@ def main() -> None:
             }
         )
         rates = _run("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", settings, server, console)
-        postgres = _postgres_url()
+        postgres = _postgres_url() if os.environ.get("BENCH_POSTGRES", "1") != "0" else None
         if postgres is None:
-            console.print("PostgreSQL is not answering: SQLite only.")
+            console.print("PostgreSQL skipped (BENCH_POSTGRES=0) or not answering: SQLite only.")
         else:
             url, drop = postgres
             try:
