@@ -261,3 +261,15 @@ def test_a_relay_without_tls_needs_no_tls_context(engine, smtp_server, smtp_sett
     (email_id,) = queue(engine)
     assert deliver_once(engine=engine, settings=smtp_settings()).sent == [email_id]
     assert len(smtp_server.received) == 1
+
+
+def test_claims_are_found_by_an_index_not_a_scan_of_the_outbox(engine):
+    """Sent rows stay in the outbox: a scan per claim made delivery slower as it grew."""
+    indexes = sa.inspect(engine).get_indexes("outbox_email")
+    assert ["claim_token"] in [index["column_names"] for index in indexes]
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            plan = conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT id FROM outbox_email WHERE claim_token = 'x'"
+            ).fetchall()
+        assert "ix_outbox_claim" in str(plan)
