@@ -53,8 +53,8 @@ from tests.factories import invoice_input, line_input, make_account
 from tests.mail.smtp_server import free_port
 
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "8"))
-SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "6"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 PASSWORD = "bench"
 #: Seconds one response may take before the run fails.
 TIMEOUT = 20
