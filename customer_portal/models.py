@@ -207,6 +207,9 @@ class OutboxEmail(SQLModel, table=True):
         sa.Index("ix_outbox_pending", "sent_at", "failed_at", "next_attempt_at"),
         # The notices that may share one email: looked up when one is claimed.
         sa.Index("ix_outbox_group", "group_key", "sent_at"),
+        # A deliverer reads and finishes its claim by token, twice per email:
+        # without it each was a scan of the whole outbox, sent emails included.
+        sa.Index("ix_outbox_claim", "claim_token"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

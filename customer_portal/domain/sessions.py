@@ -12,6 +12,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -89,6 +90,58 @@ def start_session(
     return token
 
 
+#: How often a session's idle expiry slides (it is written at most this often).
+SLIDE_EVERY = timedelta(minutes=1)
+
+
+def _live(digest: Any, now: Any, born_after: Any) -> tuple[sa.ColumnElement[bool], ...]:
+    # Not revoked, not idle too long, not older than ABSOLUTE_LIFETIME.
+    return (
+        col(AuthSession.token_hash) == digest,
+        col(AuthSession.revoked_at).is_(None),
+        col(AuthSession.expires_at) > now,
+        col(AuthSession.created_at) > born_after,
+    )
+
+
+def live_session(token: str, now: datetime) -> tuple[sa.ColumnElement[bool], ...]:
+    """The conditions on :class:`AuthSession` for the session ``token`` to be live at ``now``.
+
+    Not revoked, not idle too long, not older than :data:`ABSOLUTE_LIFETIME`;
+    the account must also be activated (callers check). What :func:`resume`
+    applies, and the download route too (:func:`live_session_bound`).
+    """
+    return _live(token_hash(token), now, now - ABSOLUTE_LIFETIME)
+
+
+def live_session_bound() -> tuple[sa.ColumnElement[bool], ...]:
+    """The conditions of :func:`live_session` as bound parameters, for a statement built once.
+
+    Bind ``token_hash`` (:func:`token_hash`), ``now`` and ``born_after``
+    (``now - ABSOLUTE_LIFETIME``). Used by the download route's single query
+    (:func:`customer_portal.domain.downloads.open_download`).
+    """
+    return _live(sa.bindparam("token_hash"), sa.bindparam("now"), sa.bindparam("born_after"))
+
+
+def needs_sliding(last_seen_at: datetime, now: datetime) -> bool:
+    """Whether a session last seen at ``last_seen_at`` has its expiry slid now.
+
+    Writing on every event would serialise all customers on SQLite; a
+    minute's precision is plenty for an eight-hour idle timeout.
+    """
+    return now - last_seen_at > SLIDE_EVERY
+
+
+def slide_expiry(*, session: Session, session_id: int, now: datetime, idle: timedelta) -> None:
+    """Mark the session used at ``now`` and push its idle expiry to ``now + idle`` (no commit)."""
+    session.exec(
+        sa.update(AuthSession)
+        .where(col(AuthSession.id) == session_id)
+        .values(last_seen_at=now, expires_at=now + idle)
+    )
+
+
 @dataclass(frozen=True)
 class LiveSession:
     """A session that is live now, and whose account it signs in."""
@@ -124,19 +177,10 @@ def resume(*, session: Session, token: str, idle: timedelta) -> LiveSession | No
     if not token or len(token) > SESSION_TOKEN_MAX_LENGTH:
         return None
     now = utcnow()
-    row = session.exec(
-        select(AuthSession).where(
-            AuthSession.token_hash == token_hash(token),
-            col(AuthSession.revoked_at).is_(None),
-            col(AuthSession.expires_at) > now,
-            col(AuthSession.created_at) > now - ABSOLUTE_LIFETIME,
-        )
-    ).first()
+    row = session.exec(select(AuthSession).where(*live_session(token, now))).first()
     if row is None:
         return None
-    # Writing on every event would serialise all customers on SQLite; a
-    # minute's precision is plenty for an eight-hour idle timeout.
-    if now - row.last_seen_at > timedelta(minutes=1):
+    if needs_sliding(row.last_seen_at, now):
         row.last_seen_at, row.expires_at = now, now + idle
         session.add(row)
         session.commit()

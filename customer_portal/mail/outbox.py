@@ -294,15 +294,6 @@ def render_row(
     return RenderedRow(email=email, kept=redact(email, content.secret))
 
 
-def _render_for_delivery(
-    engine: sa.Engine, group: list[OutboxEmail], settings: Settings
-) -> RenderedRow:
-    # Its own short unit of work, closed before the slow SMTP conversation:
-    # on SQLite every transaction holds the write lock.
-    with unit_of_work(engine) as session:
-        return render_row(session=session, row=group[0], settings=settings, group=group)
-
-
 @dataclass
 class DeliveryReport:
     """The ids of the emails one :func:`deliver_due` round dealt with, by outcome.
@@ -332,17 +323,40 @@ def _due(now: datetime):
     )
 
 
-def _claim(engine: sa.Engine, email_id: int, now: datetime) -> str | None:
-    """Claim a due row and, in the same transaction, the rest of its group."""
+@dataclass(frozen=True)
+class _Claim:
+    """Rows claimed under ``token`` (the leader first), rendered as one email.
+
+    ``problem`` instead of ``rendered`` when the email cannot be rendered now.
+    """
+
+    token: str
+    group: list[OutboxEmail]
+    rendered: RenderedRow | None
+    problem: NothingToSend | TemplateProblem | None = None
+
+
+def _claim(engine: sa.Engine, email_id: int, now: datetime, settings: Settings) -> _Claim | None:
+    """Claim a due row and the rest of its group, and render them; None if taken.
+
+    One short transaction claims, reads back exactly the rows holding the
+    token (``email_id`` first, then by id) and renders them (reads only),
+    and is closed before the slow SMTP conversation: on SQLite every
+    transaction holds the write lock. One transaction, not three, per email.
+    The UPDATEs run on the session's connection as Core statements: nothing
+    is loaded before them, so the ORM has nothing to synchronise (its
+    bulk-UPDATE path cost more than the statement itself).
+    """
     token = secrets.token_hex(16)
     claim = {"claimed_until": now + CLAIM_LEASE, "claim_token": token}
     with unit_of_work(engine) as session:
-        result = session.exec(
+        connection = session.connection()
+        result = connection.execute(
             sa.update(OutboxEmail).where(col(OutboxEmail.id) == email_id, *_due(now)).values(claim)
         )
         if result.rowcount != 1:
             return None
-        leader = session.exec(
+        leader = connection.execute(
             select(OutboxEmail.group_key, OutboxEmail.to_address).where(
                 col(OutboxEmail.id) == email_id
             )
@@ -365,24 +379,23 @@ def _claim(engine: sa.Engine, email_id: int, now: datetime) -> str | None:
                 .order_by(col(OutboxEmail.id))
                 .limit(MAX_GROUP - 1)
             )
-            session.exec(
+            connection.execute(
                 sa.update(OutboxEmail)
                 .where(col(OutboxEmail.id).in_(siblings.scalar_subquery()), *free)
                 .values(claim)
-                .execution_options(synchronize_session=False)
             )
-        return token
-
-
-def _claimed(engine: sa.Engine, email_id: int, token: str) -> list[OutboxEmail]:
-    """The rows claimed under ``token``: ``email_id`` first, then the others by id."""
-    with unit_of_work(engine) as session:
         rows = session.exec(
             select(OutboxEmail)
             .where(col(OutboxEmail.claim_token) == token)
             .order_by(col(OutboxEmail.id))
         ).all()
-    return sorted(rows, key=lambda row: row.id != email_id)
+        group = sorted(rows, key=lambda row: row.id != email_id)
+        try:
+            rendered = render_row(session=session, row=group[0], settings=settings, group=group)
+        except (NothingToSend, TemplateProblem) as problem:
+            # The claim still commits: the outcome is recorded under its token.
+            return _Claim(token, group, None, problem)
+    return _Claim(token, group, rendered)
 
 
 def _finish(
@@ -393,22 +406,22 @@ def _finish(
     ``values`` go to every row of the group; ``kept`` (the sent copy) only to
     ``email_id``, whose id the others then keep in ``sent_with``.
     """
+    release = {"claimed_until": None, "claim_token": None, **values}
+    held = col(OutboxEmail.claim_token) == token
     with unit_of_work(engine) as session:
-        if kept is not None:
-            session.exec(
-                sa.update(OutboxEmail)
-                .where(col(OutboxEmail.id) == email_id, col(OutboxEmail.claim_token) == token)
-                .values(kept)
-            )
-            session.exec(
-                sa.update(OutboxEmail)
-                .where(col(OutboxEmail.id) != email_id, col(OutboxEmail.claim_token) == token)
-                .values(sent_with=email_id)
-            )
-        session.exec(
+        connection = session.connection()  # Core statements: see _claim
+        if kept is None:
+            connection.execute(sa.update(OutboxEmail).where(held).values(release))
+            return
+        connection.execute(
             sa.update(OutboxEmail)
-            .where(col(OutboxEmail.claim_token) == token)
-            .values(claimed_until=None, claim_token=None, **values)
+            .where(held, col(OutboxEmail.id) == email_id)
+            .values({**release, **kept})
+        )
+        connection.execute(
+            sa.update(OutboxEmail)
+            .where(held, col(OutboxEmail.id) != email_id)
+            .values({**release, "sent_with": email_id})
         )
 
 
@@ -422,8 +435,8 @@ def deliver_due(
 ) -> DeliveryReport:
     """Send every email that is due (up to ``limit``) and record each outcome.
 
-    Takes ``engine``, not a session: each email is claimed, rendered and
-    finished in its own short unit of work, and none is open while SMTP talks
+    Takes ``engine``, not a session: each email is claimed and rendered in
+    one short unit of work and finished in another; none is open while SMTP talks
     (on SQLite every transaction holds the write lock).
 
     Args:
@@ -447,15 +460,17 @@ def deliver_due(
         ).all()
 
     for email_id in ids:
-        token = _claim(engine, email_id, clock())
-        if token is None:
+        claimed = _claim(engine, email_id, clock(), settings)
+        if claimed is None:
             continue  # another deliverer took it
-        group = _claimed(engine, email_id, token)
+        token, group = claimed.token, claimed.group
         row = group[0]
         group_ids = [member.id for member in group]
         attempts = row.attempts + 1
         try:
-            rendered = _render_for_delivery(engine, group, settings)
+            if claimed.problem is not None:
+                raise claimed.problem
+            rendered = claimed.rendered
             transport.send(rendered.email, to=row.to_address, message_id=row.message_id)
         except NothingToSend as exc:
             # Not a delivery failure: nothing was tried, so attempts stay as

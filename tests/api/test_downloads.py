@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from customer_portal.api.app import build_api
-from customer_portal.db import unit_of_work
+from customer_portal.db import commit_without_waiting_for_disk, unit_of_work
 from customer_portal.documents.integrity import TamperedDocument
 from customer_portal.domain import downloads
 from customer_portal.domain.downloads import (
@@ -23,8 +23,21 @@ from customer_portal.domain.downloads import (
     mint_download_path,
     open_download,
 )
-from customer_portal.domain.sessions import start_session
-from customer_portal.models import Account, AuditEvent, Customer, Invoice, SignedDocument
+from customer_portal.domain.sessions import (
+    ABSOLUTE_LIFETIME,
+    end_session,
+    start_session,
+    token_hash,
+)
+from customer_portal.models import (
+    Account,
+    AuditEvent,
+    AuthSession,
+    Customer,
+    Invoice,
+    SignedDocument,
+    utcnow,
+)
 from tests.factories import customer_input, invoice_input, make_account
 
 SECRET = "test-secret-key-0123456789"
@@ -210,3 +223,111 @@ def test_the_domain_tells_a_tampered_pdf_from_a_refused_link(engine, two_custome
         )
     mismatch = raised.value.mismatch
     assert (mismatch.number, mismatch.expected_size - mismatch.actual_size) == ("F-2019/1", 1)
+
+
+def _kill_by_revoking(session, account, token):
+    end_session(session=session, token=token)
+
+
+def _kill_by_idling(session, account, token):
+    row = session.exec(select(AuthSession).where(AuthSession.token_hash == token_hash(token))).one()
+    row.expires_at = utcnow() - timedelta(seconds=1)
+    session.add(row)
+
+
+def _kill_by_age(session, account, token):
+    row = session.exec(select(AuthSession).where(AuthSession.token_hash == token_hash(token))).one()
+    row.created_at = utcnow() - ABSOLUTE_LIFETIME - timedelta(seconds=1)
+    session.add(row)
+
+
+def _kill_by_deactivating(session, account, token):
+    stored = session.get(Account, account.id)
+    stored.activated_at = None
+    session.add(stored)
+
+
+def _kill_by_moving_the_invoice(session, account, token):
+    other = session.exec(select(Customer).where(Customer.code == "B")).one()
+    invoice = session.exec(select(Invoice).where(Invoice.number == "F-2019/1")).one()
+    invoice.customer_id = other.id
+    session.add(invoice)
+
+
+@pytest.mark.parametrize(
+    "kill",
+    [
+        _kill_by_revoking,
+        _kill_by_idling,
+        _kill_by_age,
+        _kill_by_deactivating,
+        _kill_by_moving_the_invoice,
+    ],
+)
+async def test_a_link_dies_with_its_session_account_or_owner(engine, two_customers, client, kill):
+    """The single download query applies every rule resume() and the ownership check did."""
+    account, token = two_customers["CLI-TEST-1"]
+    path = mint(engine, account, token)
+    with unit_of_work(engine) as session:
+        kill(session, account, token)
+    response = await client.get(path, headers=cookie(token))
+    assert response.status_code == 403 and b"%PDF" not in response.content
+
+
+async def test_a_download_is_one_query_and_one_audit_insert(engine, two_customers, client):
+    """bench/downloads.py: was two transactions and five ORM loads and a flush per download."""
+    account, token = two_customers["CLI-TEST-1"]
+    path = mint(engine, account, token)
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement.split()[0].upper())
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = await client.get(path, headers=cookie(token))
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    assert response.status_code == 200
+    # (SET: commit_without_waiting_for_disk, on PostgreSQL.)
+    assert [s for s in statements if s not in ("BEGIN", "SET")] == ["SELECT", "INSERT"]
+    with unit_of_work(engine) as session:
+        (event,) = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "invoice.downloaded")
+        ).all()
+    assert (event.action, event.subject, event.actor) == (
+        "invoice.downloaded",
+        "F-2019/1",
+        account.email,
+    )
+
+
+async def test_a_download_slides_the_session_like_any_use(engine, two_customers, client):
+    account, token = two_customers["CLI-TEST-1"]
+    path = mint(engine, account, token)
+    long_ago = utcnow() - timedelta(minutes=5)
+    with unit_of_work(engine) as session:
+        row = session.exec(
+            select(AuthSession).where(AuthSession.token_hash == token_hash(token))
+        ).one()
+        row.last_seen_at = long_ago
+        row.expires_at = long_ago + IDLE
+        session.add(row)
+    assert (await client.get(path, headers=cookie(token))).status_code == 200
+    with unit_of_work(engine) as session:
+        row = session.exec(
+            select(AuthSession).where(AuthSession.token_hash == token_hash(token))
+        ).one()
+    assert row.last_seen_at > long_ago + timedelta(minutes=4)
+    assert row.expires_at > utcnow() + IDLE - timedelta(minutes=1)
+
+
+def test_a_download_commits_without_waiting_for_the_disk_on_postgresql(engine):
+    """The download's audit line is not worth an fsync; the next transaction is as before."""
+    with unit_of_work(engine) as session:
+        commit_without_waiting_for_disk(session)
+        if engine.dialect.name == "postgresql":
+            assert session.exec(sa.text("SHOW synchronous_commit")).one()[0] == "off"
+    if engine.dialect.name == "postgresql":
+        with unit_of_work(engine) as session:
+            assert session.exec(sa.text("SHOW synchronous_commit")).one()[0] == "on"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from datetime import timedelta
 
+import sqlalchemy as sa
 from sqlmodel import select
 
 from customer_portal.db import unit_of_work
@@ -229,3 +231,45 @@ def test_dedupe_key_queues_once(engine):
     assert again is None
     with unit_of_work(engine) as session:
         assert len(session.exec(select(OutboxEmail)).all()) == 1
+
+
+def test_each_email_costs_two_transactions(engine, smtp_server, smtp_settings):
+    """Claim and render in one, finish in another (not one each): bench/email.py's fix."""
+    queue(engine, 10)
+    transactions = []
+
+    def count(connection):
+        transactions.append(connection)
+
+    sa.event.listen(engine, "begin", count)
+    try:
+        report = deliver_once(engine=engine, settings=smtp_settings())
+    finally:
+        sa.event.remove(engine, "begin", count)
+    assert len(report.sent) == 10 == len(smtp_server.received)
+    # One to find what is due, then two per email.
+    assert len(transactions) == 1 + 2 * 10
+
+
+def test_a_relay_without_tls_needs_no_tls_context(engine, smtp_server, smtp_settings, monkeypatch):
+    """Loading the CA roots took a few ms per round, for a context a plain relay never uses."""
+
+    def no_context(*args, **kwargs):
+        raise AssertionError("a TLS context for a relay without TLS")
+
+    monkeypatch.setattr(ssl, "create_default_context", no_context)
+    (email_id,) = queue(engine)
+    assert deliver_once(engine=engine, settings=smtp_settings()).sent == [email_id]
+    assert len(smtp_server.received) == 1
+
+
+def test_claims_are_found_by_an_index_not_a_scan_of_the_outbox(engine):
+    """Sent rows stay in the outbox: a scan per claim made delivery slower as it grew."""
+    indexes = sa.inspect(engine).get_indexes("outbox_email")
+    assert ["claim_token"] in [index["column_names"] for index in indexes]
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            plan = conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT id FROM outbox_email WHERE claim_token = 'x'"
+            ).fetchall()
+        assert "ix_outbox_claim" in str(plan)
