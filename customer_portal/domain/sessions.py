@@ -121,8 +121,35 @@ def resume(*, session: Session, token: str, idle: timedelta) -> LiveSession | No
         The session and its account, or None if the token names no live
         session of an activated account.
     """
+    live, due = look_up(session=session, token=token)
+    if live is not None and due:
+        slide(session=session, session_id=live.id, idle=idle)
+        session.commit()
+        # A session that expires on commit would hand back an expired account,
+        # unreadable once it closes: load it again, after the commit.
+        live = LiveSession(id=live.id, account=session.get(Account, live.account.id))
+    return live
+
+
+#: How stale ``last_seen_at`` may get before it is written again: writing on
+#: every event would serialise all customers on SQLite, and a minute's
+#: precision is plenty for an eight-hour idle timeout.
+SLIDE_EVERY = timedelta(minutes=1)
+
+
+def look_up(*, session: Session, token: str) -> tuple[LiveSession | None, bool]:
+    """The live session ``token`` names, and whether its expiry is due to slide; only reads.
+
+    What every websocket event asks, so it writes nothing: a caller whose
+    answer says the slide is due runs :func:`slide` in a unit of work of its
+    own (see :func:`customer_portal.state.auth.find_viewer`).
+
+    Returns:
+        The session and its account (None if the token names no live session
+        of an activated account), and whether :func:`slide` is due.
+    """
     if not token or len(token) > SESSION_TOKEN_MAX_LENGTH:
-        return None
+        return None, False
     now = utcnow()
     row = session.exec(
         select(AuthSession).where(
@@ -133,19 +160,25 @@ def resume(*, session: Session, token: str, idle: timedelta) -> LiveSession | No
         )
     ).first()
     if row is None:
-        return None
-    # Writing on every event would serialise all customers on SQLite; a
-    # minute's precision is plenty for an eight-hour idle timeout.
-    if now - row.last_seen_at > timedelta(minutes=1):
-        row.last_seen_at, row.expires_at = now, now + idle
-        session.add(row)
-        session.commit()
-    # Loaded after the commit, which expires what was loaded before it: the
-    # caller reads this account after the session has closed.
+        return None, False
     account = session.get(Account, row.account_id)
     if account is None or account.activated_at is None:
-        return None
-    return LiveSession(id=row.id, account=account)
+        return None, False
+    return LiveSession(id=row.id, account=account), now - row.last_seen_at > SLIDE_EVERY
+
+
+def slide(*, session: Session, session_id: int, idle: timedelta) -> None:
+    """Mark session ``session_id`` used now: its idle expiry starts again (no commit).
+
+    One UPDATE, which leaves a session ended meanwhile (Salir, a new
+    password) ended.
+    """
+    now = utcnow()
+    session.exec(
+        sa.update(AuthSession)
+        .where(col(AuthSession.id) == session_id, col(AuthSession.revoked_at).is_(None))
+        .values(last_seen_at=now, expires_at=now + idle)
+    )
 
 
 def rotate_session(

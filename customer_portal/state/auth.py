@@ -25,7 +25,7 @@ from reflex.middleware import Middleware
 from customer_portal.api.cookies import LINK_COOKIE
 from customer_portal.db import unit_of_work
 from customer_portal.domain.flash import QUERY_KEY, read_flash
-from customer_portal.domain.sessions import SESSION_COOKIE, resume
+from customer_portal.domain.sessions import SESSION_COOKIE, look_up, slide
 from customer_portal.models import Account, Customer
 from customer_portal.settings import get_settings
 from customer_portal.state.connection import connection_cookies
@@ -46,15 +46,23 @@ _viewer: contextvars.ContextVar[Viewer | None] = contextvars.ContextVar("viewer"
 
 
 def find_viewer(token: str) -> Viewer | None:
-    """The live session ``token`` names, with its account and customer name; None if dead."""
+    """The live session ``token`` names, with its account and customer name; None if dead.
+
+    Asked before every event, so it only reads (on SQLite, without the write
+    lock, which would queue every customer's events behind each other); the
+    once-a-minute slide of the session's expiry is a write of its own.
+    """
     if not token:
         return None
-    with unit_of_work() as session:
-        live = resume(session=session, token=token, idle=get_settings().session_idle)
+    with unit_of_work(read_only=True) as session:
+        live, due = look_up(session=session, token=token)
         if live is None:
             return None
         customer = session.get(Customer, live.account.customer_id)
         name = customer.name if customer else live.account.email
+    if due:
+        with unit_of_work() as session:
+            slide(session=session, session_id=live.id, idle=get_settings().session_idle)
     return Viewer(session_id=live.id, account=live.account, customer_name=name, token=token)
 
 
