@@ -87,9 +87,20 @@ class WriteInReadOnlyUnit(RuntimeError):
     """A unit of work opened ``read_only`` tried to write."""
 
 
+class _ReadOnlySession(Session):
+    """A session of a ``read_only`` unit of work: flushing a change raises."""
+
+
+@sa.event.listens_for(_ReadOnlySession, "before_flush")
 def _refuse_flush(session: Session, _context: Any, _instances: Any) -> None:
     if session.new or session.dirty or session.deleted:
         raise WriteInReadOnlyUnit("this unit of work was opened read_only")
+
+
+@functools.lru_cache(maxsize=8)
+def _reader(engine: sa.Engine) -> sa.Engine:
+    """``engine`` for read-only units of work (made once: one per event would add up)."""
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 @contextmanager
@@ -111,11 +122,8 @@ def unit_of_work(engine: sa.Engine | None = None, *, read_only: bool = False) ->
         rolls back if it raises.
     """
     bind = engine or get_engine()
-    if read_only:
-        bind = bind.execution_options(**{READ_ONLY: True})
-    with Session(bind, expire_on_commit=False) as session:
-        if read_only:
-            sa.event.listen(session, "before_flush", _refuse_flush)
+    session_class = _ReadOnlySession if read_only else Session
+    with session_class(_reader(bind) if read_only else bind, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

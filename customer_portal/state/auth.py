@@ -26,7 +26,7 @@ from customer_portal.api.cookies import LINK_COOKIE
 from customer_portal.db import unit_of_work
 from customer_portal.domain.flash import QUERY_KEY, read_flash
 from customer_portal.domain.sessions import SESSION_COOKIE, look_up, slide
-from customer_portal.models import Account, Customer
+from customer_portal.models import Account
 from customer_portal.settings import get_settings
 from customer_portal.state.connection import connection_cookies
 
@@ -56,14 +56,14 @@ def find_viewer(token: str) -> Viewer | None:
         return None
     with unit_of_work(read_only=True) as session:
         live, due = look_up(session=session, token=token)
-        if live is None:
-            return None
-        customer = session.get(Customer, live.account.customer_id)
-        name = customer.name if customer else live.account.email
+    if live is None:
+        return None
     if due:
         with unit_of_work() as session:
             slide(session=session, session_id=live.id, idle=get_settings().session_idle)
-    return Viewer(session_id=live.id, account=live.account, customer_name=name, token=token)
+    return Viewer(
+        session_id=live.id, account=live.account, customer_name=live.customer_name, token=token
+    )
 
 
 class AuthState(rx.State):

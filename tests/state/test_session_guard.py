@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import select
 
 from customer_portal.db import is_sqlite, unit_of_work
@@ -56,3 +57,19 @@ def test_an_ended_session_is_nobody(engine, token):
     assert find_viewer(token) is None
     assert find_viewer("") is None
     assert find_viewer("forged") is None
+
+
+def test_the_viewer_costs_one_query(engine, token):
+    """Asked before every event: session, account and customer name in one SELECT."""
+    statements: list[str] = []
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    try:
+        viewer = find_viewer(token)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert viewer is not None and viewer.customer_name == "Ana Martín"
+    assert len([s for s in statements if "SELECT" in s.upper()]) == 1
