@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import reflex as rx
 from reflex.middleware import Middleware
+from reflex.state import OnLoadInternalState
 
 from customer_portal.api.cookies import LINK_COOKIE
 from customer_portal.db import unit_of_work
@@ -116,11 +117,26 @@ def _private_state_classes(cls: type[rx.State] = AuthState) -> list[type[rx.Stat
     return found
 
 
+#: Reflex's own bookkeeping of a navigation, on its leaf state: the event that
+#: queues the page's on_load handlers, and the one that flips ``is_hydrated``
+#: after them. They read nothing private and change no private var; the
+#: on_load handlers they queue are events of their own, each guarded. Not
+#: looking the session up for them halves the lookups of a filter change
+#: (apply_filters, on_load_internal, open_list, set_is_hydrated).
+BOOKKEEPING_EVENTS = frozenset(
+    f"{OnLoadInternalState.get_full_name()}.{handler}"
+    for handler in ("on_load_internal", "set_is_hydrated")
+)
+
+
 class SessionGuard(Middleware):
     """Before every event: resolve the caller, and forget data loaded for anyone else."""
 
     async def preprocess(self, app, state, event):
         """Look the connection's session up; reset private states if it changed owner."""
+        if event.name in BOOKKEEPING_EVENTS:
+            _viewer.set(None)  # nobody, should anything private ever run here
+            return None
         token = connection_cookies(state).get(SESSION_COOKIE, "")
         viewer = await asyncio.to_thread(find_viewer, token) if token else None
         _viewer.set(viewer)

@@ -73,3 +73,25 @@ def test_the_viewer_costs_one_query(engine, token):
         sa.event.remove(engine, "before_cursor_execute", seen)
     assert viewer is not None and viewer.customer_name == "Ana Martín"
     assert len([s for s in statements if "SELECT" in s.upper()]) == 1
+
+
+async def test_reflex_navigation_bookkeeping_is_not_looked_up(monkeypatch):
+    """on_load_internal and set_is_hydrated read nothing private: no lookup for them."""
+    from reflex.state import OnLoadInternalState
+    from reflex_base.event import Event
+
+    from customer_portal.state import auth
+    from customer_portal.state.auth import AuthState, SessionGuard
+
+    def no_lookup(token):
+        raise AssertionError("looked up")
+
+    monkeypatch.setattr(auth, "find_viewer", no_lookup)
+    assert not issubclass(OnLoadInternalState, AuthState)
+    for handler in ("on_load_internal", "set_is_hydrated"):
+        assert handler in OnLoadInternalState.event_handlers
+        name = f"{OnLoadInternalState.get_full_name()}.{handler}"
+        auth._viewer.set(object())
+        event = Event(name=name, payload={})
+        assert await SessionGuard().preprocess(app=None, state=None, event=event) is None
+        assert auth._viewer.get() is None
