@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_datetime
 from babel.numbers import parse_pattern
 
 from customer_portal.domain.money import QUANTITY_SCALE, RATE_SCALE, UNIT_PRICE_SCALE
@@ -24,6 +25,10 @@ _QUANTITY = parse_pattern("#,##0.###")
 _RATE = parse_pattern("#,##0.##")
 
 
+# Babel takes some 30 µs per amount even with the pattern parsed: a list of
+# 25 invoices shows 50 of them on every filter change, mostly the same ones
+# again. A pure function of two small values, so the text is kept.
+@functools.lru_cache(maxsize=16384)
 def money(cents: int, currency: str = "EUR") -> str:
     """``123456`` → ``1.234,56 €``."""
     return _MONEY.apply(Decimal(cents) / 100, _LOCALE, currency=currency)
@@ -46,8 +51,12 @@ def rate(rate_bp: int) -> str:
 
 
 def short_date(value: date) -> str:
-    """``30/04/2019``, the form the seed manual's emails use."""
-    return format_date(value, "dd/MM/yyyy", locale=LOCALE)
+    """``30/04/2019``, the form the seed manual's emails use.
+
+    Babel's ``dd/MM/yyyy`` in every locale, without parsing the pattern on each
+    call: a list of 25 invoices shows 50 dates for every filter change.
+    """
+    return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
 
 
 def timestamp(value: datetime, tz: str, *, zone: bool = True) -> str:
