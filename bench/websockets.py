@@ -297,22 +297,44 @@ async def _sign_in_all(url: str, emails: list[str], concurrency: int = 4) -> lis
         return list(await asyncio.gather(*(one(e) for e in emails)))
 
 
-def _server_rss_kb(port: int) -> int:
-    """Resident memory of the portal's processes (found by their PORTAL_PORT), in KiB."""
-    total = 0
+def _server_processes(port: int) -> list[Path]:
+    """The portal's processes (Reflex's supervisor and its worker), by their PORTAL_PORT."""
     marker = f"PORTAL_PORT={port}".encode()
+    found = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit() or int(proc.name) == os.getpid():
             continue
         try:
-            if marker not in (proc / "environ").read_bytes().split(b"\0"):
-                continue
+            if marker in (proc / "environ").read_bytes().split(b"\0"):
+                found.append(proc)
+        except OSError:
+            continue
+    return found
+
+
+def _server_rss_kb(port: int) -> int:
+    """Resident memory of the portal's processes, in KiB."""
+    total = 0
+    for proc in _server_processes(port):
+        try:
             for line in (proc / "status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1])
         except OSError:
             continue
     return total
+
+
+def _server_cpu_s(port: int) -> float:
+    """CPU seconds the portal's processes have used so far (user + system)."""
+    ticks = 0
+    for proc in _server_processes(port):
+        try:
+            fields = (proc / "stat").read_text().rpartition(")")[2].split()
+            ticks += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 async def logins_do_not_stall(url: str, emails: list[str], login_emails: list[str]) -> dict:
@@ -377,10 +399,11 @@ async def many_customers(url: str, port: int, cookies: list[str]) -> dict:
     tabs = await _open_tabs(url, cookies)
     opened = time.perf_counter() - opened
     found = Latencies()
-    cpu = time.process_time()
+    cpu, server_cpu = time.process_time(), _server_cpu_s(port)
     until = time.perf_counter() + SECONDS
     await asyncio.gather(*(_keep_changing(t, 1.0, until, lambda: found) for t in tabs))
     client_cpu = (time.process_time() - cpu) / SECONDS
+    server_cpu = _server_cpu_s(port) - server_cpu
     rss_after = _server_rss_kb(port)
     await asyncio.gather(*(t.close() for t in tabs), return_exceptions=True)
     return {
@@ -392,6 +415,8 @@ async def many_customers(url: str, port: int, cookies: list[str]) -> dict:
         "server_rss_mb_after": round(rss_after / 1024, 1),
         "kb_per_session": round((rss_after - rss_before) / len(tabs), 1),
         "load_generator_cpu": round(client_cpu, 2),
+        "server_cpu": round(server_cpu / SECONDS, 2),
+        "server_cpu_ms_per_event": round(server_cpu * 1000 / max(len(found.events), 1), 2),
     }
 
 
@@ -446,7 +471,7 @@ def _print(console: Console, results: dict) -> None:
             "(target: event p95 < 100 ms, zero errors)"
         )
         columns = ("sessions", "events", "p50", "p95", "p99", "change p95", "errors")
-        for column in (*columns, "server RSS", "per session", "client CPU"):
+        for column in (*columns, "server RSS", "per session", "server CPU", "client CPU"):
             table.add_column(column, justify="right")
         for run in runs:
             ms = run["event_ms"]
@@ -460,6 +485,7 @@ def _print(console: Console, results: dict) -> None:
                 str(run["errors"]),
                 f"{run['server_rss_mb_after']:.0f} MB",
                 f"{run['kb_per_session']:.0f} KB",
+                f"{run['server_cpu']:.0%} ({run['server_cpu_ms_per_event']:.1f} ms/event)",
                 f"{run['load_generator_cpu']:.0%}",
             )
         console.print(table)
