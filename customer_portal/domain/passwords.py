@@ -7,9 +7,10 @@ bcrypt is slow on purpose (a quarter of a second of CPU at cost 12), and the
 forms run it in worker threads. Twenty logins at once would be twenty such
 threads taking the CPUs from the event loop that answers every other
 customer's websocket (benchmark 3 measured events 14× slower). So bcrypt
-runs in a pool of its own: at most one thread per CPU, each at a lower CPU
-priority on Linux. Logins queue there; when the event loop has work, the
-kernel gives it the CPU first; when it has none, bcrypt gets all of it.
+runs in a pool of its own: one thread per CPU but one (so one CPU is always
+left to the event loop), each at the lowest CPU priority on Linux. Logins
+queue there, and when the event loop has work the kernel gives it the CPU
+first.
 """
 
 from __future__ import annotations
@@ -52,11 +53,16 @@ def _lower_priority() -> None:
         pass  # a sandbox that refuses: bcrypt still runs, at the usual priority
 
 
+def bcrypt_threads() -> int:
+    """How many passwords are checked at once: one per CPU but one, at least one."""
+    return max(1, (os.cpu_count() or 1) - 1)
+
+
 @functools.cache
 def _pool(pid: int) -> ThreadPoolExecutor:
     """The threads bcrypt runs on in process ``pid`` (a forked worker makes its own)."""
     return ThreadPoolExecutor(
-        max_workers=os.cpu_count() or 1,
+        max_workers=bcrypt_threads(),
         thread_name_prefix="bcrypt",
         initializer=_lower_priority,
     )

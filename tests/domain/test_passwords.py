@@ -55,12 +55,12 @@ def watched_checkpw(monkeypatch):
     return seen, peak
 
 
-def test_twenty_logins_at_once_run_at_most_one_bcrypt_per_cpu(watched_checkpw):
+def test_twenty_logins_at_once_leave_a_cpu_to_the_event_loop(watched_checkpw):
     seen, peak = watched_checkpw
     with ThreadPoolExecutor(20) as logins:
         assert all(logins.map(lambda _: verify_password("x", "$2b$04$x"), range(20)))
     assert len(seen) == 20
-    assert peak[0] <= (os.cpu_count() or 1)
+    assert peak[0] <= passwords.bcrypt_threads() == max(1, (os.cpu_count() or 1) - 1)
     assert all(name.startswith("bcrypt") for name, _ in seen)
 
 
