@@ -48,6 +48,8 @@ test: setup
 bench: setup
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.publishing
+	$(BIN)/python -m bench.pages
+	$(BIN)/python -m bench.queries
 	$(BIN)/python -m bench.websockets
 
 # Lighthouse 12 (13 needs Node 22) on /, /entrar, /facturas and an invoice, on

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -187,13 +188,26 @@ def test_settings_prints_every_variable_with_secrets_masked(portal_env, monkeypa
     assert rows["PORTAL_TSA_URL"] == "(not set)" and len(rows) == 40
 
 
+def _processes_with(variable: str) -> list[int]:
+    """The processes started with ``variable`` (``NAME=value``) in their environment."""
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if variable.encode() in environ.read_bytes().split(b"\0"):
+                found.append(int(environ.parent.name))
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+    return found
+
+
 def test_a_killed_batch_leaves_whole_invoices_only(engine, tmp_path):
     """SIGKILL in the middle of a batch: every stored invoice is complete, then resumable."""
     invoices = [invoice_input(f"K-{i:03d}", lines=[line_input()] * 5) for i in range(60)]
     batch = write_json(tmp_path / "big.json", invoices)
+    mark = f"PORTAL_TEST_RUN={uuid.uuid4().hex}"
     process = subprocess.Popen(
-        [CLI, "publish", batch],
-        env=os.environ.copy(),
+        [CLI, "publish", "--workers", "2", batch],
+        env={**os.environ, "PORTAL_TEST_RUN": mark.split("=")[1]},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -209,6 +223,11 @@ def test_a_killed_batch_leaves_whole_invoices_only(engine, tmp_path):
     process.wait()
     done = stored()
     assert 5 <= done < 60
+    # Its worker processes (and their fork server) end with it.
+    deadline = time.monotonic() + 20
+    while _processes_with(mark) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _processes_with(mark) == []
 
     with unit_of_work(engine) as session:
         for invoice in session.exec(select(Invoice)).all():

@@ -223,3 +223,36 @@ def test_a_batch_signed_in_worker_processes_is_stored_whole_and_in_order(
     for number in ("W-1", "W-3", "W-12"):
         _, doc, _ = stored(engine, number)
         assert verify_pdf(doc.pdf, trust_roots).valid
+
+
+def _fails_on_reposts(data, branding):
+    """A renderer for worker processes that must never see the R- invoices, stored before."""
+    from customer_portal.documents.render import render_invoice_pdf
+
+    if data.number.startswith("R-"):
+        raise RuntimeError("rendered again")
+    return render_invoice_pdf(data, branding)
+
+
+def test_a_batch_in_workers_does_not_render_again_what_is_stored(engine, signer, settings):
+    Publisher(engine=engine, signer=signer, branding=settings.branding).publish_many(
+        [invoice_input("R-1"), invoice_input("R-2")]
+    )
+    publisher = Publisher(
+        engine=engine, signer=signer, branding=settings.branding, render=_fails_on_reposts
+    )
+    batch = [
+        invoice_input("N-1"),
+        invoice_input("R-1"),
+        invoice_input("R-2", lines=[line_input(description="Otra cosa")]),
+        {"number": "N-BAD"},
+        invoice_input("N-2"),
+    ]
+    summary = publisher.publish_many(batch, workers=2)
+    assert [(r.label, r.status, r.reason) for r in summary.results] == [
+        ("N-1", PUBLISHED, None),
+        ("R-1", UNCHANGED, None),
+        ("R-2", REJECTED, CONFLICT),
+        ("N-BAD", REJECTED, INVALID),
+        ("N-2", PUBLISHED, None),
+    ]
