@@ -52,6 +52,7 @@ bench: setup
 	$(BIN)/python -m bench.queries
 	$(BIN)/python -m bench.email
 	$(BIN)/python -m bench.downloads
+	$(BIN)/python -m bench.websockets
 
 # Lighthouse 12 (13 needs Node 22) on /, /entrar, /facturas and an invoice, on
 # a phone and a desktop, against Debian's Chromium. Scores, not a gate.

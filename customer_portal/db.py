@@ -3,7 +3,10 @@
 SQLite is tuned for a web process beside CLI writers: WAL so readers never
 wait for a writer, a busy timeout instead of "database is locked", foreign
 keys on, and ``BEGIN IMMEDIATE`` so a write transaction takes the write lock
-up front instead of failing half-way. PostgreSQL needs none of that.
+up front instead of failing half-way. A unit of work opened ``read_only``
+begins deferred instead: in WAL mode it takes no lock at all, so the reads
+every websocket event makes (who is asking, the list it shows) neither queue
+behind each other nor behind a writer. PostgreSQL needs none of that.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ from customer_portal.instance import private_file
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 T = TypeVar("T")
+
+#: Engine execution option of a unit of work that only reads (see the module docstring).
+READ_ONLY = "customer_portal_read_only"
 
 
 class SchemaOutOfDate(RuntimeError):
@@ -60,7 +66,11 @@ def create_db_engine(url: str) -> sa.Engine:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # BEGIN IMMEDIATE takes the one write lock even to read: every reader
+        # would wait its turn (and SQLite's busy handler sleeps up to 100 ms
+        # between tries). A reader begins deferred and takes no lock in WAL.
+        read_only = conn.get_execution_options().get(READ_ONLY, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -73,8 +83,28 @@ def get_engine() -> sa.Engine:
     return create_db_engine(get_settings().database_url)
 
 
+class WriteInReadOnlyUnit(RuntimeError):
+    """A unit of work opened ``read_only`` tried to write."""
+
+
+class _ReadOnlySession(Session):
+    """A session of a ``read_only`` unit of work: flushing a change raises."""
+
+
+@sa.event.listens_for(_ReadOnlySession, "before_flush")
+def _refuse_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise WriteInReadOnlyUnit("this unit of work was opened read_only")
+
+
+@functools.lru_cache(maxsize=8)
+def _reader(engine: sa.Engine) -> sa.Engine:
+    """``engine`` for read-only units of work (made once: one per event would add up)."""
+    return engine.execution_options(**{READ_ONLY: True})
+
+
 @contextmanager
-def unit_of_work(engine: sa.Engine | None = None) -> Iterator[Session]:
+def unit_of_work(engine: sa.Engine | None = None, *, read_only: bool = False) -> Iterator[Session]:
     """The one way to open a session: commit on success, roll back on error.
 
     Objects stay readable after the commit (``expire_on_commit=False``):
@@ -83,12 +113,17 @@ def unit_of_work(engine: sa.Engine | None = None) -> Iterator[Session]:
 
     Args:
         engine: the database; the process-wide one (:func:`get_engine`) if None.
+        read_only: the block only reads: on SQLite its transaction takes no
+            lock, and a change to an ORM object raises
+            :class:`WriteInReadOnlyUnit` instead of being written.
 
     Yields:
         A session whose transaction commits when the block ends normally and
         rolls back if it raises.
     """
-    with Session(engine or get_engine(), expire_on_commit=False) as session:
+    bind = engine or get_engine()
+    session_class = _ReadOnlySession if read_only else Session
+    with session_class(_reader(bind) if read_only else bind, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
@@ -114,7 +149,12 @@ def commit_without_waiting_for_disk(session: Session) -> None:
 
 
 def run_in_unit_of_work(
-    function: Callable[..., T], /, *, engine: sa.Engine | None = None, **kwargs: Any
+    function: Callable[..., T],
+    /,
+    *,
+    engine: sa.Engine | None = None,
+    read_only: bool = False,
+    **kwargs: Any,
 ) -> T:
     """``function(session=..., **kwargs)`` inside its own :func:`unit_of_work`.
 
@@ -125,12 +165,13 @@ def run_in_unit_of_work(
     Args:
         function: a domain function taking a keyword-only ``session``.
         engine: the database; the process-wide one if None.
+        read_only: ``function`` only reads (see :func:`unit_of_work`).
         **kwargs: the function's other keyword arguments.
 
     Returns:
         What ``function`` returns, after the unit of work has committed.
     """
-    with unit_of_work(engine) as session:
+    with unit_of_work(engine, read_only=read_only) as session:
         return function(session=session, **kwargs)
 
 

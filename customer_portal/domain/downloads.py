@@ -31,7 +31,7 @@ from customer_portal.domain.sessions import (
     ABSOLUTE_LIFETIME,
     live_session_bound,
     needs_sliding,
-    slide_expiry,
+    slide,
     token_hash,
 )
 from customer_portal.limits import SESSION_TOKEN_MAX_LENGTH
@@ -180,7 +180,7 @@ def open_download(
         return None
     session_id, last_seen_at, email, number, pdf, sha256, size = row
     if needs_sliding(last_seen_at, now):
-        slide_expiry(session=session, session_id=session_id, now=now, idle=idle)
+        slide(session=session, session_id=session_id, now=now, idle=idle)
     # Checked last, so only the invoice's owner, with a live link, learns it is damaged.
     mismatch = check_pdf(number, pdf, sha256=sha256, size=size)
     if mismatch is not None:

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_datetime
 from babel.numbers import parse_pattern
 
 from customer_portal.domain.money import QUANTITY_SCALE, RATE_SCALE, UNIT_PRICE_SCALE
@@ -55,8 +55,12 @@ def rate(rate_bp: int) -> str:
 
 
 def short_date(value: date) -> str:
-    """``30/04/2019``, the form the seed manual's emails use."""
-    return format_date(value, "dd/MM/yyyy", locale=LOCALE)
+    """``30/04/2019``, the form the seed manual's emails use.
+
+    Babel's ``dd/MM/yyyy`` in every locale, without parsing the pattern on each
+    call: a list of 25 invoices shows 50 dates for every filter change.
+    """
+    return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
 
 
 def timestamp(value: datetime, tz: str, *, zone: bool = True) -> str:

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from customer_portal.limits import SESSION_TOKEN_MAX_LENGTH, USER_AGENT_LENGTH
-from customer_portal.models import Account, AuthSession, utcnow
+from customer_portal.models import Account, AuthSession, Customer, utcnow
 
 ABSOLUTE_LIFETIME = timedelta(days=7)
 #: The browser cookie that holds the token (pages set it; the download route reads it).
@@ -133,21 +133,21 @@ def needs_sliding(last_seen_at: datetime, now: datetime) -> bool:
     return now - last_seen_at > SLIDE_EVERY
 
 
-def slide_expiry(*, session: Session, session_id: int, now: datetime, idle: timedelta) -> None:
-    """Mark the session used at ``now`` and push its idle expiry to ``now + idle`` (no commit)."""
-    session.exec(
-        sa.update(AuthSession)
-        .where(col(AuthSession.id) == session_id)
-        .values(last_seen_at=now, expires_at=now + idle)
-    )
-
-
 @dataclass(frozen=True)
 class LiveSession:
-    """A session that is live now, and whose account it signs in."""
+    """A session that is live now, and whose account it signs in.
+
+    Attributes:
+        id: the session's row id.
+        account: the account it signs in.
+        customer_name: the account's customer's name, as pages greet them
+            (the account's email if the customer is gone); filled by
+            :func:`look_up` only.
+    """
 
     id: int
     account: Account
+    customer_name: str = ""
 
 
 def resume_session(*, session: Session, token: str, idle: timedelta) -> Account | None:
@@ -174,22 +174,68 @@ def resume(*, session: Session, token: str, idle: timedelta) -> LiveSession | No
         The session and its account, or None if the token names no live
         session of an activated account.
     """
-    if not token or len(token) > SESSION_TOKEN_MAX_LENGTH:
-        return None
-    now = utcnow()
-    row = session.exec(select(AuthSession).where(*live_session(token, now))).first()
-    if row is None:
-        return None
-    if needs_sliding(row.last_seen_at, now):
-        row.last_seen_at, row.expires_at = now, now + idle
-        session.add(row)
+    live, due = look_up(session=session, token=token)
+    if live is not None and due:
+        slide(session=session, session_id=live.id, idle=idle)
         session.commit()
-    # Loaded after the commit, which expires what was loaded before it: the
-    # caller reads this account after the session has closed.
-    account = session.get(Account, row.account_id)
-    if account is None or account.activated_at is None:
-        return None
-    return LiveSession(id=row.id, account=account)
+        # A session that expires on commit would hand back an expired account,
+        # unreadable once it closes: load it again, after the commit.
+        live = LiveSession(id=live.id, account=session.get(Account, live.account.id))
+    return live
+
+
+# One query for session, account and customer name, built once: it runs before every event.
+_LOOK_UP = (
+    select(AuthSession.id, AuthSession.last_seen_at, Account, Customer.name)
+    .join(Account, col(Account.id) == AuthSession.account_id)
+    .outerjoin(Customer, col(Customer.id) == Account.customer_id)
+    .where(*live_session_bound(), col(Account.activated_at).is_not(None))
+)
+
+
+def look_up(*, session: Session, token: str) -> tuple[LiveSession | None, bool]:
+    """The live session ``token`` names, and whether its expiry is due to slide; only reads.
+
+    What every websocket event asks, so it writes nothing: a caller whose
+    answer says the slide is due runs :func:`slide` in a unit of work of its
+    own (see :func:`customer_portal.state.auth.find_viewer`).
+
+    Returns:
+        The session and its account (None if the token names no live session
+        of an activated account), and whether :func:`slide` is due.
+    """
+    if not token or len(token) > SESSION_TOKEN_MAX_LENGTH:
+        return None, False
+    now = utcnow()
+    found = session.exec(
+        _LOOK_UP,
+        params={
+            "token_hash": token_hash(token),
+            "now": now,
+            "born_after": now - ABSOLUTE_LIFETIME,
+        },
+    ).first()
+    if found is None:
+        return None, False
+    session_id, last_seen_at, account, name = found
+    live = LiveSession(id=session_id, account=account, customer_name=name or account.email)
+    return live, needs_sliding(last_seen_at, now)
+
+
+def slide(
+    *, session: Session, session_id: int, idle: timedelta, now: datetime | None = None
+) -> None:
+    """Mark session ``session_id`` used ``now``: its idle expiry starts again (no commit).
+
+    One UPDATE, which leaves a session ended meanwhile (Salir, a new
+    password) ended.
+    """
+    now = now or utcnow()
+    session.exec(
+        sa.update(AuthSession)
+        .where(col(AuthSession.id) == session_id, col(AuthSession.revoked_at).is_(None))
+        .values(last_seen_at=now, expires_at=now + idle)
+    )
 
 
 def rotate_session(

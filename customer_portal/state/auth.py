@@ -21,12 +21,13 @@ from urllib.parse import urlsplit
 
 import reflex as rx
 from reflex.middleware import Middleware
+from reflex.state import OnLoadInternalState
 
 from customer_portal.api.cookies import LINK_COOKIE
 from customer_portal.db import unit_of_work
 from customer_portal.domain.flash import QUERY_KEY, read_flash
-from customer_portal.domain.sessions import SESSION_COOKIE, resume
-from customer_portal.models import Account, Customer
+from customer_portal.domain.sessions import SESSION_COOKIE, look_up, slide
+from customer_portal.models import Account
 from customer_portal.settings import get_settings
 from customer_portal.state.connection import connection_cookies
 
@@ -46,16 +47,24 @@ _viewer: contextvars.ContextVar[Viewer | None] = contextvars.ContextVar("viewer"
 
 
 def find_viewer(token: str) -> Viewer | None:
-    """The live session ``token`` names, with its account and customer name; None if dead."""
+    """The live session ``token`` names, with its account and customer name; None if dead.
+
+    Asked before every event, so it only reads (on SQLite, without the write
+    lock, which would queue every customer's events behind each other); the
+    once-a-minute slide of the session's expiry is a write of its own.
+    """
     if not token:
         return None
-    with unit_of_work() as session:
-        live = resume(session=session, token=token, idle=get_settings().session_idle)
-        if live is None:
-            return None
-        customer = session.get(Customer, live.account.customer_id)
-        name = customer.name if customer else live.account.email
-    return Viewer(session_id=live.id, account=live.account, customer_name=name, token=token)
+    with unit_of_work(read_only=True) as session:
+        live, due = look_up(session=session, token=token)
+    if live is None:
+        return None
+    if due:
+        with unit_of_work() as session:
+            slide(session=session, session_id=live.id, idle=get_settings().session_idle)
+    return Viewer(
+        session_id=live.id, account=live.account, customer_name=live.customer_name, token=token
+    )
 
 
 class AuthState(rx.State):
@@ -108,11 +117,26 @@ def _private_state_classes(cls: type[rx.State] = AuthState) -> list[type[rx.Stat
     return found
 
 
+#: Reflex's own bookkeeping of a navigation, on its leaf state: the event that
+#: queues the page's on_load handlers, and the one that flips ``is_hydrated``
+#: after them. They read nothing private and change no private var; the
+#: on_load handlers they queue are events of their own, each guarded. Not
+#: looking the session up for them halves the lookups of a filter change
+#: (apply_filters, on_load_internal, open_list, set_is_hydrated).
+BOOKKEEPING_EVENTS = frozenset(
+    f"{OnLoadInternalState.get_full_name()}.{handler}"
+    for handler in ("on_load_internal", "set_is_hydrated")
+)
+
+
 class SessionGuard(Middleware):
     """Before every event: resolve the caller, and forget data loaded for anyone else."""
 
     async def preprocess(self, app, state, event):
         """Look the connection's session up; reset private states if it changed owner."""
+        if event.name in BOOKKEEPING_EVENTS:
+            _viewer.set(None)  # nobody, should anything private ever run here
+            return None
         token = connection_cookies(state).get(SESSION_COOKIE, "")
         viewer = await asyncio.to_thread(find_viewer, token) if token else None
         _viewer.set(viewer)

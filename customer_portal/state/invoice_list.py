@@ -23,7 +23,7 @@ from customer_portal.domain.invoice_search import (
 from customer_portal.domain.status import today_in
 from customer_portal.models import Account
 from customer_portal.settings import get_settings
-from customer_portal.state.kit import AuthState, ListPageState, UrlListing, in_session
+from customer_portal.state.kit import AuthState, ListPageState, UrlListing, in_read_session
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ class InvoiceListState(ListPageState, AuthState):
 
     async def _load(self, account: Account, filters: InvoiceFilters) -> InvoicePage:
         self.notice = self._flash()[1]
-        found: InvoicePage = await in_session(
+        found: InvoicePage = await in_read_session(
             search_invoices,
             customer_id=account.customer_id,
             filters=filters,

@@ -7,15 +7,16 @@ A new private page's state is usually three things::
         rows: list[PaymentView] = []
 
         async def _load(self, account: Account, filters: PaymentFilters) -> Page:
-            found = await in_session(search_payments, customer_id=account.customer_id,
-                                     filters=filters)
+            found = await in_read_session(search_payments,
+                                          customer_id=account.customer_id, filters=filters)
             self.rows = [...]
             return found
 
 - :func:`signed_in` wraps a handler so it runs only for a signed-in customer,
   with their account; anyone else goes to Entrar and comes back afterwards.
 - :func:`in_session` runs a domain function in a unit of work, off the event
-  loop, so a slow query never stalls other customers.
+  loop, so a slow query never stalls other customers; :func:`in_read_session`
+  does the same for one that only reads (a list's search), without a lock.
 - :class:`ListPageState` gives a list page its filters, sort and page kept in
   the URL (bookmarkable, Back works) and the handlers the shared components
   call.
@@ -44,7 +45,14 @@ from customer_portal.state.auth import AuthState
 
 R = TypeVar("R")
 
-__all__ = ["AuthState", "ListPageState", "UrlListing", "in_session", "signed_in"]
+__all__ = [
+    "AuthState",
+    "ListPageState",
+    "UrlListing",
+    "in_read_session",
+    "in_session",
+    "signed_in",
+]
 
 
 async def in_session(fn: Callable[..., R], /, **kwargs: Any) -> R:
@@ -61,6 +69,16 @@ async def in_session(fn: Callable[..., R], /, **kwargs: Any) -> R:
         What ``fn`` returned.
     """
     return await asyncio.to_thread(run_in_unit_of_work, fn, **kwargs)
+
+
+async def in_read_session(fn: Callable[..., R], /, **kwargs: Any) -> R:
+    """:func:`in_session` for a domain function that only reads, such as a list's search.
+
+    On SQLite its transaction takes no lock, so the lists of many customers
+    load side by side instead of one after another (see
+    :func:`customer_portal.db.unit_of_work`); a write in it raises.
+    """
+    return await asyncio.to_thread(run_in_unit_of_work, fn, read_only=True, **kwargs)
 
 
 def signed_in(

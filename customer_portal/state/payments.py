@@ -20,7 +20,7 @@ from customer_portal.domain.payment_history import (
     search_payments,
 )
 from customer_portal.models import Account
-from customer_portal.state.kit import AuthState, ListPageState, UrlListing, in_session
+from customer_portal.state.kit import AuthState, ListPageState, UrlListing, in_read_session
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class PaymentsState(ListPageState, AuthState):
     received_total: str = ""
 
     async def _load(self, account: Account, filters: PaymentFilters) -> PaymentPage:
-        found: PaymentPage = await in_session(
+        found: PaymentPage = await in_read_session(
             search_payments, customer_id=account.customer_id, filters=filters
         )
         self.rows = [

@@ -43,3 +43,17 @@ def test_parsed_once_the_patterns_say_what_babel_says(value, currency):
     )
     rate = format_decimal(Decimal(value) / RATE_SCALE, format="#,##0.##", locale="es_ES")
     assert formats.rate(value) == f"{rate}{NBSP}%"
+
+
+@given(st.dates())
+def test_short_date_is_babels_dd_mm_yyyy(value):
+    """Written by hand for speed (every list row shows two): the very text babel gives."""
+    from babel.dates import format_date
+
+    assert formats.short_date(value) == format_date(value, "dd/MM/yyyy", locale=formats.LOCALE)
+
+
+def test_money_text_is_kept_not_formatted_again():
+    first = formats.money(987654, "EUR")
+    assert formats.money(987654, "EUR") is first
+    assert formats.money(987654, "USD") != first
