@@ -22,24 +22,21 @@ import asyncio
 import json
 import multiprocessing
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
-import uuid
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
 
-import sqlalchemy as sa
 from rich.console import Console
 from rich.table import Table
 from sqlmodel import select
 
+from bench.common import machine, postgres_schema
 from bench.download_app import STATIC_PREFIX
 from customer_portal import db
 from customer_portal.documents.pki import ensure_demo_pki
@@ -61,9 +58,6 @@ TIMEOUT = 20
 SECRET_KEY = "d" * 40
 IDLE = timedelta(hours=8)
 RESULTS = Path(__file__).with_name("results") / "downloads.json"
-POSTGRES_URL = os.environ.get(
-    "PORTAL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -258,30 +252,13 @@ def _run(name: str, url: str, folder: Path, console: Console) -> list[tuple[Load
     return rounds
 
 
-def _postgres_url() -> tuple[str, Callable[[], None]] | None:
-    try:
-        admin = sa.create_engine(POSTGRES_URL)
-        schema = f"bench_{uuid.uuid4().hex[:12]}"
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    except sa.exc.OperationalError:
-        return None
-
-    def drop() -> None:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        admin.dispose()
-
-    return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}", drop
-
-
 def main() -> None:
     console = Console()
     results: dict[str, list[tuple[Load, Load]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         results["SQLite"] = _run("SQLite", f"sqlite:///{folder / 'portal.db'}", folder, console)
-        postgres = _postgres_url() if os.environ.get("BENCH_POSTGRES", "1") != "0" else None
+        postgres = postgres_schema() if os.environ.get("BENCH_POSTGRES", "1") != "0" else None
         if postgres is None:
             console.print("PostgreSQL skipped (BENCH_POSTGRES=0) or not answering: SQLite only.")
         else:
@@ -325,11 +302,7 @@ def main() -> None:
     RESULTS.write_text(
         json.dumps(
             {
-                "machine": {
-                    "cpus": os.cpu_count(),
-                    "python": platform.python_version(),
-                    "platform": platform.platform(),
-                },
+                "machine": machine(),
                 "server": "granian, 1 worker (ASGI)",
                 "connections": CONNECTIONS,
                 "seconds_per_load": SECONDS,

@@ -23,7 +23,6 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import platform
 import smtplib
 import tempfile
 import time
@@ -39,6 +38,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlmodel import col, select
 
+from bench.common import machine, postgres_schema
 from customer_portal import db
 from customer_portal.mail.notices import notify_invoice_published
 from customer_portal.mail.worker import deliver_once
@@ -50,9 +50,6 @@ EMAILS = int(os.environ.get("BENCH_EMAILS", "10000"))
 #: One customer in this many has an account still to activate (an Alta).
 ALTA_EVERY = 10
 RESULTS = Path(__file__).with_name("results") / "email.json"
-POSTGRES_URL = os.environ.get(
-    "PORTAL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 # A bcrypt hash nobody signs in with: accounts are not what is measured.
 UNUSABLE_HASH = "$2b$04$" + "a" * 53
 
@@ -229,23 +226,6 @@ def _timed(name: str, count: int, work: Callable[[], object]) -> Rate:
     return Rate(name, count, time.perf_counter() - start)
 
 
-def _postgres_url() -> tuple[str, Callable[[], None]] | None:
-    try:
-        admin = sa.create_engine(POSTGRES_URL)
-        schema = f"bench_{uuid.uuid4().hex[:12]}"
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-    except sa.exc.OperationalError:
-        return None
-
-    def drop() -> None:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        admin.dispose()
-
-    return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}", drop
-
-
 def _run(name: str, url: str, settings: Settings, server: CountingServer, console) -> list[Rate]:
     engine = db.create_db_engine(url)
     try:
@@ -289,7 +269,7 @@ def main() -> None:
             }
         )
         rates = _run("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", settings, server, console)
-        postgres = _postgres_url() if os.environ.get("BENCH_POSTGRES", "1") != "0" else None
+        postgres = postgres_schema() if os.environ.get("BENCH_POSTGRES", "1") != "0" else None
         if postgres is None:
             console.print("PostgreSQL skipped (BENCH_POSTGRES=0) or not answering: SQLite only.")
         else:
@@ -311,11 +291,7 @@ def main() -> None:
     RESULTS.write_text(
         json.dumps(
             {
-                "machine": {
-                    "cpus": os.cpu_count(),
-                    "python": platform.python_version(),
-                    "platform": platform.platform(),
-                },
+                "machine": machine(),
                 "emails": EMAILS,
                 "rates": [{**asdict(r), "per_second": round(r.per_second, 1)} for r in rates],
                 "ratios": [

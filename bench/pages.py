@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -30,6 +29,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from bench.common import machine
 from bench.lighthouse import CHROMIUM, DEMO_EMAIL, _portal
 from customer_portal.demo import DEMO_PASSWORD
 
@@ -201,11 +201,7 @@ def main() -> None:
     RESULTS.write_text(
         json.dumps(
             {
-                "machine": {
-                    "cpus": os.cpu_count(),
-                    "python": platform.python_version(),
-                    "platform": platform.platform(),
-                },
+                "machine": machine(),
                 "runs": RUNS,
                 "medians": [asdict(m) for m in medians],
                 "hashed_assets": len(hashed),

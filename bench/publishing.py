@@ -21,18 +21,15 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import random
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from io import BytesIO
 from multiprocessing import forkserver
 from pathlib import Path
 
-import sqlalchemy as sa
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -40,6 +37,7 @@ from pyhanko.sign import signers
 from rich.console import Console
 from rich.table import Table
 
+from bench.common import POSTGRES_URL, machine, postgres_schema
 from customer_portal import db
 from customer_portal.documents.pki import ensure_demo_pki
 from customer_portal.documents.render import render_invoice_pdf
@@ -55,9 +53,6 @@ SAMPLE = int(os.environ.get("BENCH_SAMPLE", "60"))
 LINES = 20
 PASSWORD = "bench"
 RESULTS = Path(__file__).with_name("results") / "publishing.json"
-POSTGRES_URL = os.environ.get(
-    "PORTAL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 
 
 @dataclass(frozen=True)
@@ -147,20 +142,6 @@ def _previous_signer(p12: Path) -> InvoiceSigner:
     return signer
 
 
-def _postgres_url() -> tuple[str, Callable[[], None]]:
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-
-    def drop() -> None:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        admin.dispose()
-
-    return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}", drop
-
-
 def _pyhanko_documented(p12: Path, pdfs: list[bytes]) -> None:
     for pdf in pdfs:
         signer = signers.SimpleSigner.load_pkcs12(str(p12), passphrase=PASSWORD.encode())
@@ -208,7 +189,10 @@ def main() -> None:
         rates = [
             _service(settings, sqlite("a"), signer, workers, "service, SQLite", _batch("A", BATCH))
         ]
-        url, drop = _postgres_url()
+        schema = postgres_schema()
+        if schema is None:
+            raise SystemExit(f"PostgreSQL does not answer at {POSTGRES_URL}")
+        url, drop = schema
         try:
             rates.append(
                 _service(settings, url, signer, workers, "service, PostgreSQL", _batch("B", BATCH))
@@ -273,11 +257,7 @@ def main() -> None:
     RESULTS.write_text(
         json.dumps(
             {
-                "machine": {
-                    "cpus": workers,
-                    "python": platform.python_version(),
-                    "platform": platform.platform(),
-                },
+                "machine": machine(),
                 "invoice_lines": LINES,
                 "rates": [{**asdict(r), "per_second": round(r.per_second, 2)} for r in rates],
                 "summary": summary,

@@ -20,12 +20,10 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import random
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -37,6 +35,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlmodel import Session, col, func, select
 
+from bench.common import POSTGRES_URL, machine, postgres_schema
 from customer_portal import db
 from customer_portal.db import run_in_unit_of_work
 from customer_portal.domain import invoice_search, listing
@@ -51,9 +50,6 @@ REPS = int(os.environ.get("BENCH_QUERY_REPS", "40"))
 BASE_REPS = int(os.environ.get("BENCH_QUERY_BASE_REPS", "10"))
 TARGET_MS = 20.0
 RESULTS = Path(__file__).with_name("results") / "queries.json"
-POSTGRES_URL = os.environ.get(
-    "PORTAL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 BIG_ID = 1
 #: The day "vencida" is measured against: the day after the newest invoice.
 TODAY = date(2026, 11, 28)
@@ -318,20 +314,6 @@ def _build(
     return engine, seconds
 
 
-def _postgres_url() -> tuple[str, Callable[[], None]]:
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
-
-    def drop() -> None:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
-        admin.dispose()
-
-    return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}", drop
-
-
 def _table(label: str, phases: dict) -> Table:
     table = Table(title=f"{label}: page + count + pending total, ms (p50 / p95)")
     table.add_column("scenario")
@@ -393,7 +375,10 @@ def main() -> None:
             }
         finally:
             engine.dispose()
-    url, drop = _postgres_url()
+    schema = postgres_schema()
+    if schema is None:
+        raise SystemExit(f"PostgreSQL does not answer at {POSTGRES_URL}")
+    url, drop = schema
     try:
         engine, seconds = _build(url, _load_postgres, console, "PostgreSQL")
         try:
@@ -419,11 +404,8 @@ def main() -> None:
         json.dumps(
             {
                 "machine": {
-                    "cpus": os.cpu_count(),
-                    # Other work on the machine: p95s move with it, p50 ratios hardly.
+                    **machine(),
                     "load_average_1min": {"start": load_start, "end": os.getloadavg()[0]},
-                    "python": platform.python_version(),
-                    "platform": platform.platform(),
                 },
                 "invoices": INVOICES,
                 "customers": CUSTOMERS,

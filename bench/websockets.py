@@ -36,7 +36,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import platform
 import random
 import statistics
 import sys
@@ -54,6 +53,7 @@ import sqlalchemy as sa
 from rich.console import Console
 from rich.table import Table
 
+from bench.common import machine
 from bench.lighthouse import _portal
 from customer_portal import db, routes
 from customer_portal.domain.passwords import BCRYPT_ROUNDS, hash_password
@@ -422,15 +422,6 @@ async def many_customers(url: str, port: int, cookies: list[str]) -> dict:
     }
 
 
-def _machine() -> dict:
-    return {
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "note": "load generator (this process) and portal share the CPUs",
-    }
-
-
 def _print(console: Console, results: dict) -> None:
     stall = results.get("logins_do_not_stall")
     if stall:
@@ -499,7 +490,9 @@ def _print(console: Console, results: dict) -> None:
 
 
 async def _run(url: str, port: int, emails: list[str], console: Console) -> dict:
-    results: dict = {"machine": _machine()}
+    results: dict = {
+        "machine": {**machine(), "note": "load generator (this process) and portal share the CPUs"}
+    }
     if ONLY in ("", "3"):
         console.print("Benchmark 3: logins beside customers changing filters")
         results["logins_do_not_stall"] = await logins_do_not_stall(
