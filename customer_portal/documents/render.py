@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import stat
 import tempfile
 from io import BytesIO
 from pathlib import Path
@@ -305,13 +306,33 @@ def _logo_jpeg(path: Path, modified: float) -> str:
     out = BytesIO()
     flat.save(out, "JPEG", quality=92, subsampling=0)
     jpeg = out.getvalue()
-    target = Path(tempfile.gettempdir()) / f"portal-logo-{hashlib.sha256(jpeg).hexdigest()}.jpg"
+    target = _private_folder() / f"logo-{hashlib.sha256(jpeg).hexdigest()}.jpg"
     if not target.is_file():
         # Written aside and renamed: another process may be reading the same name.
         partial = target.with_suffix(f".{os.getpid()}.part")
         partial.write_bytes(jpeg)
         partial.replace(target)
     return str(target)
+
+
+@functools.cache
+def _private_folder() -> Path:
+    """A folder only this user can write to, for the files rendering makes once.
+
+    Signed invoices carry what is in it: in the shared temporary folder, a
+    name known in advance could have been written first by another user.
+    ``portal-<uid>`` (mode 0700) is reused across runs when it is ours and
+    private; otherwise a fresh private folder is made.
+    """
+    folder = Path(tempfile.gettempdir()) / f"portal-{os.getuid()}"
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        info = folder.lstat()
+        if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o077:
+            return folder
+    except OSError:
+        pass
+    return Path(tempfile.mkdtemp(prefix="portal-"))
 
 
 def _draw_header(canvas: Canvas, invoice: InvoiceData, branding: Branding, logo: Path | None):

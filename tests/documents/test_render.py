@@ -154,3 +154,26 @@ def test_reportlab_runs_with_its_c_accelerator():
     from reportlab.lib import rl_accel
 
     assert rl_accel.fp_str.__module__ == "_rl_accel"
+
+
+def test_the_logo_file_is_never_one_another_user_could_have_written(tmp_path, monkeypatch):
+    """Signed invoices embed it: a folder that is not ours and private is not used."""
+    import os
+    import stat
+
+    from customer_portal.documents import render
+
+    monkeypatch.setattr(render.tempfile, "tempdir", str(tmp_path))
+    render._private_folder.cache_clear()
+    try:
+        shared = tmp_path / f"portal-{os.getuid()}"
+        shared.mkdir(mode=0o777)
+        shared.chmod(0o777)  # as if made by someone else, open to all
+        folder = render._private_folder()
+        assert folder != shared and folder.parent == tmp_path
+        assert not stat.S_IMODE(folder.stat().st_mode) & 0o077
+        render._private_folder.cache_clear()
+        shared.chmod(0o700)
+        assert render._private_folder() == shared  # ours and private: reused
+    finally:
+        render._private_folder.cache_clear()
