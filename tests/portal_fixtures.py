@@ -96,26 +96,45 @@ def running_portal(tmp_path_factory, pki, mail_server, **extra_env: str) -> Iter
             [str(BIN / "customer-portal"), *command], env=env, check=True, capture_output=True
         )
     log = instance / "reflex.log"
-    with log.open("w") as log_file:
-        process = subprocess.Popen(
-            [str(BIN / "reflex"), "run", "--env", "prod", "--single-port"],
-            cwd=ROOT,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://localhost:{port}"
+    # The port was free when picked, but any outbound connection may take it as
+    # its own ephemeral port before Reflex binds it: then start again elsewhere.
+    for attempt in range(3):
+        if attempt:
+            port = _free_port()
+            env["PORTAL_PORT"] = str(port)
+        with log.open("w") as log_file:
+            process = subprocess.Popen(
+                [str(BIN / "reflex"), "run", "--env", "prod", "--single-port"],
+                cwd=ROOT,
+                env=env,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        url = f"http://localhost:{port}"
+        try:
+            _wait_until_up(f"{url}/api/v1/health", process, log, timeout=420)
+            break
+        except RuntimeError:
+            _stop(process)
+            if "already in use" not in log.read_text() or attempt == 2:
+                raise
     try:
-        _wait_until_up(f"{url}/api/v1/health", process, log, timeout=420)
         _wait_until_up(f"{url}/", process, log, timeout=120)
         yield Portal(url=url, env=env, log=log)
     finally:
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """End the portal's process group (Reflex, its server), however far it got."""
+    try:
         os.killpg(process.pid, 15)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, 9)
+        process.wait(timeout=20)
+    except ProcessLookupError:  # already gone
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, 9)
 
 
 @pytest.fixture(scope="session")
