@@ -148,16 +148,21 @@ _TABLE_BASE = [
 _DESCRIPTION_ROOM = LINE_WIDTHS[0] - 12
 
 
-def _description(text: str) -> str | Paragraph:
-    """A description as the lines table draws it: a Paragraph only when it must wrap.
+def _fitted(text: str, style: ParagraphStyle, room: float) -> str | Paragraph:
+    """``text`` as a table cell: a Paragraph only when it must wrap.
 
     A plain string is drawn as it is; a Paragraph is parsed as markup, measured
     word by word and laid out, which for a 20-line invoice was a fifth of the
-    rendering time. Most descriptions fit on one line.
+    rendering time. Most descriptions and customer lines fit on one line.
     """
-    if "\n" in text or stringWidth(text, _CELL.fontName, _CELL.fontSize) > _DESCRIPTION_ROOM:
-        return _paragraph(text, _CELL)
+    if "\n" in text or stringWidth(text, style.fontName, style.fontSize) > room:
+        return _paragraph(text, style)
     return text
+
+
+def _description(text: str) -> str | Paragraph:
+    """A description as the lines table draws it."""
+    return _fitted(text, _CELL, _DESCRIPTION_ROOM)
 
 
 def _lines_table(invoice: InvoiceData) -> Table:
@@ -207,13 +212,7 @@ def _customer_box(invoice: InvoiceData) -> Table:
     customer = invoice.customer
     lines = [customer.name, f"NIF: {customer.tax_id}", *(customer.address or "").splitlines()]
     rows = [["Facturar a"]] + [
-        [
-            text
-            if stringWidth(text, _BODY.fontName, _BODY.fontSize) <= _CUSTOMER_ROOM
-            else _paragraph(text, _BODY)
-        ]
-        for text in lines
-        if text.strip()
+        [_fitted(text, _BODY, _CUSTOMER_ROOM)] for text in lines if text.strip()
     ]
     return Table(
         rows,

@@ -221,7 +221,7 @@ class Publisher:
             data = parse_invoice(raw)
         except InputRejected as exc:
             return rejected(label, INVALID, *exc.errors)
-        with unit_of_work(self._engine) as session:
+        with unit_of_work(self._engine, read_only=True) as session:
             existing = _compare_with_stored(session, data)
         return existing if existing is not None else data
 
@@ -357,7 +357,7 @@ class Publisher:
 
     def _taken_numbers(self, labels: list[str]) -> set[str]:
         """Which of ``labels`` are numbers of stored invoices (one query)."""
-        with unit_of_work(self._engine) as session:
+        with unit_of_work(self._engine, read_only=True) as session:
             return set(session.exec(select(Invoice.number).where(col(Invoice.number).in_(labels))))
 
 
