@@ -202,7 +202,10 @@ def _processes_with(variable: str) -> list[int]:
 
 def test_a_killed_batch_leaves_whole_invoices_only(engine, tmp_path):
     """SIGKILL in the middle of a batch: every stored invoice is complete, then resumable."""
-    invoices = [invoice_input(f"K-{i:03d}", lines=[line_input()] * 5) for i in range(60)]
+    # Big enough that even a fast machine is still publishing when the kill comes
+    # (60 invoices once all landed before a poll saw five).
+    total = 400
+    invoices = [invoice_input(f"K-{i:04d}", lines=[line_input()] * 5) for i in range(total)]
     batch = write_json(tmp_path / "big.json", invoices)
     mark = f"PORTAL_TEST_RUN={uuid.uuid4().hex}"
     process = subprocess.Popen(
@@ -219,10 +222,11 @@ def test_a_killed_batch_leaves_whole_invoices_only(engine, tmp_path):
     deadline = time.monotonic() + 120
     while stored() < 5 and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.05)
+    assert process.poll() is None, "the batch ended before it could be killed"
     process.send_signal(signal.SIGKILL)
     process.wait()
     done = stored()
-    assert 5 <= done < 60
+    assert 5 <= done < total
     # Its worker processes (and their fork server) end with it.
     deadline = time.monotonic() + 20
     while _processes_with(mark) and time.monotonic() < deadline:
@@ -240,7 +244,7 @@ def test_a_killed_batch_leaves_whole_invoices_only(engine, tmp_path):
             assert (lines, docs) == (5, 1), invoice.number
 
     run = cli("publish", batch, check_code=0)
-    assert f"60 invoices: {done} unchanged, {60 - done} published" in run.stdout
+    assert f"{total} invoices: {done} unchanged, {total - done} published" in run.stdout
 
 
 def test_verify_store_exits_0_on_an_intact_store(engine, publisher):
