@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -306,12 +308,19 @@ class Publisher:
         Storing must stay in one process (one writer), so it is kept lean: the
         numbers of a run of invoices are looked up with one query, and only a
         number already taken is checked here (a re-post: unchanged or a conflict).
+        Until the first worker is up, this process publishes the first invoices
+        itself, as :meth:`publish` does.
         """
         summary = BatchSummary()
         # A few invoices ahead per worker keeps them busy without holding the
         # whole batch's PDFs in memory.
         window = 4 * workers
         pending: deque[tuple[str, ItemResult | Future]] = deque()
+
+        def report(result: ItemResult) -> None:
+            summary.results.append(result)
+            if progress is not None:
+                progress(result)
 
         def finish() -> None:
             label, result = pending.popleft()
@@ -325,9 +334,7 @@ class Publisher:
                     if not isinstance(produced, ItemResult):
                         produced = self._store(*produced, actor)
                     result = produced
-            summary.results.append(result)
-            if progress is not None:
-                progress(result)
+            report(result)
 
         items = enumerate(raws)
         with ProcessPoolExecutor(
@@ -336,7 +343,15 @@ class Publisher:
             initializer=publishing_workers.start_worker,
             initargs=(spec, self._render, self._branding),
         ) as pool:
+            started, starting = _start_workers(pool, workers)
             while chunk := list(itertools.islice(items, window)):
+                if not started.is_set():
+                    # The workers take most of a second to start (the fork
+                    # server imports reportlab and pyHanko, each worker loads
+                    # the key); meanwhile this process publishes on its own.
+                    for index, raw in chunk:
+                        report(self.publish(raw, index=index, actor=actor))
+                    continue
                 labels = [invoice_label(raw, index) for index, raw in chunk]
                 taken = self._taken_numbers(labels)
                 for (index, raw), label in zip(chunk, labels, strict=True):
@@ -353,12 +368,38 @@ class Publisher:
                         finish()
             while pending:
                 finish()
+            starting.join()  # a batch done before its workers were up
         return summary
 
     def _taken_numbers(self, labels: list[str]) -> set[str]:
         """Which of ``labels`` are numbers of stored invoices (one query)."""
         with unit_of_work(self._engine, read_only=True) as session:
             return set(session.exec(select(Invoice.number).where(col(Invoice.number).in_(labels))))
+
+
+def _start_workers(
+    pool: ProcessPoolExecutor, workers: int
+) -> tuple[threading.Event, threading.Thread]:
+    """Start the pool's workers from another thread; the event is set once one is ready.
+
+    Starting a worker blocks until the fork server has done its imports, so it
+    is done off the calling thread, which can publish meanwhile. The event is
+    also set if starting fails, so that the caller's next submit reports why.
+    """
+    started = threading.Event()
+
+    def start() -> None:
+        try:
+            for _ in range(workers):
+                # A job that does nothing: done once its worker is up.
+                pool.submit(os.getpid).add_done_callback(lambda _: started.set())
+        except Exception:
+            log.warning("could not start the publishing workers", exc_info=True)
+            started.set()
+
+    thread = threading.Thread(target=start, name="start-publishing-workers", daemon=True)
+    thread.start()
+    return started, thread
 
 
 def _not_produced(label: str) -> ItemResult:

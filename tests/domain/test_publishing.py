@@ -1,6 +1,12 @@
 """Publishing on SQLite and PostgreSQL: stored whole, once, and never changed."""
 
 import hashlib
+import multiprocessing
+import os
+import tempfile
+import time
+import uuid
+from pathlib import Path
 
 import pytest
 from sqlmodel import func, select
@@ -182,13 +188,38 @@ def test_a_batch_tells_its_hooks_what_it_published(engine, signer, settings, fai
     assert watcher.batches == [["F-1", "F-2"]]  # nothing new: not called
 
 
-def _fails_on_w2(data, branding):
-    """A renderer for worker processes (they import it by name) that fails on W-2."""
+# Which process rendered each invoice: a file per invoice number, holding its pid.
+RENDERS = Path(tempfile.gettempdir()) / f"portal-test-renders-{os.getuid()}"
+
+
+def _recording_render(data, branding):
+    """A renderer for worker processes (they import it by name) that notes who rendered what.
+
+    In the test's own process it is slow, so the workers are surely up before
+    the batch is over (this process publishes on its own until they are).
+    Invoices numbered ``...-FIRE`` fail; ``...-AGAIN`` must never be rendered.
+    """
     from customer_portal.documents.render import render_invoice_pdf
 
-    if data.number == "W-2":
+    if multiprocessing.parent_process() is None:
+        time.sleep(0.05)
+    RENDERS.mkdir(exist_ok=True)
+    (RENDERS / data.number).write_text(str(os.getpid()))
+    if data.number.endswith("-FIRE"):
         raise RuntimeError("printer on fire")
+    if data.number.endswith("-AGAIN"):
+        raise RuntimeError("rendered again")
     return render_invoice_pdf(data, branding)
+
+
+def _rendered_by(number: str) -> int | None:
+    path = RENDERS / number
+    return int(path.read_text()) if path.exists() else None
+
+
+def _while_workers_start(prefix: str) -> list[dict]:
+    """Enough invoices for this process, publishing alone, to still be busy when workers are up."""
+    return [invoice_input(f"{prefix}-{i}") for i in range(60)]
 
 
 def test_a_batch_signed_in_worker_processes_is_stored_whole_and_in_order(
@@ -197,62 +228,69 @@ def test_a_batch_signed_in_worker_processes_is_stored_whole_and_in_order(
     from customer_portal.documents.verify import verify_pdf
 
     publisher = Publisher(
-        engine=engine, signer=signer, branding=settings.branding, render=_fails_on_w2
+        engine=engine, signer=signer, branding=settings.branding, render=_recording_render
     )
+    w = f"W{uuid.uuid4().hex[:8]}"
+    first = _while_workers_start(w)
     batch = [
-        invoice_input("W-1"),
-        {"number": "W-BAD"},
-        invoice_input("W-2"),
-        invoice_input("W-1"),  # again, the same: unchanged
-        invoice_input("W-1", lines=[line_input(description="Otra cosa")]),  # conflict
-        *(invoice_input(f"W-{i}") for i in range(3, 13)),
+        *first,
+        invoice_input(f"{w}-A"),
+        {"number": f"{w}-BAD"},
+        invoice_input(f"{w}-FIRE"),
+        invoice_input(f"{w}-A"),  # again, the same: unchanged
+        invoice_input(f"{w}-A", lines=[line_input(description="Otra cosa")]),  # conflict
+        *(invoice_input(f"{w}-B{i}") for i in range(10)),
     ]
     seen = []
     summary = publisher.publish_many(batch, workers=2, progress=seen.append)
     assert seen == summary.results
-    assert [(r.label, r.status, r.reason) for r in summary.results[:5]] == [
-        ("W-1", PUBLISHED, None),
-        ("W-BAD", REJECTED, INVALID),
-        ("W-2", REJECTED, FAILED),
-        ("W-1", UNCHANGED, None),
-        ("W-1", REJECTED, CONFLICT),
+    assert [r.label for r in summary.results[: len(first)]] == [raw["number"] for raw in first]
+    rest = summary.results[len(first) :]
+    assert [(r.label, r.status, r.reason) for r in rest[:5]] == [
+        (f"{w}-A", PUBLISHED, None),
+        (f"{w}-BAD", REJECTED, INVALID),
+        (f"{w}-FIRE", REJECTED, FAILED),
+        (f"{w}-A", UNCHANGED, None),
+        (f"{w}-A", REJECTED, CONFLICT),
     ]
-    assert [r.label for r in summary.results[5:]] == [f"W-{i}" for i in range(3, 13)]
-    assert {r.status for r in summary.results[5:]} == {PUBLISHED}
-    assert count(engine, Invoice) == 11
-    for number in ("W-1", "W-3", "W-12"):
+    assert [r.label for r in rest[5:]] == [f"{w}-B{i}" for i in range(10)]
+    assert {r.status for r in rest[5:]} == {PUBLISHED}
+    assert {r.status for r in summary.results[: len(first)]} == {PUBLISHED}
+    assert count(engine, Invoice) == len(first) + 11
+    for number in (f"{w}-0", f"{w}-A", f"{w}-B9"):
         _, doc, _ = stored(engine, number)
         assert verify_pdf(doc.pdf, trust_roots).valid
-
-
-def _fails_on_reposts(data, branding):
-    """A renderer for worker processes that must never see the R- invoices, stored before."""
-    from customer_portal.documents.render import render_invoice_pdf
-
-    if data.number.startswith("R-"):
-        raise RuntimeError("rendered again")
-    return render_invoice_pdf(data, branding)
+    # This process published the first ones while the workers started; the
+    # workers did the end of the batch, its failure included.
+    assert _rendered_by(f"{w}-0") == os.getpid()
+    for number in (f"{w}-FIRE", f"{w}-B9"):
+        assert _rendered_by(number) not in (None, os.getpid())
 
 
 def test_a_batch_in_workers_does_not_render_again_what_is_stored(engine, signer, settings):
+    pre = f"R{uuid.uuid4().hex[:8]}"
     Publisher(engine=engine, signer=signer, branding=settings.branding).publish_many(
-        [invoice_input("R-1"), invoice_input("R-2")]
+        [invoice_input(f"{pre}-1-AGAIN"), invoice_input(f"{pre}-2-AGAIN")]
     )
     publisher = Publisher(
-        engine=engine, signer=signer, branding=settings.branding, render=_fails_on_reposts
+        engine=engine, signer=signer, branding=settings.branding, render=_recording_render
     )
+    first = _while_workers_start(pre)
     batch = [
-        invoice_input("N-1"),
-        invoice_input("R-1"),
-        invoice_input("R-2", lines=[line_input(description="Otra cosa")]),
-        {"number": "N-BAD"},
-        invoice_input("N-2"),
+        *first,
+        invoice_input(f"{pre}-N1"),
+        invoice_input(f"{pre}-1-AGAIN"),
+        invoice_input(f"{pre}-2-AGAIN", lines=[line_input(description="Otra cosa")]),
+        {"number": f"{pre}-BAD"},
+        invoice_input(f"{pre}-N2"),
     ]
     summary = publisher.publish_many(batch, workers=2)
-    assert [(r.label, r.status, r.reason) for r in summary.results] == [
-        ("N-1", PUBLISHED, None),
-        ("R-1", UNCHANGED, None),
-        ("R-2", REJECTED, CONFLICT),
-        ("N-BAD", REJECTED, INVALID),
-        ("N-2", PUBLISHED, None),
+    assert [(item.label, item.status, item.reason) for item in summary.results[len(first) :]] == [
+        (f"{pre}-N1", PUBLISHED, None),
+        (f"{pre}-1-AGAIN", UNCHANGED, None),
+        (f"{pre}-2-AGAIN", REJECTED, CONFLICT),
+        (f"{pre}-BAD", REJECTED, INVALID),
+        (f"{pre}-N2", PUBLISHED, None),
     ]
+    assert _rendered_by(f"{pre}-N2") not in (None, os.getpid())
+    assert _rendered_by(f"{pre}-1-AGAIN") is None
