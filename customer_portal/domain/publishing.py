@@ -47,6 +47,9 @@ from customer_portal.settings import Branding
 
 log = logging.getLogger(__name__)
 
+# Invoices per job handed to a publishing worker.
+_PER_JOB = 4
+
 
 class Signer(Protocol):
     """What the publisher needs to sign a rendered PDF; tests pass a fake.
@@ -312,10 +315,12 @@ class Publisher:
         itself, as :meth:`publish` does.
         """
         summary = BatchSummary()
-        # A few invoices ahead per worker keeps them busy without holding the
+        # A few jobs ahead per worker keeps them busy without holding the
         # whole batch's PDFs in memory.
-        window = 4 * workers
-        pending: deque[tuple[str, ItemResult | Future]] = deque()
+        window = _PER_JOB * 2 * workers
+        # Each invoice's label, its outcome or the Future of its job, and its
+        # place among the job's outcomes (None: a job of its own).
+        pending: deque[tuple[str, ItemResult | Future, int | None]] = deque()
 
         def report(result: ItemResult) -> None:
             summary.results.append(result)
@@ -323,18 +328,21 @@ class Publisher:
                 progress(result)
 
         def finish() -> None:
-            label, result = pending.popleft()
-            if isinstance(result, Future):
-                try:
-                    produced = result.result()
-                except Exception:
-                    result = _not_produced(label)
-                else:
-                    # An ItemResult is an invalid invoice the worker found; else it is signed.
-                    if not isinstance(produced, ItemResult):
-                        produced = self._store(*produced, actor)
-                    result = produced
-            report(result)
+            label, job, place = pending.popleft()
+            if not isinstance(job, Future):
+                report(job)
+                return
+            try:
+                outcome = job.result() if place is None else job.result()[place]
+            except Exception:
+                report(_not_produced(label))
+                return
+            if isinstance(outcome, publishing_workers.NotProduced):
+                report(_not_produced(label, outcome.traceback))
+            elif isinstance(outcome, ItemResult):  # an invalid invoice the worker found
+                report(outcome)
+            else:
+                report(self._store(*outcome, actor))
 
         items = enumerate(raws)
         with ProcessPoolExecutor(
@@ -354,18 +362,33 @@ class Publisher:
                     continue
                 labels = [invoice_label(raw, index) for index, raw in chunk]
                 taken = self._taken_numbers(labels)
+                free: list[tuple[Any, str]] = []
+                entries: list[tuple[str, ItemResult | Future, int | None]] = []
                 for (index, raw), label in zip(chunk, labels, strict=True):
-                    job: ItemResult | Future
-                    if label in taken:
-                        prepared = self._prepare(raw, index)
-                        job = prepared
-                        if not isinstance(prepared, ItemResult):
-                            job = pool.submit(publishing_workers.render_and_sign, prepared)
+                    if label not in taken:
+                        free.append((raw, label))
+                        entries.append((label, None, len(free) - 1))  # job filled in below
+                        continue
+                    prepared = self._prepare(raw, index)
+                    if isinstance(prepared, ItemResult):
+                        entries.append((label, prepared, None))
                     else:
-                        job = pool.submit(publishing_workers.check_render_and_sign, raw, label)
-                    pending.append((label, job))
-                    while len(pending) > window:
-                        finish()
+                        future = pool.submit(publishing_workers.render_and_sign, prepared)
+                        entries.append((label, future, None))
+                jobs = [
+                    pool.submit(
+                        publishing_workers.check_render_and_sign_each,
+                        free[start : start + _PER_JOB],
+                    )
+                    for start in range(0, len(free), _PER_JOB)
+                ]
+                for label, job, place in entries:
+                    if job is None:
+                        assert place is not None
+                        job, place = jobs[place // _PER_JOB], place % _PER_JOB
+                    pending.append((label, job, place))
+                while len(pending) > window:
+                    finish()
             while pending:
                 finish()
             starting.join()  # a batch done before its workers were up
@@ -402,8 +425,11 @@ def _start_workers(
     return started, thread
 
 
-def _not_produced(label: str) -> ItemResult:
-    log.exception("could not render or sign invoice %s", label)
+def _not_produced(label: str, worker_traceback: str | None = None) -> ItemResult:
+    if worker_traceback is None:
+        log.exception("could not render or sign invoice %s", label)
+    else:
+        log.error("could not render or sign invoice %s\n%s", label, worker_traceback)
     return rejected(
         label,
         FAILED,

@@ -3,10 +3,12 @@
 import hashlib
 import multiprocessing
 import os
+import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlmodel import func, select
@@ -204,7 +206,7 @@ def _recording_render(data, branding):
     if multiprocessing.parent_process() is None:
         time.sleep(0.05)
     RENDERS.mkdir(exist_ok=True)
-    (RENDERS / data.number).write_text(str(os.getpid()))
+    (RENDERS / data.number).write_text(f"{os.getpid()} {os.nice(0)}")
     if data.number.endswith("-FIRE"):
         raise RuntimeError("printer on fire")
     if data.number.endswith("-AGAIN"):
@@ -214,7 +216,11 @@ def _recording_render(data, branding):
 
 def _rendered_by(number: str) -> int | None:
     path = RENDERS / number
-    return int(path.read_text()) if path.exists() else None
+    return int(path.read_text().split()[0]) if path.exists() else None
+
+
+def _niceness_of_renderer(number: str) -> int:
+    return int((RENDERS / number).read_text().split()[1])
 
 
 def _while_workers_start(prefix: str) -> list[dict]:
@@ -265,6 +271,8 @@ def test_a_batch_signed_in_worker_processes_is_stored_whole_and_in_order(
     assert _rendered_by(f"{w}-0") == os.getpid()
     for number in (f"{w}-FIRE", f"{w}-B9"):
         assert _rendered_by(number) not in (None, os.getpid())
+    # Workers run below the process that stores what they sign.
+    assert _niceness_of_renderer(f"{w}-B9") >= os.nice(0) + 10
 
 
 def test_a_batch_in_workers_does_not_render_again_what_is_stored(engine, signer, settings):
@@ -294,3 +302,24 @@ def test_a_batch_in_workers_does_not_render_again_what_is_stored(engine, signer,
     ]
     assert _rendered_by(f"{pre}-N2") not in (None, os.getpid())
     assert _rendered_by(f"{pre}-1-AGAIN") is None
+
+
+@pytest.mark.parametrize(
+    ("main", "preloaded"),
+    [
+        # `customer-portal publish`: a console script that imported its main().
+        (
+            SimpleNamespace(__spec__=None, main=SimpleNamespace(__module__="customer_portal.cli")),
+            ["customer_portal.cli"],
+        ),
+        # `python -m bench.publishing`
+        (SimpleNamespace(__spec__=SimpleNamespace(name="bench.publishing")), ["bench.publishing"]),
+        # `python some_script.py` without a main(): nothing to name.
+        (SimpleNamespace(__spec__=None), []),
+    ],
+)
+def test_the_fork_server_imports_the_program_workers_run_again(monkeypatch, main, preloaded):
+    from customer_portal.domain import publishing_workers
+
+    monkeypatch.setitem(sys.modules, "__main__", main)
+    assert publishing_workers._main_module() == preloaded
