@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from sqlmodel import Session, select
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
 
 from customer_portal.limits import EMAIL_LENGTH
 from customer_portal.models import Account, Customer
@@ -42,8 +43,15 @@ def ensure_account(*, session: Session, customer: Customer) -> Account | None:
         already belongs to another customer's login.
     """
     email = normalize_email(customer.email)
-    account = session.exec(select(Account).where(Account.customer_id == customer.id)).first()
-    owner = account_for(session=session, email=email)
+    # The customer's account and the login of its email, in one query (this
+    # runs for every invoice published; both are unique, so at most two rows).
+    found = session.exec(
+        select(Account).where(
+            sa.or_(col(Account.customer_id) == customer.id, col(Account.email) == email)
+        )
+    ).all()
+    account = next((row for row in found if row.customer_id == customer.id), None)
+    owner = next((row for row in found if row.email == email), None)
     if owner is not None and owner.customer_id != customer.id:
         log.warning("email of customer %s already used by another customer's login", customer.code)
         return account
