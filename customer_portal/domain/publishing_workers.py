@@ -48,13 +48,17 @@ def _main_module() -> list[str]:
     Imported once in the fork server, the workers find it done: each worker
     of ``customer-portal publish`` imported the whole CLI (a third of a
     second of CPU) before its first invoice. A console script's module is
-    the one its ``main`` comes from; ``python -m name`` gives the name.
+    the one its ``main`` comes from; ``python -m name`` gives the name. A
+    package's ``__main__`` runs the program when imported, so it is left out,
+    as multiprocessing leaves it out of the workers.
     """
     main = sys.modules["__main__"]
     name = getattr(getattr(main, "__spec__", None), "name", None)
     if name is None:
         name = getattr(getattr(main, "main", None), "__module__", None)
-    return [name] if isinstance(name, str) and name != "__main__" else []
+    if not isinstance(name, str) or name == "__main__" or name.endswith(".__main__"):
+        return []
+    return [name]
 
 
 # How much lower than its publisher a worker runs.
@@ -71,7 +75,8 @@ def start_worker(spec: Any, render: Renderer, branding: Branding) -> None:
     # Below the process that stores what workers sign: when it waited for a
     # CPU, the whole batch waited (2 workers and it on 2 CPUs: 150 -> 175
     # invoices/s). Below the portal's web workers too, whose customers come first.
-    os.nice(_NICENESS)
+    if hasattr(os, "nice"):  # not on Windows
+        os.nice(_NICENESS)
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()

@@ -316,6 +316,8 @@ def test_a_batch_in_workers_does_not_render_again_what_is_stored(engine, signer,
         (SimpleNamespace(__spec__=SimpleNamespace(name="bench.publishing")), ["bench.publishing"]),
         # `python some_script.py` without a main(): nothing to name.
         (SimpleNamespace(__spec__=None), []),
+        # `python -m pytest`: importing pytest.__main__ would run pytest in the fork server.
+        (SimpleNamespace(__spec__=SimpleNamespace(name="pytest.__main__")), []),
     ],
 )
 def test_the_fork_server_imports_the_program_workers_run_again(monkeypatch, main, preloaded):
