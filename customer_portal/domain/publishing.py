@@ -363,7 +363,7 @@ class Publisher:
                 labels = [invoice_label(raw, index) for index, raw in chunk]
                 taken = self._taken_numbers(labels)
                 free: list[tuple[Any, str]] = []
-                entries: list[tuple[str, ItemResult | Future, int | None]] = []
+                entries: list[tuple[str, ItemResult | Future | None, int | None]] = []
                 for (index, raw), label in zip(chunk, labels, strict=True):
                     if label not in taken:
                         free.append((raw, label))
