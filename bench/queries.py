@@ -137,14 +137,19 @@ def _invoice_rows() -> Iterator[tuple]:
         )
 
 
+def _tables() -> tuple[tuple[str, tuple[str, ...], Iterator[tuple]], ...]:
+    """Each table to load, in order (customers first), with its columns and rows."""
+    return (
+        ("customer", _CUSTOMER_COLUMNS, _customer_rows()),
+        ("invoice", _INVOICE_COLUMNS, _invoice_rows()),
+    )
+
+
 def _load_sqlite(engine: sa.Engine) -> None:
     """Every row in one transaction of executemany, as the raw driver writes them."""
     with engine.begin() as conn:
         cursor = conn.connection.driver_connection.cursor()
-        for table, columns, rows in (
-            ("customer", _CUSTOMER_COLUMNS, _customer_rows()),
-            ("invoice", _INVOICE_COLUMNS, _invoice_rows()),
-        ):
+        for table, columns, rows in _tables():
             marks = ", ".join("?" * len(columns))
             sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
             cursor.executemany(sql, map(_sqlite_values, rows))
@@ -166,10 +171,7 @@ def _load_postgres(engine: sa.Engine) -> None:
     """COPY, then VACUUM ANALYZE as autovacuum would after a load."""
     with engine.begin() as conn:
         cursor = conn.connection.driver_connection.cursor()
-        for table, columns, rows in (
-            ("customer", _CUSTOMER_COLUMNS, _customer_rows()),
-            ("invoice", _INVOICE_COLUMNS, _invoice_rows()),
-        ):
+        for table, columns, rows in _tables():
             with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
