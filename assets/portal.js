@@ -10,6 +10,8 @@
  * - The skip link moves focus to the main content without touching the URL.
  * - Forms posted to the server (post_form) show their button busy at once, and
  *   wait for the connection to come back when it is down.
+ * - A list's controls (a sort, a page, Buscar) are busy from the press until
+ *   the server answers.
  * - Required fields complain in Spanish, not in the browser's language.
  *
  * No eval, no inline script: the Content-Security-Policy allows neither.
@@ -297,6 +299,36 @@
       }
     }
   });
+
+  // ---- Busy list controls --------------------------------------------------
+
+  // A sort, a page, Buscar (components/forms.py list_control): busy from the
+  // press until the server answers (components/lists.py AfterListChange calls
+  // portalListAnswered), not only once the answer is on its way back.
+  var LIST_CONTROL = "data-espera-lista";
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[" + LIST_CONTROL + "]");
+    // A form's submit button is busy once the form is sent: the browser may refuse it first.
+    if (!button || button.disabled || (button.form && button.type === "submit")) {
+      return;
+    }
+    setBusy(button, true);
+  });
+
+  document.addEventListener("submit", function (event) {
+    var button = event.submitter;
+    if (button && button.hasAttribute(LIST_CONTROL)) {
+      setBusy(button, true);
+    }
+  });
+
+  window.portalListAnswered = function () {
+    var busy = document.querySelectorAll("[" + LIST_CONTROL + "][data-busy]");
+    for (var i = 0; i < busy.length; i++) {
+      setBusy(busy[i], false);
+    }
+  };
 
   // ---- Validation messages in Spanish --------------------------------------
 

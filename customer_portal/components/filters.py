@@ -23,9 +23,8 @@ from reflex.experimental.client_state import ClientStateVar
 from reflex_base.event import EventChain
 from reflex_base.vars.function import FunctionVar
 
-from customer_portal.components.forms import busy_button, field
+from customer_portal.components.forms import field, list_control
 from customer_portal.domain.listing import DEFAULT_PAGE_SIZE, PAGE_SIZES
-from customer_portal.state.kit import BUSCAR, CLEAR, remove_control
 
 #: The filter form's id: the "Filtros" button controls it, immediate fields submit it.
 FORM_ID = "filtros"
@@ -214,10 +213,9 @@ def _filters_toggle(state: Any, shown: rx.Var) -> rx.Component:
 
 
 def _active_filter(state: Any, chip: rx.Var) -> rx.Component:
-    return busy_button(
+    return list_control(
         chip.label,
         rx.icon("x", size=14, aria_hidden="true"),
-        busy=state.pending == remove_control(chip.key),
         type="button",
         variant="outline",
         size="2",
@@ -260,17 +258,15 @@ def filter_bar(
             rx.hstack(
                 # Enabled once the page is live: before that the browser would
                 # submit the form itself, with names the server does not read.
-                busy_button(
+                list_control(
                     "Buscar",
-                    busy=state.pending == BUSCAR,
                     type="submit",
                     size="3",
                     disabled=~rx.State.is_hydrated,
                     min_height=TOUCH,
                 ),
-                busy_button(
+                list_control(
                     "Limpiar filtros",
-                    busy=state.pending == CLEAR,
                     type="button",
                     variant="soft",
                     size="3",

@@ -198,6 +198,27 @@ def busy_button(*children, busy: rx.Var | bool = False, **props) -> rx.Component
     return rx.button(*children, loading=busy, aria_busy=rx.cond(busy, "true", "false"), **props)
 
 
+#: The attribute that marks a :func:`list_control` for ``assets/portal.js``.
+LIST_CONTROL = "data-espera-lista"
+
+
+def list_control(*children, **props) -> rx.Component:
+    """A button that changes a list (a sort, a page, Buscar): busy from the press.
+
+    A spinner and ``aria-busy`` from the moment it is pressed (a submit
+    button: once its form is sent) until the server answers, however slow
+    the connection: ``assets/portal.js`` marks it, and the list's
+    :class:`customer_portal.components.lists.AfterListChange` clears it when
+    the state's ``answers`` grows.
+
+    Args:
+        *children: The label.
+        **props: Passed to ``rx.button`` (on_click, type, size, variant...).
+    """
+    custom_attrs = {LIST_CONTROL: "true", **props.pop("custom_attrs", {})}
+    return rx.button(*children, custom_attrs=custom_attrs, **props)
+
+
 class NativeForm(Form):
     """A ``<form>`` the browser submits itself: Reflex's own always prevents that."""
 

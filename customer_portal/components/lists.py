@@ -19,15 +19,9 @@ from reflex_base.utils.imports import ImportVar
 from reflex_base.vars.base import Var, VarData
 from reflex_components_core.base.fragment import Fragment
 
-from customer_portal.components.forms import busy_button
+from customer_portal.components.forms import list_control
 from customer_portal.components.viewport import by_width
-from customer_portal.state.kit import (
-    CLEAR,
-    NEXT_PAGE,
-    PREVIOUS_PAGE,
-    SUMMARY_ID,
-    sort_control,
-)
+from customer_portal.state.kit import SUMMARY_ID
 
 #: The smallest comfortable touch target (WCAG 2.5.5), where it fits.
 TOUCH = "44px"
@@ -57,7 +51,7 @@ class Column:
 def _sort_header(state: Any, column: Column, key: str) -> rx.Component:
     active = state.sort == key
     return rx.table.column_header_cell(
-        busy_button(
+        list_control(
             column.label,
             rx.cond(
                 active,
@@ -68,7 +62,6 @@ def _sort_header(state: Any, column: Column, key: str) -> rx.Component:
                     rx.icon("arrow-up", size=14, aria_hidden="true"),
                 ),
             ),
-            busy=state.pending == sort_control(key),
             variant="ghost",
             size="2",
             on_click=state.sort_by(key),
@@ -163,9 +156,8 @@ def plain_table(headers: list[str], rows: rx.Var, cells: list[Cell], *, label: s
 def pager(state: Any) -> rx.Component:
     """Anterior · Página n de m · Siguiente."""
     return rx.hstack(
-        busy_button(
+        list_control(
             "Anterior",
-            busy=state.pending == PREVIOUS_PAGE,
             on_click=state.go_to_page(state.page - 1),
             disabled=state.page <= 1,
             variant="soft",
@@ -173,9 +165,8 @@ def pager(state: Any) -> rx.Component:
             min_height=TOUCH,
         ),
         rx.text("Página ", state.page, " de ", state.pages, size="2"),
-        busy_button(
+        list_control(
             "Siguiente",
-            busy=state.pending == NEXT_PAGE,
             on_click=state.go_to_page(state.page + 1),
             disabled=state.page >= state.pages,
             variant="soft",
@@ -187,41 +178,73 @@ def pager(state: Any) -> rx.Component:
     )
 
 
-class ResultsAnnouncer(Fragment):
-    """Announces the list's summary and moves focus whenever ``seq`` grows.
+class AfterListChange(Fragment):
+    """What the browser does when the list changes on the page, as effects in the built page.
 
-    The state grows ``seq`` after a sort, a page or a filter; focus goes to
-    the summary, or back to the filter control that applied itself. The work
-    is an effect in the built page, run once React has drawn the new list:
-    the portal's Content-Security-Policy forbids the eval that
-    ``rx.call_script`` needs. It goes through
-    ``window.portalAnnounce(text, selector)`` (the page frame's polite live
-    region, which also moves focus) when the page has it, and otherwise
-    moves focus alone.
+    Whenever ``seq`` grows (a sort, a page, a filter; not when the URL is
+    opened, reloaded or reached by Back), once React has drawn the new list:
+
+    - the list's URL (``address``) goes into the address bar with
+      ``history.pushState``, so Back returns to the list before, and reload
+      and bookmarks keep this one. React Router does not see that push: its
+      Back (popstate) reaches Reflex as a navigation, whose on_load loads
+      the URL's list; Reflex reads the live query of ``window.location`` for
+      every event's router data;
+    - the summary is announced and focus moves to it, or back to the filter
+      control that applied itself (``window.portalAnnounce``, the page
+      frame's polite live region; focus alone if the page lacks it).
+
+    Whenever ``answers`` grows, the control that was pressed is idle again
+    (``window.portalListAnswered``, ``assets/portal.js``).
+
+    Effects compiled into the page, not ``rx.call_script``: that runs its
+    script with ``eval``, which the portal's Content-Security-Policy forbids.
+    The first ``seq`` seen once the page is hydrated is only remembered: a
+    reload brings back the state's old ``seq`` and must neither announce nor
+    push. A change made while Back's list loads (not hydrated) is acted on
+    once it is.
     """
 
-    seq: Var[int] = field(doc="Grows each time the list should be announced.")
+    seq: Var[int] = field(doc="Grows each time the list changes on the page.")
     text: Var[str] = field(doc="What to announce.")
     focus: Var[str] = field(doc="The id of the element to focus.")
+    address: Var[str] = field(doc="The list's URL, path and query.")
+    answers: Var[int] = field(doc="Grows with every answer to a list control.")
 
     def _exclude_props(self) -> list[str]:
-        return [*super()._exclude_props(), "seq", "text", "focus"]
+        return [*super()._exclude_props(), "seq", "text", "focus", "address", "answers"]
 
-    def add_imports(self) -> dict[str, ImportVar]:
-        """React's useEffect, for the hook."""
-        return {"react": ImportVar(tag="useEffect")}
+    def add_imports(self) -> dict[str, list[ImportVar]]:
+        """React's useEffect and useRef, for the hooks."""
+        return {"react": [ImportVar(tag="useEffect"), ImportVar(tag="useRef")]}
 
     def add_hooks(self) -> list[str | Var]:
-        """The effect that focuses and announces the summary."""
+        """The effects that push the URL, announce the summary and clear the busy control."""
         fallback = json.dumps(SUMMARY_ID)
+        hydrated = rx.State.is_hydrated
         code = (
-            f"useEffect(() => {{ if (!{self.seq}) return;"
+            "const listSeq = useRef(null);"
+            f" useEffect(() => {{ if (!{hydrated}) return;"
+            f" const seq = {self.seq};"
+            " if (listSeq.current === null || listSeq.current === seq)"
+            " { listSeq.current = seq; return; }"
+            " listSeq.current = seq;"
+            f" const address = {self.address};"
+            " if (address.startsWith('/') && !address.startsWith('//')"
+            # The static server answers /facturas at /facturas/: the same page.
+            " && address !== window.location.pathname.replace(/(.)\\/+$/, '$1')"
+            " + window.location.search) {"
+            # A fresh key, as React Router gives each entry it pushes itself.
+            " const key = Math.random().toString(36).slice(2, 10);"
+            " window.history.pushState({ ...window.history.state, key }, '', address); }"
             f" const target = '#' + CSS.escape({self.focus} || {fallback});"
             f" if (window.portalAnnounce) {{ window.portalAnnounce({self.text}, target); }}"
             " else { document.querySelector(target)?.focus(); }"
-            f" }}, [{self.seq}])"
+            f" }}, [{self.seq}, {hydrated}]);"
+            " useEffect(() => { window.portalListAnswered?.(); }"
+            f", [{self.answers}])"
         )
-        used = (self.seq, self.text, self.focus)
+        used = (self.seq, self.text, self.focus, self.address, self.answers, hydrated)
         return [Var(code, _var_data=VarData.merge(*(v._get_all_var_data() for v in used)))]
 
 
@@ -320,9 +343,8 @@ def list_results(
                 rx.callout(
                     rx.hstack(
                         _message(state.summary),
-                        busy_button(
+                        list_control(
                             "Limpiar filtros",
-                            busy=state.pending == CLEAR,
                             size="3",
                             on_click=state.clear_filters,
                             min_height=TOUCH,
@@ -339,6 +361,12 @@ def list_results(
         _loading(card_height),
     )
     return rx.fragment(
-        ResultsAnnouncer.create(seq=state.announced, text=state.summary, focus=state.focus_target),
+        AfterListChange.create(
+            seq=state.announced,
+            text=state.summary,
+            focus=state.focus_target,
+            address=state.address,
+            answers=state.answers,
+        ),
         results,
     )

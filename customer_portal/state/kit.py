@@ -191,20 +191,6 @@ def _form_query(form_data: Mapping[str, Any]) -> dict[str, str]:
 
 #: The element that sums a list up (see components/lists.py): focused after it reloads.
 SUMMARY_ID = "resumen"
-# What ListPageState.pending names while a list loads: the button that asked for it.
-BUSCAR, CLEAR, PREVIOUS_PAGE, NEXT_PAGE = "buscar", "limpiar", "anterior", "siguiente"
-
-
-def sort_control(column: str) -> str:
-    """The ``pending`` name of a sortable column's header."""
-    return f"orden-{column}"
-
-
-def remove_control(key: str) -> str:
-    """The ``pending`` name of the button that removes the filter under URL key ``key``."""
-    return f"quitar-{key}"
-
-
 # What may be focused after a reload: the id of a filter control (``estado_cobrado``).
 _CONTROL_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
@@ -221,9 +207,13 @@ class ListPageState(rx.State, mixin=True):
     """A list whose filters, sort and page live in the URL.
 
     Mix it into a page's state before :class:`AuthState`, set ``listing``,
-    and implement :meth:`_load`. Every change (a filter, a sort, a page)
-    navigates to the new URL, whose on_load (:meth:`open_list`) loads it: so
-    Back, reload and bookmarks all work, and there is one way in.
+    and implement :meth:`_load`. The URL says which list is shown: opening
+    it (a link, a reload, a bookmark, Back or Forward) loads that list in
+    the page's on_load (:meth:`open_list`). A change made on the page (a
+    filter, a sort, a page) loads the new list in that same event and puts
+    its URL in the address bar (``address``, pushed by
+    :class:`customer_portal.components.lists.AfterListChange`): one round
+    trip, where navigating to the URL would take four events.
     """
 
     listing: ClassVar[UrlListing]
@@ -245,16 +235,19 @@ class ListPageState(rx.State, mixin=True):
     summary: str = ""
     #: The filters in use, each removable; their number is the "Filtros (n)" count.
     active_filters: list[FilterChip] = []
+    #: The URL of the list shown (``/facturas?estado=pendiente``): after a change
+    #: on the page, components/lists.py puts it in the address bar.
+    address: str = ""
     #: Grows each time the list should be announced and focused (components/lists.py
-    #: watches it): after a sort, a page or a filter, not on the first load.
+    #: watches it): after a sort, a page or a filter, not when the URL is opened.
     announced: int = 0
     #: The id of what gets focus then: the summary, or the filter that was just changed.
     focus_target: str = SUMMARY_ID
-    #: The control whose change is loading ("buscar", "orden-fecha", "siguiente"...):
-    #: its button shows it is busy until the new list is in (components/lists.py).
-    pending: str = ""
-    #: Set by a sort, page or filter change: the load it causes then announces the list.
-    _announce_results: bool = False
+    #: Grows with every answer to a control of the page, whatever it was (a new
+    #: list, a field to correct): the pressed control is idle again.
+    answers: int = 0
+    #: The URL query of the list shown: what the next change starts from.
+    _shown_query: dict[str, str] = {}
 
     @rx.var
     def has_problems(self) -> bool:
@@ -271,36 +264,19 @@ class ListPageState(rx.State, mixin=True):
         raise NotImplementedError
 
     def _filters(self) -> Any:
-        return self.listing.parse(dict(self.router.url.query_parameters))
+        """The filters of the list shown (before the first load, the URL's)."""
+        query = self._shown_query if self.loaded else self.router.url.query_parameters
+        return self.listing.parse(dict(query))
 
-    def _go(self, filters: Any, *, control: str, focus: str = SUMMARY_ID) -> Any:
-        """Navigate to the URL of ``filters``; ``control`` is busy until its list loads."""
-        self.focus_target = focus
-        url = self.listing.url(filters)
-        if url == self._path_and_query():
-            # The same URL loads nothing new: say what is shown now.
-            self.announced += 1
-            return None
-        self._announce_results = True
-        self.pending = control
-        return rx.redirect(url)
-
-    def _with_ordering(self, filters: Any, **changes: Any) -> Any:
-        ordering: Ordering = filters.ordering
-        return replace(filters, ordering=replace(ordering, **changes))
-
-    @rx.event
-    @signed_in
-    async def open_list(self, account: Account):
-        """on_load: read the filters from the URL and load that page of the list."""
-        filters = self._filters()
-        self.problems = self.listing.problems(dict(self.router.url.query_parameters))
+    async def _show(self, account: Account, filters: Any) -> None:
+        """Load the list of ``filters`` and everything the page says about it."""
         found = await self._load(account, filters)
         self.count, self.page, self.pages = found.count, found.page, found.pages
-        self.pending = ""
         self.has_any = found.has_any
         self.sort, self.descending = filters.ordering.sort, filters.ordering.descending
         url_query = self.listing.to_query(filters)
+        self._shown_query = url_query
+        self.address = self.listing.url(filters)
         self.query = lists.form_values(url_query)
         self.form_key = urlencode(url_query)
         self.active_filters = [FilterChip(k, text) for k, text in self.listing.describe(filters)]
@@ -313,19 +289,38 @@ class ListPageState(rx.State, mixin=True):
             descending=self.descending,
         )
         self.loaded = True
-        if self._announce_results:
-            self._announce_results = False
-            self.announced += 1
 
-    # The navigation handlers read no data (they only build a URL to this
-    # page, whose on_load is guarded too), but like every handler they answer
-    # only a signed-in customer: nobody else learns even how a URL is built.
+    async def _go(self, account: Account, filters: Any, *, focus: str = SUMMARY_ID) -> None:
+        """Show the list of ``filters`` now; it is announced and ``focus`` focused."""
+        self.focus_target = focus
+        if not self.loaded or self.listing.url(filters) != self.address:
+            await self._show(account, filters)
+        # Also when nothing changed (Buscar with the same filters): say what is shown.
+        self.announced += 1
+
+    def _with_ordering(self, filters: Any, **changes: Any) -> Any:
+        ordering: Ordering = filters.ordering
+        return replace(filters, ordering=replace(ordering, **changes))
+
+    @rx.event
+    @signed_in
+    async def open_list(self, account: Account):
+        """on_load: the list the URL names (a link, a reload, a bookmark, Back, Forward)."""
+        query = dict(self.router.url.query_parameters)
+        self.problems = self.listing.problems(query)
+        await self._show(account, self.listing.parse(query))
+
+    # Every handler a control of the page calls answers only a signed-in
+    # customer, loads through the same guarded _load as on_load, and grows
+    # ``answers`` however it ends: the control the customer pressed shows it
+    # is busy from the press until then (assets/portal.js, components/lists.py).
     @rx.event
     @signed_in
     async def apply_filters(self, account: Account, form_data: dict):
         """Buscar: the form's filters, keeping the sort, from the first page."""
+        self.answers += 1
         if not isinstance(form_data, dict):
-            return None
+            return
         current = self._filters().ordering
         fields = _form_query(form_data)
         # Sent by a field that applies at once: focus goes back to it, not away.
@@ -334,50 +329,52 @@ class ListPageState(rx.State, mixin=True):
         self.problems = self.listing.problems(fields)
         if self.problems:
             # The typed text stays in the form, with the message beside it.
-            return None
+            return
         fields.update(orden=current.sort, dir="desc" if current.descending else "asc")
         filters = self._with_ordering(self.listing.parse(fields), page=1)
-        return self._go(filters, control=BUSCAR if focus == SUMMARY_ID else focus, focus=focus)
+        await self._go(account, filters, focus=focus)
 
     @rx.event
     @signed_in
     async def sort_by(self, account: Account, column: str):
         """Sort by ``column``; a second click on the same column turns the order round."""
+        self.answers += 1
         current = self._filters()
         ordering: Ordering = current.ordering
         if ordering.sort == column:
             descending = not ordering.descending
         else:
             descending = column not in self.listing.ascending_first
-        target = self._with_ordering(current, sort=str(column), descending=descending, page=1)
-        # The column the list is sorted by (an unknown one became the default) is busy.
-        return self._go(target, control=sort_control(target.ordering.sort))
+        await self._go(
+            account, self._with_ordering(current, sort=str(column), descending=descending, page=1)
+        )
 
     @rx.event
     @signed_in
     async def go_to_page(self, account: Account, page: int):
         """Show page ``page`` (clamped to the list's pages)."""
+        self.answers += 1
         try:
             target = int(page)
         except (TypeError, ValueError, OverflowError):
-            return None
-        current = self._filters()
-        control = NEXT_PAGE if target > current.ordering.page else PREVIOUS_PAGE
-        return self._go(self._with_ordering(current, page=target), control=control)
+            return
+        await self._go(account, self._with_ordering(self._filters(), page=target))
 
     @rx.event
     @signed_in
     async def remove_filter(self, account: Account, key: str):
         """Drop the filter under URL key ``key`` (its button under "Filtros (n)"), from page 1."""
+        self.answers += 1
         query = self.listing.to_query(self._filters())
         if not isinstance(key, str) or key not in query:
-            return None
+            return
         del query[key]
         query.pop("pagina", None)
-        return self._go(self.listing.parse(query), control=remove_control(key))
+        await self._go(account, self.listing.parse(query))
 
     @rx.event
     @signed_in
     async def clear_filters(self, account: Account):
         """Limpiar filtros: the list as it first opens."""
-        return self._go(self.listing.parse({}), control=CLEAR)
+        self.answers += 1
+        await self._go(account, self.listing.parse({}))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import urllib.error
@@ -51,6 +52,106 @@ def test_list_filters_live_in_the_url_and_back_works(portal, browser):
     fresh.goto(bookmarked)
     expect(summary(fresh)).to_contain_text("4 facturas")
     expect(fresh.locator("#estado_parcial")).to_be_checked()
+
+
+class RoutedSocket:
+    """The page's websocket passed through: what the page sends is recorded, answers can wait."""
+
+    EVENT = "42/_event,"  # a Socket.IO event packet on Reflex's namespace
+
+    def __init__(self, page):
+        self.sent: list[str] = []
+        self.hold = False
+        self.held: list[tuple[object, str]] = []
+        page.route_web_socket(re.compile(r"/_event"), self._route)
+
+    def _route(self, ws):
+        server = ws.connect_to_server()
+
+        def to_server(message):
+            self.sent.append(message)
+            server.send(message)
+
+        def to_page(message):
+            if self.hold:
+                self.held.append((ws, message))
+            else:
+                ws.send(message)
+
+        ws.on_message(to_server)
+        server.on_message(to_page)
+
+    def events(self) -> list[str]:
+        """The handlers the page has asked for, by their last name ("go_to_page")."""
+        return [
+            json.loads(message[len(self.EVENT) :])[1]["name"].rsplit(".", 1)[-1]
+            for message in self.sent
+            if isinstance(message, str) and message.startswith(self.EVENT)
+        ]
+
+    def release(self):
+        self.hold = False
+        for ws, message in self.held:
+            ws.send(message)
+        self.held.clear()
+
+
+def test_a_change_is_one_event_busy_from_the_press_and_the_address_bar_follows(portal, browser):
+    page = signed_in(browser, portal)
+    socket = RoutedSocket(page)
+    page.goto(portal.url + "/facturas?tam=10")
+    expect(page.get_by_text("Página 1 de 2", exact=True)).to_be_visible()
+    expect(page.locator("#filtros button[type=submit]")).to_be_enabled()
+    asked = len(socket.events())
+
+    # Busy from the press, before any answer: the answer is held back.
+    socket.hold = True
+    following = page.get_by_role("button", name="Siguiente")
+    following.click()
+    expect(following).to_have_attribute("aria-busy", "true")
+    assert "pagina" not in page.url
+    socket.release()
+    expect(page.get_by_text("Página 2 de 2", exact=True)).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/facturas\?pagina=2&tam=10$"))
+    expect(following).not_to_have_attribute("aria-busy", "true")
+    assert numbers(page) == ["F2026-1002", "F2026-1001"]
+    # One event went to the server for the change, list and URL came back with it.
+    assert socket.events()[asked:] == ["go_to_page"]
+
+    by_number = page.get_by_role("button", name="Ordenar por número")
+    by_number.click()
+    expect(page).to_have_url(re.compile(r"/facturas\?orden=numero&dir=asc&tam=10$"))
+    expect(page.locator("table tbody tr").first).to_contain_text("F2026-1001")
+    expect(by_number).not_to_have_attribute("aria-busy", "true")
+
+    # Back and Forward walk the lists shown, each with its own rows.
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/facturas\?pagina=2&tam=10$"))
+    expect(page.get_by_text("Página 2 de 2", exact=True)).to_be_visible()
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/facturas/?\?tam=10$"))
+    expect(page.get_by_text("Página 1 de 2", exact=True)).to_be_visible()
+    assert numbers(page)[0] == "F2026-1012"
+    page.go_forward()
+    expect(page).to_have_url(re.compile(r"/facturas\?pagina=2&tam=10$"))
+    expect(page.get_by_text("Página 2 de 2", exact=True)).to_be_visible()
+
+    # A reload keeps the URL and its list, and is left to the screen reader.
+    page.reload()
+    expect(page.get_by_text("Página 2 de 2", exact=True)).to_be_visible()
+    expect(page.locator("#filtros button[type=submit]")).to_be_enabled()
+    page.wait_for_timeout(500)
+    assert re.search(r"/facturas/?\?pagina=2&tam=10$", page.url)
+    assert page.locator("#anuncio").text_content() == ""
+    assert page.evaluate("document.activeElement.tagName") == "BODY"
+
+    # An invoice of that list, then Back: the same list.
+    page.get_by_role("link", name="F2026-1001").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Factura F2026-1001")
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/facturas/?\?pagina=2&tam=10$"))
+    expect(page.get_by_text("Página 2 de 2", exact=True)).to_be_visible()
+    assert numbers(page) == ["F2026-1002", "F2026-1001"]
 
 
 def test_sort_and_pages(portal, browser):

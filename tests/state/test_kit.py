@@ -56,14 +56,6 @@ async def test_the_signed_in_customer_gets_their_rows_from_the_url(customer_with
     assert state.query == {"factura": "A-1", "orden": "importe", "dir": "asc"}
 
 
-@pytest.fixture
-def viewer() -> Account:
-    """A signed-in customer, for handlers that read no data but ask who is asking."""
-    account = Account(id=1, customer_id=1, email="ana@example.com")
-    signed_in_as(account)
-    return account
-
-
 @pytest.mark.parametrize(
     ("handler", "args"),
     [
@@ -80,31 +72,70 @@ async def test_list_handlers_answer_only_a_signed_in_customer(handler, args):
     event = await handler.fn(state, *args)
     assert "/entrar?next=%2Fpagos%3Ffactura%3DA" in str(event)
     assert requires_account(handler)
+    assert not state.loaded and state.address == "" and state.answers == 0
 
 
-async def test_list_handlers_navigate_to_bounded_urls(viewer):
-    state = state_for(PaymentsState, url="/pagos?factura=A-1&orden=importe")
-    sorted_again = str(await PaymentsState.sort_by.fn(state, "importe"))
-    assert "orden=importe" in sorted_again and "dir=asc" in sorted_again
-    assert "orden=factura" in str(await PaymentsState.sort_by.fn(state, "factura"))
+async def opened(state_cls, url: str):
+    """The state of a list page opened at ``url``, as its on_load leaves it."""
+    state = state_for(state_cls, url=url)
+    assert await state_cls.open_list.fn(state) is None
+    return state
+
+
+async def test_a_change_loads_its_list_in_the_same_event(customer_with_payment):
+    """One websocket event per change: the list and its URL come back together."""
+    signed_in_as(customer_with_payment)
+    state = await opened(PaymentsState, "/pagos?factura=Z")
+    assert state.count == 0 and state.address == "/pagos?factura=Z"
+    assert await PaymentsState.remove_filter.fn(state, "factura") is None
+    assert state.count == 1 and state.rows[0].invoice == "A-1"
+    assert state.address == "/pagos" and state.active_filters == []
+    assert await PaymentsState.sort_by.fn(state, "importe") is None
+    assert (state.sort, state.descending) == ("importe", True)
+    assert state.address == "/pagos?orden=importe"  # largest first: the default order
+
+
+async def test_list_handlers_build_bounded_urls(customer_with_payment):
+    signed_in_as(customer_with_payment)
+    state = await opened(PaymentsState, "/pagos?factura=A-1&orden=importe")
+    await PaymentsState.sort_by.fn(state, "importe")
+    assert "orden=importe" in state.address and "dir=asc" in state.address
+    await PaymentsState.sort_by.fn(state, "factura")
+    assert "orden=factura" in state.address
     # A sort the page does not have falls back to the default (left out of the URL).
-    assert "orden" not in str(await PaymentsState.sort_by.fn(state, "password_hash"))
-    assert "pagina=1000000" in str(await PaymentsState.go_to_page.fn(state, 10**50))
-    assert await PaymentsState.go_to_page.fn(state, "x") is None
-    applied = str(
-        await PaymentsState.apply_filters.fn(state, {"factura": "B-2", "desde": "5/3/2026"})
-    )
-    assert "factura=B-2" in applied and "desde=2026-03-05" in applied
-    assert "orden=importe" in applied
-    assert await PaymentsState.apply_filters.fn(state, ["not", "a", "dict"]) is None
+    await PaymentsState.sort_by.fn(state, "password_hash")
+    assert "orden" not in state.address
+    await PaymentsState.go_to_page.fn(state, 10**50)
+    assert "pagina=1000000" in state.address and state.page == 1
+    before = state.address
+    await PaymentsState.go_to_page.fn(state, "x")
+    assert state.address == before
+    await PaymentsState.apply_filters.fn(state, {"factura": "B-2", "desde": "5/3/2026"})
+    assert "factura=B-2" in state.address and "desde=2026-03-05" in state.address
+    await PaymentsState.apply_filters.fn(state, ["not", "a", "dict"])
+    assert "factura=B-2" in state.address
 
 
-async def test_a_filter_that_applies_at_once_keeps_the_focus(viewer):
+async def test_a_change_starts_from_the_list_shown_not_from_the_events_url(
+    customer_with_payment,
+):
+    """Two quick clicks: the second event may still carry the URL before the first."""
+    signed_in_as(customer_with_payment)
+    state = await opened(PaymentsState, "/pagos?factura=A")
+    await PaymentsState.sort_by.fn(state, "importe")
+    # The router still says /pagos?factura=A (the address bar had not changed yet).
+    await PaymentsState.go_to_page.fn(state, 2)
+    assert "factura=A" in state.address and "orden=importe" in state.address
+    assert "pagina=2" in state.address
+
+
+async def test_a_filter_that_applies_at_once_keeps_the_focus(customer_with_payment):
     """Ticking a box reloads the list; focus returns to the box (WCAG 3.2.2), not away."""
-    state = state_for(InvoiceListState, url="/facturas")
+    signed_in_as(customer_with_payment)
+    state = await opened(InvoiceListState, "/facturas")
     ticked = {"estado.cobrado": True, "foco": "estado_cobrado"}
-    went = str(await InvoiceListState.apply_filters.fn(state, ticked))
-    assert "estado=cobrado" in went and "foco" not in went
+    await InvoiceListState.apply_filters.fn(state, ticked)
+    assert "estado=cobrado" in state.address and "foco" not in state.address
     assert state.focus_target == "estado_cobrado"
     await InvoiceListState.apply_filters.fn(state, {"numero": "F", "foco": ""})
     assert state.focus_target == "resumen"
@@ -114,19 +145,20 @@ async def test_a_filter_that_applies_at_once_keeps_the_focus(viewer):
     assert state.focus_target == "resumen"
 
 
-async def test_an_unreadable_date_changes_nothing_and_says_why(viewer):
-    state = state_for(PaymentsState, url="/pagos?factura=A-1")
-    assert await PaymentsState.apply_filters.fn(state, {"factura": "B-2", "desde": "nope"}) is None
+async def test_an_unreadable_date_changes_nothing_and_says_why(customer_with_payment):
+    signed_in_as(customer_with_payment)
+    state = await opened(PaymentsState, "/pagos?factura=A-1")
+    await PaymentsState.apply_filters.fn(state, {"factura": "B-2", "desde": "nope"})
     assert state.problems == {
         "desde": "«nope» no es una fecha válida. Escríbala así: 05/03/2026 (dd/mm/aaaa)"
     }
     assert state.has_problems
+    assert state.address == "/pagos?factura=A-1" and state.announced == 0
 
 
 async def test_the_list_sums_itself_up_and_lists_its_filters(customer_with_payment):
     signed_in_as(customer_with_payment)
-    state = state_for(PaymentsState, url="/pagos?desde=2024-01-05&factura=A&orden=importe")
-    assert await PaymentsState.open_list.fn(state) is None
+    state = await opened(PaymentsState, "/pagos?desde=2024-01-05&factura=A&orden=importe")
     assert state.summary == "1 pago"
     # The form shows dates day first; the URL (and so the form's key) keeps them ISO.
     assert state.query["desde"] == "05/01/2024" and "desde=2024-01-05" in state.form_key
@@ -134,48 +166,47 @@ async def test_the_list_sums_itself_up_and_lists_its_filters(customer_with_payme
         ("factura", "Factura: A"),
         ("desde", "Desde 05/01/2024"),
     ]
-    went = str(await PaymentsState.remove_filter.fn(state, "desde"))
-    assert "factura=A" in went and "desde" not in went and "orden=importe" in went
-    assert await PaymentsState.remove_filter.fn(state, "password_hash") is None
+    await PaymentsState.remove_filter.fn(state, "desde")
+    assert "factura=A" in state.address and "desde" not in state.address
+    assert "orden=importe" in state.address
+    before = state.address
+    await PaymentsState.remove_filter.fn(state, "password_hash")
+    assert state.address == before
 
 
-async def test_after_a_sort_the_reloaded_list_is_announced_and_focused(customer_with_payment):
+async def test_after_a_change_the_list_is_announced_and_focused(customer_with_payment):
     signed_in_as(customer_with_payment)
-    state = state_for(PaymentsState, url="/pagos")
-    await PaymentsState.open_list.fn(state)
-    assert state.announced == 0  # the first load is the page's, not the list's news
-    assert "orden=importe" in str(await PaymentsState.sort_by.fn(state, "importe"))
-    await PaymentsState.open_list.fn(state)
+    state = await opened(PaymentsState, "/pagos")
+    assert state.announced == 0  # opening the URL is the page's news, not the list's
+    await PaymentsState.sort_by.fn(state, "importe")
     assert state.announced == 1 and state.summary == "1 pago"
-    # Only once: a reload or Back later is not announced again.
+    # Back, Forward or a reload open the URL again: not announced.
     await PaymentsState.open_list.fn(state)
     assert state.announced == 1
     # Buscar with nothing changed loads nothing, but still says what is shown.
-    assert await PaymentsState.apply_filters.fn(state, {}) is None
+    await PaymentsState.apply_filters.fn(state, {})
     assert state.announced == 2
 
 
-async def test_the_button_that_changed_the_list_is_busy_until_it_loads(customer_with_payment):
+async def test_every_press_of_a_list_control_is_answered(customer_with_payment):
+    """The pressed control is busy until ``answers`` grows: whatever the outcome, it grows."""
     signed_in_as(customer_with_payment)
-    state = state_for(PaymentsState, url="/pagos?factura=A")
-    await PaymentsState.open_list.fn(state)
-    assert state.pending == ""
-    for handler, args, control in [
-        (PaymentsState.sort_by, ("importe",), "orden-importe"),
-        (PaymentsState.go_to_page, (2,), "siguiente"),
-        (PaymentsState.apply_filters, ({"factura": "B"},), "buscar"),
-        (PaymentsState.apply_filters, ({"factura": "B", "foco": "tam"},), "tam"),
-        (PaymentsState.remove_filter, ("factura",), "quitar-factura"),
-        (PaymentsState.clear_filters, (), "limpiar"),
-    ]:
-        assert await handler.fn(state, *args) is not None
-        assert state.pending == control
-        await PaymentsState.open_list.fn(state)
-        assert state.pending == ""
-    # Nothing to load (the same URL, or a field to correct): nothing stays busy.
-    assert await PaymentsState.apply_filters.fn(state, {"factura": "A"}) is None
-    assert await PaymentsState.apply_filters.fn(state, {"desde": "nope"}) is None
-    assert state.pending == ""
+    state = await opened(PaymentsState, "/pagos?factura=A")
+    presses = [
+        (PaymentsState.sort_by, ("importe",)),
+        (PaymentsState.go_to_page, (2,)),
+        (PaymentsState.go_to_page, ("x",)),
+        (PaymentsState.apply_filters, ({"factura": "B"},)),
+        (PaymentsState.apply_filters, ({"factura": "B"},)),  # the same list
+        (PaymentsState.apply_filters, ({"desde": "nope"},)),  # a field to correct
+        (PaymentsState.apply_filters, ("not a form",)),
+        (PaymentsState.remove_filter, ("factura",)),
+        (PaymentsState.remove_filter, ("unknown",)),
+        (PaymentsState.clear_filters, ()),
+    ]
+    for answered, (handler, args) in enumerate(presses, start=1):
+        await handler.fn(state, *args)
+        assert state.answers == answered, handler
 
 
 def test_a_checkbox_group_becomes_one_comma_list():
@@ -209,12 +240,14 @@ def test_a_customer_page_without_a_guarded_load_cannot_be_declared():
         portal_page(route=routes.LOGIN, title="Otra", access=Access.PUBLIC)(lambda: None)
 
 
-async def test_an_unusable_filter_is_not_searched_and_says_why(viewer):
-    state = state_for(InvoiceListState, url="/facturas")
-    assert await InvoiceListState.apply_filters.fn(state, {"min": "abc", "numero": "F"}) is None
+async def test_an_unusable_filter_is_not_searched_and_says_why(customer_with_payment):
+    signed_in_as(customer_with_payment)
+    state = await opened(InvoiceListState, "/facturas")
+    await InvoiceListState.apply_filters.fn(state, {"min": "abc", "numero": "F"})
     assert state.problems == {"min": "«abc» no es un importe válido. Escríbalo así: 1.210,50"}
-    went = str(await InvoiceListState.apply_filters.fn(state, {"min": "1.000", "numero": "F"}))
-    assert "min=1.000" in went and state.problems == {}
+    assert state.address == "/facturas"
+    await InvoiceListState.apply_filters.fn(state, {"min": "1.000", "numero": "F"})
+    assert "min=1.000" in state.address and state.problems == {}
 
 
 @pytest.mark.parametrize(
