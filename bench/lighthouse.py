@@ -78,10 +78,11 @@ def _wait_for(url: str, process: subprocess.Popen, timeout: float) -> None:
 
 
 @contextmanager
-def _portal(folder: Path):
-    """The demo portal as `make run` serves it, on a free port."""
+def _portal(folder: Path, extra_env: dict[str, str] | None = None):
+    """The demo portal as `make run` serves it, on a free port (``extra_env`` added)."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_", "REFLEX_"))}
+    env.update(extra_env or {})
     env.update(
         PORTAL_INSTANCE_DIR=str(folder / "instance"),
         PORTAL_PORT=str(port),

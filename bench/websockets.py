@@ -12,11 +12,11 @@ does:
 - it opens the websocket with a client token, that cookie and the portal's
   Origin, hydrating ``/facturas`` in the connect packet;
 - a *filter change* is what the browser sends for a ticked «Pendiente» (or
-  Limpiar filtros): ``apply_filters``, whose answer is a redirect, then the
-  new URL's ``on_load_internal``, whose answer is the list. Each of those two
-  events is timed from emit until its answer arrives (Reflex 0.10 has no
-  "final" flag any more: the answer is the ``_redirect`` event, and the
-  delta that carries the list), and so is the whole change.
+  Limpiar filtros): one ``apply_filters`` event, whose answer (a delta) holds
+  the new list and its URL, which the page then puts in the address bar.
+  It is timed from emit until that answer arrives. (Until 2026-11-28 a
+  change was ``apply_filters`` answered by a redirect, then the new URL's
+  ``on_load_internal``: two events from here, four on the server.)
 
 Benchmark 3 alternates windows without and with 20 logins in flight (each
 finished login starts another), while 20 signed-in customers change a filter
@@ -28,7 +28,10 @@ memory per session.
 The load generator shares the machine's cores with the portal: its own CPU
 time is printed, so a reader can tell how much of a latency is the client.
 Sizes shrink for development: BENCH_WS_SESSIONS="20 50" BENCH_WS_SECONDS=10
-BENCH_WS_ONLY=3 (or 5). Results go to bench/results/websockets.json.
+BENCH_WS_ONLY=3 (or 5). Results go to bench/results/websockets.json;
+BENCH_WS_WORKERS=2 serves the portal with two backend processes sharing
+Reflex's state in the local Redis (database 15), saved as
+websockets-2-workers.json.
 """
 
 from __future__ import annotations
@@ -68,11 +71,11 @@ LIST_STATE = (
     f"{ROOT_STATE}.customer_portal___state___auth____auth_state"
     ".customer_portal___state___invoice_list____invoice_list_state"
 )
-ON_LOAD = f"{ROOT_STATE}.reflex___state____on_load_internal_state.on_load_internal"
 INVOICES_PER_CUSTOMER = 24
 #: The two filter forms a customer alternates between: «Pendiente» ticked, and none.
 FORMS = ({"estado.pendiente": True, "numero": ""}, {"numero": ""})
 TIMEOUT = 10.0
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 #: The brief's 200 and 500, and fewer to find the knee: the most sessions that meet the target.
 SESSIONS = [int(n) for n in os.environ.get("BENCH_WS_SESSIONS", "50 100 200 500").split()]
@@ -225,18 +228,19 @@ class CustomerTab:
             self._waiting = None
 
     async def change_filter(self, into: Latencies) -> None:
-        """Tick «Pendiente» (or clear it): the redirect, then the new URL's list."""
+        """Tick «Pendiente» (or clear it): one event, answered with the new list and its URL."""
         form = FORMS[self.turn % 2]
         self.turn += 1
         start = time.perf_counter()
-        target = await self._send(f"{LIST_STATE}.apply_filters", {"form_data": form}, _redirect)
-        redirected = time.perf_counter()
-        if not str(target).startswith(routes.INVOICES):
-            raise BenchError(f"redirected to {str(target).split('?')[0]}")
-        self.path = str(target)
-        await self._send(ON_LOAD, {}, _list_loaded)
+        kind, path = await self._send(
+            f"{LIST_STATE}.apply_filters", {"form_data": form}, _list_changed
+        )
         done = time.perf_counter()
-        into.events += [redirected - start, done - redirected]
+        if kind != "list" or not str(path).startswith(routes.INVOICES):
+            raise BenchError(f"answered with {kind} {str(path).split('?')[0]}")
+        # What the page's pushState does: the next event carries the new URL.
+        self.path = str(path)
+        into.events.append(done - start)
         into.changes.append(done - start)
 
     async def close(self) -> None:
@@ -249,6 +253,15 @@ def _redirect(update: dict):
         if event.get("name") == "_redirect":
             return event["payload"]["path"]
     return None
+
+
+def _list_changed(update: dict):
+    """("list", its URL) for the answer to a change, ("redirect", path) if sent elsewhere."""
+    changes = (update.get("delta") or {}).get(LIST_STATE) or {}
+    if "answers_rx_state_" in changes:
+        return "list", changes.get("address_rx_state_")
+    redirected = _redirect(update)
+    return None if redirected is None else ("redirect", redirected)
 
 
 def _list_loaded(update: dict):
@@ -517,21 +530,32 @@ async def _run(url: str, port: int, emails: list[str], console: Console) -> dict
     return results
 
 
+def _backend_env() -> dict[str, str]:
+    """BENCH_WS_WORKERS=n: n backend processes sharing Reflex's state in the local Redis."""
+    workers = os.environ.get("BENCH_WS_WORKERS", "")
+    if not workers:
+        return {}
+    return {"REFLEX_REDIS_URL": REDIS_URL, "GRANIAN_WORKERS": str(int(workers))}
+
+
 def main() -> None:
     """Serve the portal, seed customers, run benchmarks 3 and 5, print and save them."""
     console = Console(width=120)
     count = max(max(SESSIONS), STALL_CLIENTS) + STALL_LOGINS
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        with _portal(folder) as url:
+        with _portal(folder, _backend_env()) as url:
             console.print(f"Seeding {count} customers, {INVOICES_PER_CUSTOMER} invoices each")
             emails = _seed(folder / "instance" / "portal.db", count)
             port = urlsplit(url).port or 80
             results = asyncio.run(_run(url, port, emails, console))
     _print(console, results)
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
-    console.print(f"Saved {RESULTS}")
+    workers = _backend_env().get("GRANIAN_WORKERS")
+    results["backend"] = f"{workers} workers, state in Redis" if workers else "1 process"
+    saved = RESULTS.with_stem(f"websockets-{workers}-workers") if workers else RESULTS
+    saved.parent.mkdir(exist_ok=True)
+    saved.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    console.print(f"Saved {saved}")
 
 
 if __name__ == "__main__":
