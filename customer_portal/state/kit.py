@@ -294,6 +294,9 @@ class ListPageState(rx.State, mixin=True):
         """Show the list of ``filters`` now; it is announced and ``focus`` focused."""
         self.focus_target = focus
         if not self.loaded or self.listing.url(filters) != self.address:
+            # The form is drawn again from the new list's URL: a message about
+            # text typed before would stand beside text no longer there.
+            self.problems = {}
             await self._show(account, filters)
         # Also when nothing changed (Buscar with the same filters): say what is shown.
         self.announced += 1

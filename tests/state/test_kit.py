@@ -154,6 +154,9 @@ async def test_an_unreadable_date_changes_nothing_and_says_why(customer_with_pay
     }
     assert state.has_problems
     assert state.address == "/pagos?factura=A-1" and state.announced == 0
+    # Another list (a sort) redraws the form from its URL: the message goes with the text.
+    await PaymentsState.sort_by.fn(state, "importe")
+    assert state.problems == {} and not state.has_problems
 
 
 async def test_the_list_sums_itself_up_and_lists_its_filters(customer_with_payment):
