@@ -234,9 +234,14 @@ class AfterListChange(Fragment):
             # The static server answers /facturas at /facturas/: the same page.
             " && address !== window.location.pathname.replace(/(.)\\/+$/, '$1')"
             " + window.location.search) {"
-            # A fresh key, as React Router gives each entry it pushes itself.
-            " const key = Math.random().toString(36).slice(2, 10);"
-            " window.history.pushState({ ...window.history.state, key }, '', address); }"
+            # React Router does not see these pushes, so it still holds the
+            # entry being left as it last saw it: with the key it gave it,
+            # Back to that entry would look like no change and load nothing.
+            # A fresh key there, and one on the new entry, make every return
+            # a change it reports (and Reflex loads that URL's list).
+            " const key = () => Math.random().toString(36).slice(2, 10);"
+            " window.history.replaceState({ ...window.history.state, key: key() }, '');"
+            " window.history.pushState({ ...window.history.state, key: key() }, '', address); }"
             f" const target = '#' + CSS.escape({self.focus} || {fallback});"
             f" if (window.portalAnnounce) {{ window.portalAnnounce({self.text}, target); }}"
             " else { document.querySelector(target)?.focus(); }"

@@ -145,6 +145,14 @@ def test_a_change_is_one_event_busy_from_the_press_and_the_address_bar_follows(p
     assert page.locator("#anuncio").text_content() == ""
     assert page.evaluate("document.activeElement.tagName") == "BODY"
 
+    # Back from the first change after a page load returns to the loaded list.
+    page.get_by_role("button", name="Ordenar por número").click()
+    expect(page).to_have_url(re.compile(r"orden=numero"))
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/facturas/?\?pagina=2&tam=10$"))
+    expect(page.get_by_text("Página 2 de 2", exact=True)).to_be_visible()
+    assert numbers(page) == ["F2026-1002", "F2026-1001"]
+
     # An invoice of that list, then Back: the same list.
     page.get_by_role("link", name="F2026-1001").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Factura F2026-1001")
