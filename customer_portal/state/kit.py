@@ -32,7 +32,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from typing import Any, ClassVar, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import reflex as rx
 
@@ -246,8 +246,6 @@ class ListPageState(rx.State, mixin=True):
     #: Grows with every answer to a control of the page, whatever it was (a new
     #: list, a field to correct): the pressed control is idle again.
     answers: int = 0
-    #: The URL query of the list shown: what the next change starts from.
-    _shown_query: dict[str, str] = {}
 
     @rx.var
     def has_problems(self) -> bool:
@@ -264,9 +262,14 @@ class ListPageState(rx.State, mixin=True):
         raise NotImplementedError
 
     def _filters(self) -> Any:
-        """The filters of the list shown (before the first load, the URL's)."""
-        query = self._shown_query if self.loaded else self.router.url.query_parameters
-        return self.listing.parse(dict(query))
+        """The filters of the list shown, which a change starts from; the URL's before a load.
+
+        Not the event's URL once loaded: after two quick clicks it can be one
+        change behind.
+        """
+        if not self.loaded:
+            return self.listing.parse(dict(self.router.url.query_parameters))
+        return self.listing.parse(dict(parse_qsl(urlsplit(self.address).query)))
 
     async def _show(self, account: Account, filters: Any) -> None:
         """Load the list of ``filters`` and everything the page says about it."""
@@ -275,7 +278,6 @@ class ListPageState(rx.State, mixin=True):
         self.has_any = found.has_any
         self.sort, self.descending = filters.ordering.sort, filters.ordering.descending
         url_query = self.listing.to_query(filters)
-        self._shown_query = url_query
         self.address = self.listing.url(filters)
         self.query = lists.form_values(url_query)
         self.form_key = urlencode(url_query)
