@@ -285,6 +285,18 @@ def _count_and_pending(session: Session, conditions: list[Any]) -> tuple[int, di
     return count, {currency: int(cents) for currency, cents in sums}
 
 
+#: What a row of the list needs, in the order :func:`search_invoices` unpacks it.
+_ROW_COLUMNS = (
+    col(Invoice.id),
+    col(Invoice.number),
+    col(Invoice.issue_date),
+    col(Invoice.due_date),
+    col(Invoice.currency),
+    col(Invoice.total_cents),
+    col(Invoice.paid_cents),
+)
+
+
 def search_invoices(
     *, session: Session, customer_id: int, filters: InvoiceFilters, today: date | None = None
 ) -> InvoicePage:
@@ -311,9 +323,10 @@ def search_invoices(
     )
     by_id = {}
     if found.rows:
-        loaded = session.exec(select(Invoice).where(col(Invoice.id).in_(found.rows)))
-        by_id = {invoice.id: invoice for invoice in loaded}
-    invoices = [by_id[invoice_id] for invoice_id in found.rows]
+        # Plain columns, not Invoice objects: building an ORM object per row was
+        # an eighth of a list change's time on the server (bench/websockets.py).
+        rows_query = select(*_ROW_COLUMNS).where(col(Invoice.id).in_(found.rows))
+        by_id = {row[0]: row for row in session.exec(rows_query)}
     has_any = found.count > 0 or (
         filters.active
         and session.exec(
@@ -322,18 +335,19 @@ def search_invoices(
         is not None
     )
     rows = []
-    for invoice in invoices:
-        status = invoice_status(invoice.total_cents, invoice.paid_cents)
+    for invoice_id in found.rows:
+        _, number, issue_date, due_date, currency, total_cents, paid_cents = by_id[invoice_id]
+        status = invoice_status(total_cents, paid_cents)
         rows.append(
             InvoiceRow(
-                number=invoice.number,
-                issue_date=invoice.issue_date,
-                due_date=invoice.due_date,
-                currency=invoice.currency,
-                total_cents=invoice.total_cents,
-                pending_cents=invoice.total_cents - invoice.paid_cents,
+                number=number,
+                issue_date=issue_date,
+                due_date=due_date,
+                currency=currency,
+                total_cents=total_cents,
+                pending_cents=total_cents - paid_cents,
                 status=status,
-                overdue=is_overdue(status, invoice.due_date, today),
+                overdue=is_overdue(status, due_date, today),
             )
         )
     return InvoicePage(
