@@ -11,7 +11,7 @@ BUN_VERSION := 1.4.4
 BUN := $(TOOLS)/node_modules/.bin/bun
 PORTAL_PORT ?= 3000
 PORTAL_BACKEND_PORT ?= 8000
-SYSTEM_PACKAGES := poppler-utils:pdfsig chromium:chromium libnss3-tools:certutil
+SYSTEM_PACKAGES := poppler-utils:pdfsig chromium:chromium libnss3-tools:certutil nginx-light:/usr/sbin/nginx
 
 # Reflex 0.10 needs bun >= 1.4.4 or Node >= 22.22; this machine has Node 20,
 # so Reflex uses the bun we install from the npm registry.
@@ -95,4 +95,4 @@ $(BUN):
 	$(BUN) --version
 
 clean:
-	rm -rf .web .web-e2e .web-e2e-redis .states $(VENV) $(TOOLS)
+	rm -rf .web .web-e2e .web-e2e-redis .web-e2e-prod .states $(VENV) $(TOOLS)

@@ -410,6 +410,74 @@ def outbox(show_all: bool) -> None:
         out.print("The outbox is empty." if show_all else "No unsent emails.")
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), required=True, help="Port to listen on.")
+def serve(host: str, port: int) -> None:
+    """Serve one production web worker (pages built beforehand; see README, Despliegue)."""
+    from customer_portal.deploy.worker import NotReady, check_ready, serve
+
+    settings = _settings()
+    try:
+        check_ready(settings)
+    except NotReady as exc:
+        raise _Fail(str(exc)) from None
+    # A worker never changes the schema: `customer-portal migrate` does, once per release.
+    _ready_engine(upgrade=False)
+    serve(host=host, port=port)
+
+
+@main.command("nginx-config")
+@click.option(
+    "--worker",
+    "workers",
+    multiple=True,
+    required=True,
+    metavar="HOST:PORT",
+    help="A web worker (`customer-portal serve`); repeat for each.",
+)
+@click.option(
+    "--listen", "listen_port", type=click.IntRange(1, 65535), default=443, show_default=True
+)
+@click.option("--http-port", type=click.IntRange(1, 65535), help="Also redirect plain HTTP here.")
+@click.option("--certificate", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option(
+    "--key", "certificate_key", type=click.Path(dir_okay=False, path_type=Path), required=True
+)
+@click.option(
+    "--prefix",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="A folder nginx may write: pid, logs, temporary files.",
+)
+def nginx_config(
+    workers: tuple[str, ...],
+    listen_port: int,
+    http_port: int | None,
+    certificate: Path,
+    certificate_key: Path,
+    prefix: Path,
+) -> None:
+    """Print the nginx.conf that puts the web workers behind TLS, from the shipped template."""
+    from customer_portal.deploy.nginx import BadWorker, NginxSite, render
+    from customer_portal.deploy.worker import built_pages
+
+    site = NginxSite(
+        workers=workers,
+        listen_port=listen_port,
+        http_port=http_port,
+        certificate=certificate,
+        certificate_key=certificate_key,
+        prefix=prefix,
+        pages=built_pages(),
+    )
+    try:
+        text = render(site, _settings())
+    except BadWorker as exc:
+        raise _Fail(str(exc)) from None
+    click.echo(text, nl=False)
+
+
 @main.command("seed-demo")
 def seed_demo() -> None:
     """Add the demo customers, logins and invoices (safe to run again)."""

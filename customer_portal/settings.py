@@ -278,6 +278,10 @@ class Settings(InstanceSettings):
         validate_default=False,
         description="For verify; default: the PKCS#12's own",
     )
+    # Before database_url, whose check reads it.
+    allow_sqlite: bool = Field(
+        False, description="prod: accept SQLite (one machine, one web process)"
+    )
     database_url: Annotated[str, _PASSWORD_IN_URL] = Field(
         default_factory=lambda v: f"sqlite:///{v['instance_dir'] / 'portal.db'}",
         description="sqlite:/// or postgresql://",
@@ -310,12 +314,20 @@ class Settings(InstanceSettings):
 
     @field_validator("database_url")
     @classmethod
-    def _known_database(cls, value: str) -> str:
+    def _known_database(cls, value: str, info: ValidationInfo) -> str:
         value = value.strip()
         if not value.startswith(("sqlite:", "postgresql")):
             # Only the scheme: the rest may hold a password.
             scheme = value.split(":", 1)[0]
             raise ValueError(f"must be a sqlite:/// or postgresql:// URL, got {scheme!r}")
+        env, allow_sqlite = _prior(info, "env", "allow_sqlite")
+        if value.startswith("sqlite:") and env != "dev" and not allow_sqlite:
+            # SQLite serves one machine and one web process: several workers, or a
+            # publisher on another host, need the one store they all share.
+            raise ValueError(
+                "must be a postgresql:// URL when PORTAL_ENV=prod "
+                "(set PORTAL_ALLOW_SQLITE=true to run one process on SQLite)"
+            )
         # psycopg 3 is the driver we ship; SQLAlchemy's bare scheme means psycopg2.
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")

@@ -32,6 +32,7 @@ def test_one_port_unless_told_and_never_in_production(tmp_path, pki):
         **env,
         "PORTAL_ENV": "prod",
         "PORTAL_SIGNING_P12": str(pki.signer_p12),
+        "PORTAL_ALLOW_SQLITE": "true",
         "PORTAL_BACKEND_PORT": "8000",
     }
     with pytest.raises(SettingsError, match="PORTAL_BACKEND_PORT: is for `make dev` only"):

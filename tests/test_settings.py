@@ -183,9 +183,31 @@ def test_production_refuses_kept_secrets_and_the_demo_pki(tmp_path, pki):
         "PORTAL_SECRET_KEY: must be set when PORTAL_ENV=prod; "
         "PORTAL_API_KEY: must be set when PORTAL_ENV=prod"
     )
-    env.update(SECRETS, PORTAL_SIGNING_P12=str(pki.signer_p12))
+    env.update(
+        SECRETS,
+        PORTAL_SIGNING_P12=str(pki.signer_p12),
+        PORTAL_DATABASE_URL="postgresql://portal@db.example/portal",
+    )
     settings = load_settings(env)
     assert not settings.is_dev and not settings.uses_demo_pki and settings.trust_roots == ()
+    assert settings.database_url == "postgresql+psycopg://portal@db.example/portal"
+
+
+def test_production_takes_sqlite_only_when_told(tmp_path, pki):
+    env = {
+        "PORTAL_ENV": "prod",
+        "PORTAL_INSTANCE_DIR": str(tmp_path),
+        **SECRETS,
+        "PORTAL_SIGNING_P12": str(pki.signer_p12),
+    }
+    with pytest.raises(SettingsError, match="^PORTAL_DATABASE_URL: must be a postgresql"):
+        load_settings(env)
+    settings = load_settings({**env, "PORTAL_ALLOW_SQLITE": "true"})
+    assert settings.database_url == f"sqlite:///{tmp_path / 'portal.db'}"
+    # Development never asks.
+    assert load_settings({"PORTAL_INSTANCE_DIR": str(tmp_path), **SECRETS}).database_url.startswith(
+        "sqlite:"
+    )
 
 
 def test_instance_settings_need_no_secret(tmp_path):
@@ -221,7 +243,7 @@ def test_effective_settings_name_every_variable_and_mask_secrets(tmp_path):
     shown = {row.variable: row.value for row in rows}
     # Every variable says what it is for.
     assert all(row.meaning for row in rows)
-    assert len(shown) == 40 and all(name.startswith("PORTAL_") for name in shown)
+    assert len(shown) == 41 and all(name.startswith("PORTAL_") for name in shown)
     assert shown["PORTAL_DATABASE_URL"] == "postgresql+psycopg://portal:********@db:5432/portal"
     for name in (
         "PORTAL_SECRET_KEY",

@@ -176,6 +176,11 @@ class PortalEdge:
         if scope["type"] not in ("http", "websocket"):
             await self.inner(scope, receive, send)
             return
+        if self.policy.https and scope.get("scheme") in ("http", "ws"):
+            # Behind a TLS proxy (README, Despliegue) the request reached us in
+            # plain text, but the customer's browser spoke https: URLs built
+            # from the request (a redirect's Location) must say so.
+            scope = {**scope, "scheme": "https" if scope["type"] == "http" else "wss"}
         await self.host_checked(scope, receive, self._with_headers(scope, send))
 
     @functools.cached_property

@@ -145,6 +145,21 @@ async def test_https_adds_hsts(settings, behind):
     assert "wss://portal.example" in response.headers["content-security-policy"]
 
 
+async def test_behind_a_tls_proxy_the_app_sees_the_scheme_the_browser_used(settings, behind):
+    # nginx (README, Despliegue) talks plain HTTP to the workers: a redirect
+    # built from the request must still send the browser to https.
+    https = settings.__class__(**{**settings.__dict__, "base_url": "https://portal.example"})
+    transport = httpx.ASGITransport(app=build_edge(https)(behind))
+    async with httpx.AsyncClient(transport=transport, base_url="http://portal.example") as c:
+        await c.get("/entrar")
+    assert behind.scopes[-1]["scheme"] == "https"
+    # Served over plain http, nothing changes.
+    transport = httpx.ASGITransport(app=build_edge(settings)(behind))
+    async with httpx.AsyncClient(transport=transport, base_url=ORIGIN) as c:
+        await c.get("/entrar")
+    assert behind.scopes[-1]["scheme"] == "http"
+
+
 async def test_cors_never_grants_a_foreign_origin_credentials(settings, behind):
     # What Reflex puts in front of its app, as configured by rxconfig.py.
     app = build_edge(settings)(

@@ -28,6 +28,7 @@ async def test_dev_mode_lists_and_opens_emails(queued):
 async def test_prod_mode_shows_nothing_whatever_the_client_sends(queued, monkeypatch, pki):
     monkeypatch.setenv("PORTAL_ENV", "prod")
     monkeypatch.setenv("PORTAL_SIGNING_P12", str(pki.signer_p12))
+    monkeypatch.setenv("PORTAL_ALLOW_SQLITE", "true")
     reset_process_caches()
     state = new_state()
     await MailboxState.load.fn(state)

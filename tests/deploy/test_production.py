@@ -1,0 +1,114 @@
+"""The production mode of README "Despliegue", run for real and broken on purpose.
+
+Two web workers (``customer-portal serve``) on PostgreSQL, with Reflex's
+state in Redis, behind nginx with TLS (the shipped template): a customer in
+Chromium signs in, filters, opens an invoice and downloads it while the
+workers are killed under them one after the other.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.deploy.production import Production
+from tests.e2e.helpers import signed_in
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def production(tmp_path_factory, pki, mail_server):
+    running = Production(
+        folder=tmp_path_factory.mktemp("production"), pki=pki, smtp_port=mail_server.port
+    )
+    try:
+        yield running.start(workers=2)
+    finally:
+        running.stop()
+
+
+def summary(page):
+    return page.locator("#resumen")
+
+
+def kill_under(page, production, worker) -> None:
+    """SIGKILL ``worker``; return once the page is live on a worker again.
+
+    nginx logs the page's websocket when the killed worker drops it; the page
+    then opens another, through nginx, to the worker left, and hydrates again
+    (a new tab token: Reflex takes the dead worker's claim on the old one for
+    a second tab). A change pressed in the very instant a worker dies can be
+    lost with it (Reflex does not send it again), so the customer here acts
+    once the page is live again, as a person would.
+    """
+    live: list[bool] = []
+
+    def watch(socket) -> None:
+        socket.on(
+            "framereceived",
+            lambda frame: (
+                live.append(True) if '"is_hydrated_rx_state_":true' in str(frame) else None
+            ),
+        )
+
+    page.on("websocket", watch)
+    before = production.served("/_event")[worker.name]
+    production.kill_worker(worker)
+    deadline = time.monotonic() + 3
+    while production.served("/_event")[worker.name] == before and time.monotonic() < deadline:
+        page.wait_for_timeout(100)  # lets Playwright deliver the page's events meanwhile
+    if production.served("/_event")[worker.name] > before:
+        deadline = time.monotonic() + 30
+        while not live and time.monotonic() < deadline:
+            page.wait_for_timeout(100)
+        assert live, "the page did not come back after its worker was killed"
+    page.remove_listener("websocket", watch)
+
+
+def test_a_customer_carries_on_while_each_worker_is_killed(production, browser, tmp_path):
+    page = signed_in(browser, production, ignore_https_errors=True)
+    expect(summary(page)).to_contain_text("12 facturas")
+    first, second = production.workers
+
+    # Each worker in turn dies without a word (SIGKILL) while the customer is
+    # signed in; whichever held their websocket, the next change reaches the
+    # other worker, which finds the tab's state in Redis and the session in
+    # PostgreSQL: no new sign-in, the list the change asked for.
+    kill_under(page, production, first)
+    page.locator("#estado_pendiente").check()
+    expect(summary(page)).to_contain_text("2 facturas", timeout=30_000)
+    production.start_worker(first)  # what systemd's Restart= does
+
+    kill_under(page, production, second)
+    page.locator("#estado_pendiente").uncheck()
+    expect(summary(page)).to_contain_text("12 facturas", timeout=30_000)
+    assert "/entrar" not in page.url
+
+    page.get_by_role("link", name="F2026-1010").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Factura F2026-1010")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Descargar PDF").click()
+    saved = tmp_path / "downloaded.pdf"
+    download.value.save_as(saved)
+    stored = tmp_path / "stored.pdf"
+    production.cli("pdf", "F2026-1010", "--output", str(stored))
+    assert saved.read_bytes() == stored.read_bytes()
+    pdfsig = subprocess.run(["pdfsig", str(saved)], capture_output=True, text=True).stdout
+    assert "Signature is Valid." in pdfsig
+    production.start_worker(second)
+
+    # nginx logs a websocket when it closes, with the worker it went to: the
+    # customer's events were answered by both workers.
+    page.context.close()
+    deadline = time.monotonic() + 10
+    while len(production.served("/_event")) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert set(production.served("/_event")) == {first.name, second.name}
+    # Pages and links, too, come from both; and nginx never had to answer an
+    # error, though a worker was down twice.
+    assert set(production.served("/")) >= {first.name, second.name}
+    assert production.failures() == []
