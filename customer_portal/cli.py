@@ -371,14 +371,34 @@ def verify_store() -> None:
 
 
 @main.command("deliver-mail")
-def deliver_mail() -> None:
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Keep delivering, every PORTAL_MAIL_POLL_SECONDS, until stopped (a process of its own).",
+)
+def deliver_mail(watch: bool) -> None:
     """Send the emails that are due, once, and exit (1 if some could not be sent)."""
-    from customer_portal.mail.worker import deliver_once
+    from customer_portal.mail.worker import deliver_once, run_mail_worker
 
     settings = _settings()
     if not settings.mail.enabled:
         raise _Fail("SMTP is not configured: set PORTAL_SMTP_HOST (see `customer-portal outbox`)")
-    report = deliver_once(engine=_ready_engine(), settings=settings)
+    engine = _ready_engine()
+    if watch:
+        import asyncio
+        import signal
+
+        # Other deliverers may run beside this one (web workers, more of these):
+        # each email is claimed before it is sent, so none goes out twice.
+        # SIGTERM (systemd stop) ends it between rounds, as Ctrl+C does.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        out.print(f"Delivering mail every {settings.mail.poll_seconds} s until stopped.")
+        try:
+            asyncio.run(run_mail_worker(engine=engine, settings=settings))
+        except KeyboardInterrupt:
+            out.print("Stopped.")
+        return
+    report = deliver_once(engine=engine, settings=settings)
     out.print(
         f"{len(report.sent)} sent, {len(report.retried)} to retry later, "
         f"{len(report.failed)} failed for good"

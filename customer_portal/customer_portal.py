@@ -65,5 +65,7 @@ async def mail_worker() -> None:
     from customer_portal.mail.worker import run_mail_worker
 
     settings = get_settings()
+    if not settings.mail.in_web:
+        return  # delivered by `customer-portal deliver-mail --watch` (README, Despliegue)
     # In dev without SMTP the console is the mailbox: it may show fresh links.
     await run_mail_worker(engine=get_engine(), settings=settings, live_links=settings.is_dev)

@@ -225,6 +225,10 @@ class MailSettings(_Section):
     max_attempts: int = Field(
         12, ge=1, le=100, validation_alias="PORTAL_MAIL_MAX_ATTEMPTS", description="Then give up"
     )
+    # Production may leave delivery to `customer-portal deliver-mail --watch` processes.
+    in_web: bool = Field(
+        True, validation_alias="PORTAL_MAIL_IN_WEB", description="Web workers deliver mail too"
+    )
 
     @property
     def enabled(self) -> bool:

@@ -97,6 +97,7 @@ class Production:
     pki: object
     smtp_port: int
     workers: list[Worker] = field(default_factory=list)
+    deliverers: list[subprocess.Popen] = field(default_factory=list)
     nginx: subprocess.Popen | None = None
     port: int = 0
     env: dict[str, str] = field(default_factory=dict)
@@ -154,6 +155,8 @@ class Production:
             PORTAL_SMTP_HOST="127.0.0.1",
             PORTAL_SMTP_PORT=str(self.smtp_port),
             PORTAL_MAIL_POLL_SECONDS="1",
+            # Mail goes out from deliverers of its own (start_deliverers), as README says.
+            PORTAL_MAIL_IN_WEB="false",
             REFLEX_REDIS_URL=REDIS_URL,
             REFLEX_USE_SYSTEM_BUN="1",
             # Its own build: the other browser tests' portals keep theirs.
@@ -196,6 +199,25 @@ class Production:
             timeout=120,
         )
 
+    def spawn(self, *args: str, log: str) -> subprocess.Popen:
+        """``customer-portal *args`` as a process of its own, its output in ``log``."""
+        with (self.folder / log).open("a") as out:
+            return subprocess.Popen(
+                [str(BIN / "customer-portal"), *args],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def start_deliverers(self, count: int) -> None:
+        """``customer-portal deliver-mail --watch``, ``count`` times side by side."""
+        for number in range(1, count + 1):
+            self.deliverers.append(
+                self.spawn("-v", "deliver-mail", "--watch", log=f"mail{number}.log")
+            )
+
     def kill_worker(self, worker: Worker) -> None:
         """SIGKILL the worker's whole process group: no goodbye to anyone."""
         assert worker.process is not None
@@ -230,6 +252,8 @@ class Production:
         for worker in self.workers:
             if worker.process is not None:
                 _stop(worker.process)
+        for deliverer in self.deliverers:
+            _stop(deliverer)
         if self.schema:
             admin = sa.create_engine(POSTGRES_ADMIN_URL)
             with admin.begin() as conn:

@@ -8,14 +8,18 @@ workers are killed under them one after the other.
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import time
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests.deploy.production import Production
 from tests.e2e.helpers import signed_in
+from tests.factories import customer_input, invoice_input
 
 pytestmark = pytest.mark.e2e
 
@@ -112,3 +116,75 @@ def test_a_customer_carries_on_while_each_worker_is_killed(production, browser, 
     # error, though a worker was down twice.
     assert set(production.served("/")) >= {first.name, second.name}
     assert production.failures() == []
+
+
+def test_two_publishers_and_two_deliverers_race_on_one_batch(production, mail_server, tmp_path):
+    # Four new customers, 30 invoices each, in one file that two publishers
+    # (`customer-portal publish`, as a billing run's script would start them)
+    # publish at the same time, while two deliverers send the mail.
+    customers = [
+        customer_input(code=f"RACE-{c}", email=f"carrera{c}@example.com", tax_id="12345678Z")
+        for c in range(4)
+    ]
+    batch = [
+        invoice_input(f"R{c}-{i:04d}", customer=customers[c]) for c in range(4) for i in range(30)
+    ]
+    numbers = {item["number"] for item in batch}
+    path = tmp_path / "batch.json"
+    path.write_text(json.dumps(batch))
+    production.start_deliverers(2)
+    publishers = [
+        production.spawn("publish", str(path), "--workers", "1", log=f"publish{n}.log")
+        for n in (1, 2)
+    ]
+    assert [publisher.wait(timeout=300) for publisher in publishers] == [0, 0]
+
+    # Every invoice once, each with its signed PDF; between them the two
+    # publishers published each once (the other found it already there).
+    engine = sa.create_engine(production.env["PORTAL_DATABASE_URL"])
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT i.number, count(d.id) FROM invoice i "
+                "LEFT JOIN signed_document d ON d.invoice_id = i.id "
+                "WHERE i.number LIKE 'R%' GROUP BY i.number"
+            )
+        ).all()
+    engine.dispose()
+    assert dict(rows) == dict.fromkeys(numbers, 1)
+    published = [
+        re.search(r"(\d+) published", (production.folder / f"publish{n}.log").read_text())
+        for n in (1, 2)
+    ]
+    assert sum(int(found[1]) for found in published if found) == len(numbers)
+    assert "0 tampered" in production.cli("verify-store").stdout
+    listed = production.cli("outbox", "--all").stdout
+
+    # Every invoice in exactly one email to its customer; one Alta each; no
+    # message twice. (Mail waits a little for more invoices of the same customer.)
+    addresses = {customer["email"] for customer in customers}
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        mail = [m for m in mail_server.received if m.rcpt_tos[0] in addresses]
+        seen = [
+            set(re.findall(r"R\d-\d{4}", m.message.get_body(("plain",)).get_content()))
+            for m in mail
+        ]
+        if set().union(*seen) >= numbers:
+            break
+        time.sleep(0.5)
+    else:
+        raise AssertionError(f"not every invoice was mailed:\n{listed[-3000:]}")
+    time.sleep(3)  # a duplicate would arrive about now
+    mail = [m for m in mail_server.received if m.rcpt_tos[0] in addresses]
+    seen = [
+        set(re.findall(r"R\d-\d{4}", m.message.get_body(("plain",)).get_content())) for m in mail
+    ]
+    assert sum(len(s) for s in seen) == len(numbers)  # none in two emails
+    for message, found in zip(mail, seen, strict=True):
+        code = message.rcpt_tos[0].removeprefix("carrera").split("@")[0]
+        assert all(number.startswith(f"R{code}-") for number in found)
+    welcomes = [m.rcpt_tos[0] for m in mail if m.message["Subject"].startswith("Alta en ")]
+    assert sorted(welcomes) == sorted(addresses)
+    message_ids = [m.message["Message-ID"] for m in mail]
+    assert len(set(message_ids)) == len(message_ids)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from customer_portal.db import run_in_unit_of_work, unit_of_work
@@ -16,6 +18,7 @@ from customer_portal.mail.outbox import describe_row
 from customer_portal.mail.worker import deliver_once, describe_pending, run_mail_worker
 from customer_portal.models import OutboxEmail
 from customer_portal.settings import load_settings
+from tests.factories import reset_process_caches
 from tests.mail.test_delivery import queue
 from tests.mail.test_notices import queue_alta
 
@@ -80,6 +83,39 @@ def test_outbox_lists_and_deliver_mail_sends(engine, smtp_server, monkeypatch):
     assert len(smtp_server.received) == 2
     assert "No unsent emails." in cli("outbox").stdout
     assert cli("outbox", "--all").stdout.count("[sent, 1 tries]") == 2
+
+
+def test_deliver_mail_watch_keeps_delivering_until_stopped(engine, smtp_server, monkeypatch):
+    monkeypatch.setenv("PORTAL_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("PORTAL_SMTP_PORT", str(smtp_server.port))
+    monkeypatch.setenv("PORTAL_MAIL_POLL_SECONDS", "1")
+    watcher = subprocess.Popen(
+        [CLI, "deliver-mail", "--watch"], stdout=subprocess.PIPE, text=True, env=os.environ.copy()
+    )
+    try:
+        queue(engine, 1)
+        deadline = time.monotonic() + 20
+        while len(smtp_server.received) < 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        queue(engine, 1, to="otra@example.com")  # queued after it started: still sent
+        while len(smtp_server.received) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert [m.rcpt_tos for m in smtp_server.received][-1] == ["otra@example.com"]
+        assert watcher.poll() is None
+    finally:
+        watcher.send_signal(signal.SIGTERM)  # what systemd's stop sends
+        out, _ = watcher.communicate(timeout=20)
+    assert watcher.returncode == 0 and out.rstrip().endswith("Stopped.")
+    assert len(smtp_server.received) == 2
+
+
+def test_web_workers_leave_mail_to_deliverers_when_told(portal_env, monkeypatch):
+    from customer_portal.customer_portal import mail_worker
+
+    monkeypatch.setenv("PORTAL_MAIL_IN_WEB", "false")
+    reset_process_caches()
+    # Returns at once instead of looping for ever.
+    asyncio.run(asyncio.wait_for(mail_worker(), timeout=5))
 
 
 def test_the_console_shows_activation_links_only_when_asked(engine, smtp_settings):
