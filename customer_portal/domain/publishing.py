@@ -16,6 +16,7 @@ import itertools
 import logging
 import os
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -46,6 +47,11 @@ from customer_portal.models import Customer, Invoice, InvoiceLine, SignedDocumen
 from customer_portal.settings import Branding
 
 log = logging.getLogger(__name__)
+
+#: Tries to store one signed invoice (races on a unique index, dropped connections).
+_STORE_ATTEMPTS = 4
+#: Seconds before the first retry after a dropped connection; then twice, three times...
+_RECONNECT_PAUSE = 0.25
 
 # Invoices per job handed to a publishing worker.
 _PER_JOB = 4
@@ -234,8 +240,11 @@ class Publisher:
         """Store a signed invoice in its own transaction, with its hooks and audit event."""
         # Two publishers may race for the same number or a new customer code:
         # the loser's insert fails on a unique index, and it looks again. (So
-        # does the same number twice in one batch, signed in parallel.)
-        for attempt in range(3):
+        # does the same number twice in one batch, signed in parallel.) A
+        # connection the database dropped (a restart) is retried the same way:
+        # the retry looks first, so a COMMIT that landed before the drop is
+        # found, not stored twice.
+        for attempt in range(_STORE_ATTEMPTS):
             try:
                 with unit_of_work(self._engine) as session:
                     # The number was looked up a moment ago (_prepare, _taken_numbers);
@@ -256,6 +265,15 @@ class Publisher:
                 return ItemResult(label=data.number, status=PUBLISHED)
             except sa.exc.IntegrityError:
                 log.info("publish race on %s (attempt %d); retrying", data.number, attempt + 1)
+            except sa.exc.DBAPIError as exc:
+                if not exc.connection_invalidated or attempt + 1 == _STORE_ATTEMPTS:
+                    raise
+                log.warning(
+                    "database connection lost storing %s (attempt %d); retrying",
+                    data.number,
+                    attempt + 1,
+                )
+                time.sleep(_RECONNECT_PAUSE * (attempt + 1))
         return rejected(
             data.number,
             FAILED,

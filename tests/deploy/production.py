@@ -36,7 +36,7 @@ NGINX = os.environ.get("PORTAL_TEST_NGINX", "/usr/sbin/nginx")
 POSTGRES_ADMIN_URL = os.environ.get(
     "PORTAL_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
-REDIS_URL = os.environ.get("PORTAL_TEST_PROD_REDIS_URL", "redis://127.0.0.1:6379/8")
+REDIS_SERVER = os.environ.get("PORTAL_TEST_REDIS_SERVER", "/usr/bin/redis-server")
 API_KEY = "prod-api-key-0123456789abcdef"
 #: One line of nginx's access log (the ``portal`` format of the shipped template).
 _ACCESS = re.compile(
@@ -102,6 +102,8 @@ class Production:
     port: int = 0
     env: dict[str, str] = field(default_factory=dict)
     schema: str = ""
+    redis: subprocess.Popen | None = None
+    redis_port: int = 0
 
     @property
     def url(self) -> str:
@@ -135,16 +137,17 @@ class Production:
         with admin.begin() as conn:
             conn.exec_driver_sql(f"CREATE SCHEMA {self.schema}")
         admin.dispose()
-        import redis
-
-        redis.Redis.from_url(REDIS_URL).flushdb()
+        self.redis_port = free_port()
+        self.start_redis()
         instance = self.folder / "instance"
         instance.mkdir(parents=True, exist_ok=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PORTAL_", "REFLEX_"))}
         env.update(
             PORTAL_ENV="prod",
             PORTAL_INSTANCE_DIR=str(instance),
-            PORTAL_DATABASE_URL=f"{POSTGRES_ADMIN_URL}?options=-csearch_path%3D{self.schema}",
+            # Named, so that drop_database_connections finds this deployment's only.
+            PORTAL_DATABASE_URL=f"{POSTGRES_ADMIN_URL}?options=-csearch_path%3D{self.schema}"
+            f"&application_name={self.schema}",
             PORTAL_SECRET_KEY=uuid.uuid4().hex + uuid.uuid4().hex,
             PORTAL_API_KEY=API_KEY,
             PORTAL_SIGNING_P12=str(self.pki.signer_p12),
@@ -157,7 +160,7 @@ class Production:
             PORTAL_MAIL_POLL_SECONDS="1",
             # Mail goes out from deliverers of its own (start_deliverers), as README says.
             PORTAL_MAIL_IN_WEB="false",
-            REFLEX_REDIS_URL=REDIS_URL,
+            REFLEX_REDIS_URL=f"redis://127.0.0.1:{self.redis_port}/0",
             REFLEX_USE_SYSTEM_BUN="1",
             # Its own build: the other browser tests' portals keep theirs.
             REFLEX_WEB_WORKDIR=str(ROOT / ".web-e2e-prod"),
@@ -198,6 +201,50 @@ class Production:
             log=worker.log,
             timeout=120,
         )
+
+    def drop_database_connections(self) -> int:
+        """End every PostgreSQL connection of this deployment, as a server restart does."""
+        admin = sa.create_engine(POSTGRES_ADMIN_URL)
+        with admin.begin() as conn:
+            ended = conn.execute(
+                sa.text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE application_name = :name"
+                ),
+                {"name": self.schema},
+            ).scalar_one()
+        admin.dispose()
+        return ended
+
+    def start_redis(self) -> None:
+        """A Redis server of this deployment's own (the machine's stays untouched), no disk."""
+        log = self.folder / "redis.log"
+        with log.open("a") as out:
+            self.redis = subprocess.Popen(
+                [REDIS_SERVER, "--port", str(self.redis_port), "--bind", "127.0.0.1"]
+                + ["--save", "", "--appendonly", "no", "--dir", str(self.folder)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        import redis
+
+        client = redis.Redis(port=self.redis_port)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline or self.redis.poll() is not None:
+                    raise RuntimeError(f"redis did not start:\n{log.read_text()[-2000:]}") from None
+                time.sleep(0.1)
+        client.close()
+
+    def stop_redis(self) -> None:
+        """Stop the Redis server; whatever it held (tabs' state) is gone."""
+        assert self.redis is not None
+        _stop(self.redis)
 
     def spawn(self, *args: str, log: str) -> subprocess.Popen:
         """``customer-portal *args`` as a process of its own, its output in ``log``."""
@@ -254,6 +301,8 @@ class Production:
                 _stop(worker.process)
         for deliverer in self.deliverers:
             _stop(deliverer)
+        if self.redis is not None:
+            _stop(self.redis)
         if self.schema:
             admin = sa.create_engine(POSTGRES_ADMIN_URL)
             with admin.begin() as conn:

@@ -118,6 +118,38 @@ def test_a_customer_carries_on_while_each_worker_is_killed(production, browser, 
     assert production.failures() == []
 
 
+def test_database_connections_dropped_and_redis_restarted_while_a_customer_browses(
+    production, browser
+):
+    page = signed_in(browser, production, ignore_https_errors=True)
+    expect(summary(page)).to_contain_text("12 facturas")
+
+    # Every PostgreSQL connection of the portal ends, as in a server restart: the
+    # pools notice before using one (pre-ping), and the customer sees nothing.
+    assert production.drop_database_connections() > 0
+    page.locator("#estado_pendiente").check()
+    expect(summary(page)).to_contain_text("2 facturas")
+
+    # Redis restarts empty: the tabs' state is gone, the sessions (PostgreSQL)
+    # are not. The next change finds no state to apply to, so Reflex starts
+    # the tab again from its address: the list and filters it showed, still
+    # signed in. The change itself is not applied; the customer repeats it.
+    production.stop_redis()
+    production.start_redis()
+    pending = page.locator("#estado_pendiente")
+    pending.click()
+    expect(pending).to_be_checked()
+    expect(summary(page)).to_contain_text("2 facturas")
+    assert "/entrar" not in page.url
+    pending.uncheck()
+    expect(summary(page)).to_contain_text("12 facturas")
+    page.get_by_role("link", name="F2026-1010").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Factura F2026-1010")
+    text = page.locator("body").inner_text()
+    assert "Traceback" not in text and "Error" not in text
+    assert production.failures() == []
+
+
 def test_two_publishers_and_two_deliverers_race_on_one_batch(production, mail_server, tmp_path):
     # Four new customers, 30 invoices each, in one file that two publishers
     # (`customer-portal publish`, as a billing run's script would start them)

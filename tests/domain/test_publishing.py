@@ -157,6 +157,36 @@ def test_concurrent_publishers_of_one_number_store_it_once(engine, signer, setti
     assert count(engine, Invoice) == 1 and count(engine, Customer) == 1
 
 
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_connection_the_database_drops_mid_store_is_retried_once_stored(engine, signer, settings):
+    import sqlalchemy as sa
+
+    from tests.conftest import POSTGRES_ADMIN_URL
+
+    dropped: list[int] = []
+
+    def drop_my_connection(*, session, invoice, customer, data):
+        # What a PostgreSQL restart does to a transaction in flight: the server
+        # ends the connection between the INSERTs and the COMMIT.
+        if not dropped:
+            pid = session.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+            admin = sa.create_engine(POSTGRES_ADMIN_URL)
+            with admin.begin() as conn:
+                conn.exec_driver_sql(f"SELECT pg_terminate_backend({int(pid)})")
+            admin.dispose()
+            dropped.append(pid)
+
+    publisher = Publisher(
+        engine=engine,
+        signer=signer,
+        branding=settings.branding,
+        after_store=[drop_my_connection],
+    )
+    result = publisher.publish(invoice_input("F-DROP"))
+    assert dropped and result.status == PUBLISHED
+    assert count(engine, Invoice) == 1 and count(engine, SignedDocument) == 1
+
+
 class _Watcher:
     """A hook that also wants to know when a batch is done."""
 
