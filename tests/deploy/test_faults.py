@@ -1,6 +1,7 @@
-"""Faults a deployment survives, each caused for real: here, a publisher killed mid-batch.
+"""Faults a deployment survives, each caused for real, with the commands an operator runs.
 
-Run on SQLite and on PostgreSQL, with the same command an operator runs.
+A publisher killed mid-batch (SQLite and PostgreSQL); the disk under an
+embedded SQLite database filling up mid-batch.
 """
 
 from __future__ import annotations
@@ -8,12 +9,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from customer_portal.mail.notices import INVOICE_NOTICE
@@ -29,7 +32,7 @@ def _count(engine: sa.Engine, sql: str) -> int:
         return conn.execute(sa.text(sql)).scalar_one()
 
 
-def _whole_invoices(engine: sa.Engine) -> set[str]:
+def _whole_invoices(engine: sa.Engine, prefix: str = "K", lines: int = 2) -> set[str]:
     """The stored invoices' numbers, after checking each is whole and nothing else is there."""
     with engine.connect() as conn:
         rows = conn.execute(
@@ -37,16 +40,18 @@ def _whole_invoices(engine: sa.Engine) -> set[str]:
                 "SELECT i.number,"
                 " (SELECT count(*) FROM invoice_line l WHERE l.invoice_id = i.id),"
                 " (SELECT count(*) FROM signed_document d WHERE d.invoice_id = i.id)"
-                " FROM invoice i WHERE i.number LIKE 'K%'"
-            )
+                " FROM invoice i WHERE i.number LIKE :prefix"
+            ),
+            {"prefix": f"{prefix}%"},
         ).all()
         notices = conn.execute(
-            sa.text("SELECT dedupe_key FROM outbox_email WHERE dedupe_key LIKE 'invoice-notice:K%'")
+            sa.text("SELECT dedupe_key FROM outbox_email WHERE dedupe_key LIKE :key"),
+            {"key": INVOICE_NOTICE.format(number=f"{prefix}%")},
         ).scalars()
         notices = sorted(notices)
     numbers = {number for number, _, _ in rows}
-    # Two lines and one signed PDF each; one notice each, and none for an invoice not stored.
-    assert all((lines, documents) == (2, 1) for _, lines, documents in rows), rows[:5]
+    # Its lines and one signed PDF each; one notice each, and none for an invoice not stored.
+    assert all((found, documents) == (lines, 1) for _, found, documents in rows), rows[:5]
     assert notices == sorted(INVOICE_NOTICE.format(number=number) for number in numbers)
     return numbers
 
@@ -107,3 +112,50 @@ def test_a_publisher_killed_mid_batch_leaves_whole_invoices_and_a_rerun_complete
         for m in smtp_server.received
     ]
     assert sorted(n for found in mentioned for n in found) == sorted(i["number"] for i in batch)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_full_disk_stops_an_embedded_batch_with_a_clear_message_and_nothing_half_written(
+    engine, database_url, tmp_path
+):
+    batch = [
+        invoice_input(
+            f"D-{i:04d}", customer=customer_input(code=f"D{i % 5}", email=f"d{i % 5}@example.com")
+        )
+        for i in range(300)
+    ]
+    path = tmp_path / "batch.json"
+    path.write_text(json.dumps(batch))
+    database = Path(database_url.removeprefix("sqlite:///"))
+    files = [database, database.with_name(database.name + "-wal")]
+    # The disk holds about a dozen more signed invoices: no file of the
+    # publisher may grow past that (RLIMIT_FSIZE; writes beyond fail as on a
+    # full disk, instead of the signal that would kill the process).
+    limit = max(f.stat().st_size for f in files if f.exists()) + 600_000
+
+    def small_disk() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    full = subprocess.run(
+        [CLI, "publish", str(path), "--workers", "1"],
+        capture_output=True,
+        text=True,
+        preexec_fn=small_disk,
+    )
+    assert full.returncode == 2
+    assert "Error: the database refused a write" in full.stderr
+    assert "is its disk full?" in full.stderr and "Traceback" not in full.stderr
+    done = int(re.search(r"(\d+) of 300 invoices were done", full.stderr)[1])
+    assert 0 < done < 300
+    stored = _whole_invoices(engine, prefix="D", lines=1)
+    assert len(stored) == done
+
+    # Room again: the same command completes, the invoices done before unchanged.
+    rerun = subprocess.run(
+        [CLI, "publish", str(path), "--workers", "1"], capture_output=True, text=True
+    )
+    assert rerun.returncode == 0, rerun.stderr
+    assert f"{300 - done} published" in rerun.stdout and f"{done} unchanged" in rerun.stdout
+    assert len(_whole_invoices(engine, prefix="D", lines=1)) == 300
+    assert subprocess.run([CLI, "verify-store"], capture_output=True).returncode == 0
