@@ -19,7 +19,7 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(PATH)
 export PORTAL_PORT
 
-.PHONY: run dev test bench lighthouse setup system-packages lint clean
+.PHONY: run dev test bench soak lighthouse setup system-packages lint clean
 
 # Loopback unless PORTAL_HOST says otherwise (PORTAL_HOST=0.0.0.0 make run).
 # .states/ held pickled tab state in earlier versions: state now lives in memory.
@@ -53,6 +53,11 @@ bench: setup
 	$(BIN)/python -m bench.email
 	$(BIN)/python -m bench.downloads
 	$(BIN)/python -m bench.websockets
+
+# Not in CI: 100 customers for 10 minutes against the production mode (README,
+# Despliegue): zero errors and flat memory per worker, or exit 1. SOAK_SECONDS=120 for a short one.
+soak: setup
+	$(BIN)/python -m bench.soak
 
 # Lighthouse 12 (13 needs Node 22) on /, /entrar, /facturas and an invoice, on
 # a phone and a desktop, against Debian's Chromium. Scores, not a gate.

@@ -124,11 +124,11 @@ def _percentiles(values: list[float]) -> dict[str, float]:
     }
 
 
-def _seed(database: Path, count: int) -> list[str]:
+def _seed(database_url: str, count: int) -> list[str]:
     """``count`` customers with invoices and an activated login; their emails."""
     password_hash = hash_password(PASSWORD)  # BCRYPT_ROUNDS, as production stores it
     assert password_hash.startswith(f"$2b${BCRYPT_ROUNDS:02d}$"), password_hash
-    engine = db.create_db_engine(f"sqlite:///{database}")
+    engine = db.create_db_engine(database_url)
     emails = []
     with db.unit_of_work(engine) as session:
         for n in range(count):
@@ -173,12 +173,13 @@ def _router_data(path: str) -> dict:
 class CustomerTab:
     """One signed-in customer's browser tab on Mis facturas, over a real websocket."""
 
-    def __init__(self, url: str, cookie: str):
+    def __init__(self, url: str, cookie: str, *, ssl_verify: bool = True):
         self.url = url
         self.cookie = cookie
         self.path = routes.INVOICES
         self.turn = 0
-        self.client = socketio.AsyncClient(reconnection=False)
+        # ssl_verify=False only for a test certificate (bench/soak.py's nginx on loopback).
+        self.client = socketio.AsyncClient(reconnection=False, ssl_verify=ssl_verify)
         self._waiting: tuple | None = None
         self.client.on("event", self._on_update, namespace="/_event")
 
@@ -289,21 +290,27 @@ async def _keep_changing(tab: CustomerTab, period: float, until: float, into) ->
             next_at = time.perf_counter()
 
 
-async def _open_tabs(url: str, cookies: list[str], concurrency: int = 20) -> list[CustomerTab]:
+async def _open_tabs(
+    url: str, cookies: list[str], concurrency: int = 20, *, ssl_verify: bool = True
+) -> list[CustomerTab]:
     gate = asyncio.Semaphore(concurrency)
 
     async def one(cookie: str) -> CustomerTab:
         async with gate:
-            tab = CustomerTab(url, cookie)
+            tab = CustomerTab(url, cookie, ssl_verify=ssl_verify)
             await tab.open()
             return tab
 
     return list(await asyncio.gather(*(one(c) for c in cookies)))
 
 
-async def _sign_in_all(url: str, emails: list[str], concurrency: int = 4) -> list[str]:
+async def _sign_in_all(
+    url: str, emails: list[str], concurrency: int = 4, *, verify: bool = True
+) -> list[str]:
     gate = asyncio.Semaphore(concurrency)
-    async with httpx.AsyncClient(base_url=url, headers={"Origin": url}, timeout=120) as http:
+    async with httpx.AsyncClient(
+        base_url=url, headers={"Origin": url}, timeout=120, verify=verify
+    ) as http:
 
         async def one(email: str) -> str:
             async with gate:
@@ -546,7 +553,7 @@ def main() -> None:
         folder = Path(tmp)
         with _portal(folder, _backend_env()) as url:
             console.print(f"Seeding {count} customers, {INVOICES_PER_CUSTOMER} invoices each")
-            emails = _seed(folder / "instance" / "portal.db", count)
+            emails = _seed(f"sqlite:///{folder / 'instance' / 'portal.db'}", count)
             port = urlsplit(url).port or 80
             results = asyncio.run(_run(url, port, emails, console))
     _print(console, results)
