@@ -12,6 +12,10 @@ Every minute it records the events answered, their latency percentiles,
 the errors, and each worker's resident memory; at the end it says whether
 there were no errors and whether memory stayed flat (the last third of the
 run against the second). Results go to ``bench/results/soak.json``.
+
+For README's capacity note the same harness runs short and hot, with one
+and with two workers: ``SOAK_NAME=capacity-1 SOAK_WORKERS=1 SOAK_CUSTOMERS=200
+SOAK_PERIOD=1 SOAK_SECONDS=60``.
 """
 
 from __future__ import annotations
@@ -42,7 +46,11 @@ WORKERS = int(os.environ.get("SOAK_WORKERS", "2"))
 SAMPLE_EVERY = float(os.environ.get("SOAK_SAMPLE_SECONDS", "60"))
 #: Memory is "flat" if the last third's mean is within this of the second third's.
 FLAT = 0.10
-RESULTS = Path(__file__).resolve().parent / "results" / "soak.json"
+#: SOAK_NAME=capacity-1 saves to soak-capacity-1.json (runs that measure something else).
+NAME = os.environ.get("SOAK_NAME", "")
+RESULTS = (
+    Path(__file__).resolve().parent / "results" / (f"soak-{NAME}.json" if NAME else "soak.json")
+)
 
 
 def _group_rss_mb(leader: int) -> float:

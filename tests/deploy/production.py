@@ -131,6 +131,7 @@ class Production:
     # --- Bringing it up, as README "Despliegue" says ------------------------------------
 
     def start(self, workers: int = 2) -> Production:
+        self.folder.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.schema = f"prod_{uuid.uuid4().hex[:12]}"
         admin = sa.create_engine(POSTGRES_ADMIN_URL)
