@@ -143,7 +143,7 @@ def _run_batch(items: list[Any], process: Callable[..., Any], noun: str) -> None
             # A full disk, a lost database: every item is its own transaction,
             # so those done are whole and the failing one left nothing behind.
             raise _Fail(
-                f"the database refused a write ({exc.orig}): is its disk full? "
+                f"the database failed mid-batch ({exc.orig}): is its disk full, or is it down? "
                 f"{len(done)} of {len(items)} {noun} were done, each one whole; "
                 "run the same command again once fixed: those are then reported unchanged"
             ) from None

@@ -27,8 +27,8 @@ import sqlalchemy as sa
 
 from customer_portal.deploy.worker import BUILD_COMMAND
 from customer_portal.settings import DEMO_P12_PASSWORD
-from tests.deploy.tls import localhost_certificate
 from tests.mail.smtp_server import free_port
+from tests.tls import localhost_certificate
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

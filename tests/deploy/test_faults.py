@@ -144,8 +144,8 @@ def test_a_full_disk_stops_an_embedded_batch_with_a_clear_message_and_nothing_ha
         preexec_fn=small_disk,
     )
     assert full.returncode == 2
-    assert "Error: the database refused a write" in full.stderr
-    assert "is its disk full?" in full.stderr and "Traceback" not in full.stderr
+    assert "Error: the database failed mid-batch" in full.stderr
+    assert "is its disk full" in full.stderr and "Traceback" not in full.stderr
     done = int(re.search(r"(\d+) of 300 invoices were done", full.stderr)[1])
     assert 0 < done < 300
     stored = _whole_invoices(engine, prefix="D", lines=1)

@@ -9,7 +9,7 @@ import pytest
 from customer_portal.api.edge import IMMUTABLE_CACHE
 from customer_portal.deploy.nginx import BadWorker, NginxSite, render
 from tests.deploy.production import NGINX
-from tests.deploy.tls import localhost_certificate
+from tests.tls import localhost_certificate
 
 
 @pytest.fixture

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import ipaddress
 import ssl
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from customer_portal.mail.outbox import TemporaryFailure
 from customer_portal.mail.render import RenderedEmail
 from customer_portal.mail.smtp import SmtpTransport
 from customer_portal.settings import load_settings
 from tests.mail.smtp_server import RecordingHandler, free_port
+from tests.tls import self_signed_certificate
 
 EMAIL = RenderedEmail("Asunto ñ", "<p>Hola</p>", "Hola")
 
@@ -26,34 +21,9 @@ EMAIL = RenderedEmail("Asunto ñ", "<p>Hola</p>", "Hola")
 @pytest.fixture(scope="module")
 def relay_cert(tmp_path_factory):
     """A self-signed certificate for 127.0.0.1, as a private relay might have."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "relay.test")])
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(hours=1))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
+    return self_signed_certificate(
+        tmp_path_factory.mktemp("relay"), common_name="relay.test", ips=("127.0.0.1",)
     )
-    folder = tmp_path_factory.mktemp("relay")
-    (folder / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (folder / "key.pem").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return folder / "cert.pem", folder / "key.pem"
 
 
 def authenticator(server, session, envelope, mechanism, auth_data):
