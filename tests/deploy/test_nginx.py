@@ -44,9 +44,10 @@ def test_the_configuration_follows_the_settings(site, settings):
     assert f"root {site.pages.resolve()};" in text
     # The plain-HTTP port only redirects, keeping the non-standard HTTPS port.
     assert "return 301 https://$host:8443$request_uri;" in text
-    # No query strings in the log: links carry tokens (the path has them only for
-    # downloads and account links, whose own checks make a logged one useless).
-    assert "$request_uri" not in text.split("log_format")[1].split(";")[0]
+    # The log holds neither query strings nor the tokens of account and download links.
+    log_format = text.split("log_format")[1].split(";")[0]
+    assert "$request_uri" not in log_format and "$uri" not in log_format
+    assert "$portal_logged_uri" in log_format
 
 
 def test_nginx_accepts_it(site, settings):

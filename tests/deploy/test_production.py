@@ -226,3 +226,34 @@ def test_two_publishers_and_two_deliverers_race_on_one_batch(production, mail_se
     assert sorted(welcomes) == sorted(addresses)
     message_ids = [m.message["Message-ID"] for m in mail]
     assert len(set(message_ids)) == len(message_ids)
+
+
+def test_nginx_logs_no_account_or_download_token(production):
+    import ssl
+    import urllib.error
+    import urllib.request
+
+    class Stay(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None  # see the answer itself, not where it leads
+
+    https = urllib.request.HTTPSHandler(context=ssl._create_unverified_context())
+    opener = urllib.request.build_opener(Stay, https)  # the test's own certificate
+    answers = {}
+    for path in (
+        "/credenciales/tok.en-SECRETO-1",
+        "/restablecer/tok.en-SECRETO-2",
+        "/api/v1/descargas/SECRETO-3",
+    ):
+        try:
+            answers[path.split("/")[1]] = opener.open(production.url + path).status
+        except urllib.error.HTTPError as answer:
+            answers[path.split("/")[1]] = answer.code
+    # The links move their token into a cookie and redirect; a bad download is refused.
+    assert answers == {"credenciales": 303, "restablecer": 303, "api": 403}
+    time.sleep(0.5)  # nginx writes the line as the request ends
+    log = (production.nginx_prefix / "access.log").read_text()
+    assert "SECRETO" not in log
+    assert '"GET /credenciales/[token]" 303' in log
+    assert '"GET /restablecer/[token]" 303' in log
+    assert '"GET /api/v1/descargas/[token]" 403' in log
