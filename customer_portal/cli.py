@@ -129,22 +129,17 @@ def _run_batch(items: list[Any], process: Callable[..., Any], noun: str) -> None
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     )
-    done: list[Any] = []
-
-    def advance(result: Any) -> None:
-        done.append(result)
-        progress.advance(task)
-
     with Progress(*columns, console=err, transient=True, disable=len(items) < 2) as progress:
         task = progress.add_task(f"Processing {noun}", total=len(items))
         try:
-            summary = process(items, progress=advance)
+            summary = process(items, progress=lambda _result: progress.advance(task))
         except sa.exc.DBAPIError as exc:
+            done = int(progress.tasks[task].completed)
             # A full disk, a lost database: every item is its own transaction,
             # so those done are whole and the failing one left nothing behind.
             raise _Fail(
                 f"the database failed mid-batch ({exc.orig}): is its disk full, or is it down? "
-                f"{len(done)} of {len(items)} {noun} were done, each one whole; "
+                f"{done} of {len(items)} {noun} were done, each one whole; "
                 "run the same command again once fixed: those are then reported unchanged"
             ) from None
 

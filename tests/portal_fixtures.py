@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -41,19 +42,25 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float) -> None:
+def _wait_until_up(
+    url: str, process: subprocess.Popen, log: Path, timeout: float, *, context=None
+) -> None:
+    """Return once ``url`` answers 200; raise with the end of ``log`` if ``process`` dies first.
+
+    ``context``: an ``ssl.SSLContext`` for https (tests/deploy trusts its own certificate).
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the portal exited early:\n{log.read_text()[-3000:]}")
+            raise RuntimeError(f"{log.name}: exited early:\n{log.read_text()[-3000:]}")
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
+            with urllib.request.urlopen(url, timeout=2, context=context) as response:
                 if response.status == 200:
                     return
         except OSError:
             pass
-        time.sleep(1)
-    raise RuntimeError(f"the portal did not answer within {timeout} s:\n{log.read_text()[-3000:]}")
+        time.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer within {timeout} s:\n{log.read_text()[-3000:]}")
 
 
 @pytest.fixture(scope="session")
@@ -126,15 +133,16 @@ def running_portal(tmp_path_factory, pki, mail_server, **extra_env: str) -> Iter
         _stop(process)
 
 
-def _stop(process: subprocess.Popen) -> None:
-    """End the portal's process group (Reflex, its server), however far it got."""
+def _stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+    """End a process group (Reflex and its server, a worker...) with ``sig``, however far it got."""
     try:
-        os.killpg(process.pid, 15)
+        os.killpg(process.pid, sig)
         process.wait(timeout=20)
     except ProcessLookupError:  # already gone
         pass
     except subprocess.TimeoutExpired:
-        os.killpg(process.pid, 9)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=20)
 
 
 @pytest.fixture(scope="session")

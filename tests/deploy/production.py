@@ -14,10 +14,10 @@ from __future__ import annotations
 import os
 import re
 import signal
+import ssl
 import subprocess
 import sys
 import time
-import urllib.request
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from customer_portal.deploy.worker import BUILD_COMMAND
 from customer_portal.settings import DEMO_P12_PASSWORD
 from tests.mail.smtp_server import free_port
+from tests.portal_fixtures import _stop, _wait_until_up
 from tests.tls import localhost_certificate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,41 +39,12 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 REDIS_SERVER = os.environ.get("PORTAL_TEST_REDIS_SERVER", "/usr/bin/redis-server")
 API_KEY = "prod-api-key-0123456789abcdef"
+#: How the harness's own requests trust the test's self-signed certificate.
+_TEST_CERTIFICATE = ssl._create_unverified_context()
 #: One line of nginx's access log (the ``portal`` format of the shipped template).
 _ACCESS = re.compile(
     r'"(?P<method>\S+) (?P<path>\S+)" (?P<status>\d+) \d+ upstream=(?P<up>.*?) rt='
 )
-
-
-def _wait_for(url: str, *, process: subprocess.Popen | None, log: Path, timeout: float) -> None:
-    import ssl
-
-    context = ssl.create_default_context()
-    context.check_hostname = False
-    context.verify_mode = ssl.CERT_NONE
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"{log.name}: exited early:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2, context=context) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"{url} did not answer within {timeout} s:\n{log.read_text()[-3000:]}")
-
-
-def _stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
-    try:
-        os.killpg(process.pid, sig)
-        process.wait(timeout=20)
-    except ProcessLookupError:
-        pass
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=20)
 
 
 @dataclass
@@ -187,20 +159,9 @@ class Production:
         return self
 
     def start_worker(self, worker: Worker) -> None:
-        with worker.log.open("a") as log:
-            worker.process = subprocess.Popen(
-                [str(BIN / "customer-portal"), "serve", "--port", str(worker.port)],
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        _wait_for(
-            f"http://{worker.address}/api/v1/health",
-            process=worker.process,
-            log=worker.log,
-            timeout=120,
+        worker.process = self.spawn("serve", "--port", str(worker.port), log=worker.log.name)
+        _wait_until_up(
+            f"http://{worker.address}/api/v1/health", worker.process, worker.log, timeout=120
         )
 
     def drop_database_connections(self) -> int:
@@ -292,7 +253,9 @@ class Production:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        _wait_for(f"{self.url}/api/v1/health", process=self.nginx, log=log, timeout=30)
+        _wait_until_up(
+            f"{self.url}/api/v1/health", self.nginx, log, timeout=30, context=_TEST_CERTIFICATE
+        )
 
     def stop(self) -> None:
         if self.nginx is not None:
