@@ -8,7 +8,12 @@ from reflex_base import constants
 
 from customer_portal.api.app import build_api
 from customer_portal.api.edge import build_edge
-from customer_portal.components.layout import connection_banner, error_boundary, toaster
+from customer_portal.components.layout import (
+    connection_banner,
+    error_boundary,
+    problem_banner,
+    toaster,
+)
 from customer_portal.logs import install as install_log_redaction
 
 # Every page module, by name: importing one declares its pages (pages/kit.py).
@@ -27,10 +32,25 @@ from customer_portal.pages import (  # noqa: F401
 from customer_portal.pages.kit import register_pages
 from customer_portal.settings import get_settings
 from customer_portal.state.auth import SessionGuard
+from customer_portal.state.server_problem import RETRYING, ServerProblemState, on_server_error
 
 # Before anything can log: no cookie, password or token ever reaches a log.
 install_log_redaction()
 _settings = get_settings()
+
+
+def _banners() -> rx.Component:
+    """The connection's banner and the banner of a failed event, on every stateful page."""
+    return rx.fragment(
+        connection_banner(),
+        problem_banner(
+            ServerProblemState.retrying,
+            ServerProblemState.message,
+            RETRYING,
+            ServerProblemState.dismiss,
+        ),
+    )
+
 
 app = rx.App(
     # The API's routes in front of Reflex's, then the edge in front of everything.
@@ -49,8 +69,10 @@ app = rx.App(
     # icon, an error page with the portal's header instead of its English one.
     app_wraps={
         (55, "ErrorBoundary"): lambda stateful: error_boundary(),
-        (5, "Overlay"): lambda stateful: connection_banner() if stateful else None,
+        (5, "Overlay"): lambda stateful: _banners() if stateful else None,
     },
+    # A failed event: a Spanish banner (and a retry) instead of Reflex's English toast.
+    backend_exception_handler=on_server_error,
     toaster=toaster(),
 )
 # Before every event: who is asking, and nothing private left from anyone else.

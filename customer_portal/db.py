@@ -12,6 +12,8 @@ behind each other nor behind a writer. PostgreSQL needs none of that.
 from __future__ import annotations
 
 import functools
+import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +29,8 @@ from sqlmodel import Session
 from customer_portal.instance import private_file
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -173,6 +177,85 @@ def run_in_unit_of_work(
     """
     with unit_of_work(engine, read_only=read_only) as session:
         return function(session=session, **kwargs)
+
+
+#: SQLSTATEs of a PostgreSQL server going away or not yet back: class 08 (connection
+#: exception), and the shutdowns and start-up of a restart (57P01-57P03).
+_UNREACHABLE_STATES = ("08", "57P01", "57P02", "57P03")
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database server is down, restarting or dropped us.
+
+    Only then is a unit of work safe to run again as a whole: it never
+    reached the server, or the server threw its transaction away. (A COMMIT
+    whose answer was lost may have landed: a retry that inserts looks first.)
+    SQLite's errors (locked, disk full) and every other failure are not this.
+    """
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    if not isinstance(exc, sa.exc.OperationalError) or not type(orig).__module__.startswith(
+        "psycopg"
+    ):
+        return False
+    # No SQLSTATE: the client could not connect at all (refused, reset, timed out).
+    state = getattr(orig, "sqlstate", None)
+    return state is None or state.startswith(_UNREACHABLE_STATES)
+
+
+def database_answers(engine: sa.Engine | None = None) -> bool:
+    """Whether the database runs a query now; False while it is unreachable."""
+    try:
+        with (engine or get_engine()).connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except sa.exc.DBAPIError as exc:
+        if is_unreachable(exc):
+            return False
+        raise
+    return True
+
+
+def wait_for_database(engine: sa.Engine | None = None, *, patience: float) -> bool:
+    """Block until the database answers (True) or ``patience`` seconds pass (False).
+
+    Asks at growing intervals (0.1 s doubling to 2 s): a restart is over in a
+    second or two, an outage may take minutes, and a fleet of waiting
+    processes should not hammer a server that is coming back.
+    """
+    deadline = time.monotonic() + patience
+    pause = 0.1
+    while not database_answers(engine):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        time.sleep(min(pause, left))
+        pause = min(pause * 2, 2.0)
+    return True
+
+
+def retry_when_unreachable(
+    work: Callable[[], T], *, engine: sa.Engine | None = None, patience: float, what: str
+) -> T:
+    """``work()``, run again each time it fails because the database is unreachable.
+
+    For a unit of work that is safe to repeat (it only reads, or it looks
+    before it writes). Waits for the server between tries; gives up, raising
+    the last failure, once it has not answered for ``patience`` seconds.
+    """
+    deadline: float | None = None
+    while True:
+        try:
+            return work()
+        except sa.exc.DBAPIError as exc:
+            if not is_unreachable(exc):
+                raise
+            deadline = deadline or time.monotonic() + patience
+            log.warning("database unreachable %s; waiting for it (%s)", what, exc.orig)
+            if not wait_for_database(engine, patience=max(0.0, deadline - time.monotonic())):
+                raise
 
 
 def _alembic_config(engine: sa.Engine) -> Config:

@@ -19,6 +19,7 @@ from customer_portal import db
 from customer_portal.documents.pki import ensure_demo_pki
 from customer_portal.settings import DEMO_P12_PASSWORD, Settings, load_settings
 from tests.factories import reset_process_caches
+from tests.postgres_server import PostgresServer
 
 # The running portal and Chromium, shared by tests/e2e and tests/security (one build a run).
 pytest_plugins = ["tests.portal_fixtures"]
@@ -114,6 +115,16 @@ def engine(database_url, portal_env, monkeypatch) -> Iterator[sa.Engine]:
     engine = db.get_engine()
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server of this test's own, running: the test may stop and start it."""
+    server = PostgresServer().start()
+    try:
+        yield server
+    finally:
+        server.remove()
 
 
 @pytest.fixture

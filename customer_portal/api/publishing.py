@@ -48,6 +48,11 @@ class _TooLarge(Exception):
     pass
 
 
+#: Seconds a request waits out a database restart before it answers 503 (Retry-After):
+#: longer than a restart takes, shorter than the client's and nginx's timeouts.
+API_OUTAGE_PATIENCE = 10.0
+
+
 @functools.cache
 def get_publisher() -> Publisher:
     """One publisher per process: the signing key is loaded once."""
@@ -59,6 +64,7 @@ def get_publisher() -> Publisher:
         signer=get_signer(),
         branding=get_settings().branding,
         after_store=publication_hooks(settings=get_settings()),
+        outage_patience=API_OUTAGE_PATIENCE,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Any
 
 import reflex as rx
 from PIL import Image
@@ -188,6 +189,64 @@ def connection_banner() -> rx.Component:
                 "font_weight": "600",
                 "text_align": "center",
             },
+        ),
+    )
+
+
+#: The id of the banner of a failed event (customer_portal/state/server_problem.py).
+PROBLEM_ID = "problema-servidor"
+
+
+def problem_banner(
+    retrying: rx.Var[bool], message: rx.Var[str], retrying_text: str, on_dismiss: Any
+) -> rx.Component:
+    """The banner of an event the server could not complete.
+
+    ``retrying_text`` while ``retrying`` (the portal waits for its database and
+    runs the event again by itself), else ``message`` if any, with "Cerrar".
+    """
+    style = {
+        "position": "fixed",
+        "bottom": "0",
+        "left": "0",
+        "right": "0",
+        "z_index": "9998",
+        "display": "flex",
+        "gap": "1em",
+        "align_items": "center",
+        "justify_content": "center",
+        "padding": "0.75em 1em",
+        "background": "#7a4b00",
+        "color": "#ffffff",
+        "font_weight": "600",
+        "text_align": "center",
+    }
+    return rx.cond(
+        retrying,
+        rx.el.div(retrying_text, id=PROBLEM_ID, role="status", style=style),
+        rx.cond(
+            message != "",
+            rx.el.div(
+                rx.el.span(message),
+                rx.el.button(
+                    "Cerrar",
+                    type="button",
+                    on_click=on_dismiss,
+                    style={
+                        "min_height": "44px",
+                        "padding": "0 1em",
+                        "border": "2px solid #ffffff",
+                        "border_radius": "6px",
+                        "background": "transparent",
+                        "color": "#ffffff",
+                        "font_weight": "600",
+                        "cursor": "pointer",
+                    },
+                ),
+                id=PROBLEM_ID,
+                role="alert",
+                style=style,
+            ),
         ),
     )
 

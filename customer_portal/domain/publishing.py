@@ -25,7 +25,12 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from customer_portal.db import unit_of_work
+from customer_portal.db import (
+    is_unreachable,
+    retry_when_unreachable,
+    unit_of_work,
+    wait_for_database,
+)
 from customer_portal.documents.render import render_invoice_pdf
 from customer_portal.domain import publishing_workers
 from customer_portal.domain.audit import record_event
@@ -48,10 +53,12 @@ from customer_portal.settings import Branding
 
 log = logging.getLogger(__name__)
 
-#: Tries to store one signed invoice (races on a unique index, dropped connections).
+#: Tries to store one signed invoice when another publisher races for a unique index.
 _STORE_ATTEMPTS = 4
-#: Seconds before the first retry after a dropped connection; then twice, three times...
-_RECONNECT_PAUSE = 0.25
+#: Seconds a batch waits for an unreachable database (a restart, a failover)
+#: before it stops; what it published so far stays, and a rerun completes it.
+#: (The HTTP API waits less: its client has a timeout of its own, and retries.)
+OUTAGE_PATIENCE = 60.0
 
 # Invoices per job handed to a publishing worker.
 _PER_JOB = 4
@@ -202,8 +209,10 @@ class Publisher:
         branding: Branding,
         render: Renderer = render_invoice_pdf,
         after_store: Iterable[AfterStore] = (),
+        outage_patience: float = OUTAGE_PATIENCE,
     ):
         self._engine = engine
+        self._patience = outage_patience
         self._signer = signer
         self._branding = branding
         self._render = render
@@ -232,25 +241,34 @@ class Publisher:
             data = parse_invoice(raw)
         except InputRejected as exc:
             return rejected(label, INVALID, *exc.errors)
-        with unit_of_work(self._engine, read_only=True) as session:
-            existing = _compare_with_stored(session, data)
+
+        def look() -> ItemResult | None:
+            with unit_of_work(self._engine, read_only=True) as session:
+                return _compare_with_stored(session, data)
+
+        existing = retry_when_unreachable(
+            look, engine=self._engine, patience=self._patience, what=f"checking {data.number}"
+        )
         return existing if existing is not None else data
 
     def _store(self, data: InvoiceData, signed: Any, actor: str) -> ItemResult:
         """Store a signed invoice in its own transaction, with its hooks and audit event."""
         # Two publishers may race for the same number or a new customer code:
         # the loser's insert fails on a unique index, and it looks again. (So
-        # does the same number twice in one batch, signed in parallel.) A
-        # connection the database dropped (a restart) is retried the same way:
-        # the retry looks first, so a COMMIT that landed before the drop is
-        # found, not stored twice.
-        for attempt in range(_STORE_ATTEMPTS):
+        # does the same number twice in one batch, signed in parallel.) An
+        # unreachable database (a restart, an outage) is waited for and the
+        # store tried again; that retry looks first too, so a COMMIT that
+        # landed before the connection went is found, not stored twice.
+        look_first = False
+        races = 0
+        deadline: float | None = None
+        while True:
             try:
                 with unit_of_work(self._engine) as session:
                     # The number was looked up a moment ago (_prepare, _taken_numbers);
                     # only a race (or the same number twice in a batch) fails the
                     # insert, and the retry looks again.
-                    existing = _compare_with_stored(session, data) if attempt else None
+                    existing = _compare_with_stored(session, data) if look_first else None
                     if existing is not None:
                         return existing
                     invoice, customer = store_invoice(session=session, data=data, signed=signed)
@@ -264,21 +282,23 @@ class Publisher:
                     )
                 return ItemResult(label=data.number, status=PUBLISHED)
             except sa.exc.IntegrityError:
-                log.info("publish race on %s (attempt %d); retrying", data.number, attempt + 1)
+                races += 1
+                if races == _STORE_ATTEMPTS:
+                    return rejected(
+                        data.number,
+                        FAILED,
+                        FieldError("", "could not be stored after several attempts; try again"),
+                    )
+                log.info("publish race on %s (attempt %d); retrying", data.number, races)
             except sa.exc.DBAPIError as exc:
-                if not exc.connection_invalidated or attempt + 1 == _STORE_ATTEMPTS:
+                if not is_unreachable(exc):
                     raise
-                log.warning(
-                    "database connection lost storing %s (attempt %d); retrying",
-                    data.number,
-                    attempt + 1,
-                )
-                time.sleep(_RECONNECT_PAUSE * (attempt + 1))
-        return rejected(
-            data.number,
-            FAILED,
-            FieldError("", "could not be stored after several attempts; try again"),
-        )
+                deadline = deadline or time.monotonic() + self._patience
+                log.warning("database unreachable storing %s; waiting for it", data.number)
+                left = max(0.0, deadline - time.monotonic())
+                if not wait_for_database(self._engine, patience=left):
+                    raise
+            look_first = True
 
     def publish_many(
         self,
@@ -414,8 +434,15 @@ class Publisher:
 
     def _taken_numbers(self, labels: list[str]) -> set[str]:
         """Which of ``labels`` are numbers of stored invoices (one query)."""
-        with unit_of_work(self._engine, read_only=True) as session:
-            return set(session.exec(select(Invoice.number).where(col(Invoice.number).in_(labels))))
+
+        def look() -> set[str]:
+            with unit_of_work(self._engine, read_only=True) as session:
+                query = select(Invoice.number).where(col(Invoice.number).in_(labels))
+                return set(session.exec(query))
+
+        return retry_when_unreachable(
+            look, engine=self._engine, patience=self._patience, what="looking numbers up"
+        )
 
 
 def _start_workers(

@@ -16,7 +16,7 @@ import logging
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from customer_portal.db import run_in_unit_of_work
+from customer_portal.db import is_unreachable, run_in_unit_of_work
 from customer_portal.mail.outbox import DeliveryReport, deliver_due, describe_row
 from customer_portal.mail.smtp import SmtpTransport
 from customer_portal.models import OutboxEmail
@@ -75,6 +75,7 @@ async def run_mail_worker(
         live_links: print working activation and reset links (a dev console only).
     """
     printed_up_to = 0
+    wait = settings.mail.poll_seconds
     if not settings.mail.enabled:
         log.warning("PORTAL_SMTP_HOST is not set: emails stay in the outbox and are printed here")
     while True:
@@ -103,7 +104,10 @@ async def run_mail_worker(
                     printed_up_to = email_id
         except asyncio.CancelledError:
             raise
-        except Exception:
+        except Exception as exc:
             # The database or the relay is down: say so and keep trying.
-            log.exception("mail worker round failed; retrying in %s s", settings.mail.poll_seconds)
-        await asyncio.sleep(settings.mail.poll_seconds)
+            if is_unreachable(exc):  # a restart or an outage: one line, not a traceback a round
+                log.warning("mail worker: the database is unreachable; retrying in %s s", wait)
+            else:
+                log.exception("mail worker round failed; retrying in %s s", wait)
+        await asyncio.sleep(wait)

@@ -20,16 +20,18 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import reflex as rx
+import sqlalchemy as sa
 from reflex.middleware import Middleware
 from reflex.state import OnLoadInternalState
 
 from customer_portal.api.cookies import LINK_COOKIE
-from customer_portal.db import unit_of_work
+from customer_portal.db import is_unreachable, unit_of_work
 from customer_portal.domain.flash import QUERY_KEY, read_flash
 from customer_portal.domain.sessions import SESSION_COOKIE, look_up, slide
 from customer_portal.models import Account
 from customer_portal.settings import get_settings
 from customer_portal.state.connection import connection_cookies
+from customer_portal.state.server_problem import EVENTS_WITHOUT_DATABASE, hold_for_retry
 
 
 @dataclass(frozen=True)
@@ -134,11 +136,18 @@ class SessionGuard(Middleware):
 
     async def preprocess(self, app, state, event):
         """Look the connection's session up; reset private states if it changed owner."""
-        if event.name in BOOKKEEPING_EVENTS:
+        if event.name in BOOKKEEPING_EVENTS or event.name in EVENTS_WITHOUT_DATABASE:
             _viewer.set(None)  # nobody, should anything private ever run here
             return None
         token = connection_cookies(state).get(SESSION_COOKIE, "")
-        viewer = await asyncio.to_thread(find_viewer, token) if token else None
+        try:
+            viewer = await asyncio.to_thread(find_viewer, token) if token else None
+        except sa.exc.DBAPIError as exc:
+            if is_unreachable(exc):
+                # Nothing has run yet: safe to run again once the database is back
+                # (the app's exception handler shows "Reintentando…" meanwhile).
+                hold_for_retry(event)
+            raise
         _viewer.set(viewer)
         auth = await state.get_state(AuthState)
         owner = viewer.session_id if viewer is not None else 0

@@ -76,6 +76,8 @@ class Production:
     schema: str = ""
     redis: subprocess.Popen | None = None
     redis_port: int = 0
+    #: The PostgreSQL server (its admin URL) the deployment's schema goes in.
+    postgres_url: str = POSTGRES_ADMIN_URL
 
     @property
     def url(self) -> str:
@@ -106,7 +108,7 @@ class Production:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.schema = f"prod_{uuid.uuid4().hex[:12]}"
-        admin = sa.create_engine(POSTGRES_ADMIN_URL)
+        admin = sa.create_engine(self.postgres_url)
         with admin.begin() as conn:
             conn.exec_driver_sql(f"CREATE SCHEMA {self.schema}")
         admin.dispose()
@@ -119,7 +121,7 @@ class Production:
             PORTAL_ENV="prod",
             PORTAL_INSTANCE_DIR=str(instance),
             # Named, so that drop_database_connections finds this deployment's only.
-            PORTAL_DATABASE_URL=f"{POSTGRES_ADMIN_URL}?options=-csearch_path%3D{self.schema}"
+            PORTAL_DATABASE_URL=f"{self.postgres_url}?options=-csearch_path%3D{self.schema}"
             f"&application_name={self.schema}",
             PORTAL_SECRET_KEY=uuid.uuid4().hex + uuid.uuid4().hex,
             PORTAL_API_KEY=API_KEY,
@@ -166,7 +168,7 @@ class Production:
 
     def drop_database_connections(self) -> int:
         """End every PostgreSQL connection of this deployment, as a server restart does."""
-        admin = sa.create_engine(POSTGRES_ADMIN_URL)
+        admin = sa.create_engine(self.postgres_url)
         with admin.begin() as conn:
             ended = conn.execute(
                 sa.text(
@@ -268,7 +270,7 @@ class Production:
         if self.redis is not None:
             _stop(self.redis)
         if self.schema:
-            admin = sa.create_engine(POSTGRES_ADMIN_URL)
+            admin = sa.create_engine(self.postgres_url)
             with admin.begin() as conn:
                 conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
             admin.dispose()

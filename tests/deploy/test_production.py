@@ -17,17 +17,32 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from customer_portal.state.server_problem import RETRYING
 from tests.deploy.production import Production
 from tests.e2e.helpers import signed_in
 from tests.factories import customer_input, invoice_input
+from tests.postgres_server import PostgresServer
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def production(tmp_path_factory, pki, mail_server):
+def postgres():
+    """The deployment's PostgreSQL: a server of its own, so that a test can restart it."""
+    server = PostgresServer().start()
+    try:
+        yield server
+    finally:
+        server.remove()
+
+
+@pytest.fixture(scope="module")
+def production(tmp_path_factory, pki, mail_server, postgres):
     running = Production(
-        folder=tmp_path_factory.mktemp("production"), pki=pki, smtp_port=mail_server.port
+        folder=tmp_path_factory.mktemp("production"),
+        pki=pki,
+        smtp_port=mail_server.port,
+        postgres_url=postgres.url,
     )
     try:
         yield running.start(workers=2)
@@ -154,6 +169,64 @@ def test_database_connections_dropped_and_redis_restarted_while_a_customer_brows
     text = page.locator("body").inner_text()
     assert "Traceback" not in text and "Error" not in text
     assert production.failures() == []
+
+
+def test_postgres_restarted_while_a_customer_browses_and_a_batch_publishes(
+    production, postgres, browser, tmp_path
+):
+    page = signed_in(browser, production, ignore_https_errors=True)
+    expect(summary(page)).to_contain_text("12 facturas")
+    customer = customer_input(code="OUTAGE", email="corte@example.com", tax_id="12345678Z")
+    batch = [invoice_input(f"C-{i:04d}", customer=customer) for i in range(150)]
+    path = tmp_path / "batch.json"
+    path.write_text(json.dumps(batch))
+    publisher = production.spawn("publish", str(path), "--workers", "1", log="publish-outage.log")
+    engine = sa.create_engine(production.env["PORTAL_DATABASE_URL"], pool_pre_ping=True)
+
+    def stored() -> int:
+        with engine.connect() as conn:
+            query = "SELECT count(*) FROM invoice WHERE number LIKE 'C-%'"
+            return conn.execute(sa.text(query)).scalar_one()
+
+    deadline = time.monotonic() + 120
+    while stored() < 10:
+        assert time.monotonic() < deadline and publisher.poll() is None
+        time.sleep(0.2)
+
+    # PostgreSQL stops (every connection ends) and comes back 4 s later. Meanwhile
+    # the customer ticks «Pendiente»: the page says it is retrying, in Spanish,
+    # and once the database answers the change applies by itself.
+    engine.dispose()
+    postgres.stop()
+    down_at = time.monotonic()
+    page.locator("#estado_pendiente").check()
+    banner = page.locator("#problema-servidor")
+    expect(banner).to_have_text(RETRYING, timeout=10_000)
+    time.sleep(max(0.0, 4 - (time.monotonic() - down_at)))
+    postgres.start()
+    expect(summary(page)).to_contain_text("2 facturas", timeout=30_000)
+    expect(banner).to_have_count(0)
+    assert "/entrar" not in page.url
+    text = page.locator("body").inner_text()
+    assert "Traceback" not in text and "Error" not in text
+
+    # The batch waited for the database and finished: every invoice once, with its PDF.
+    assert publisher.wait(timeout=300) == 0, (production.folder / "publish-outage.log").read_text()
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT i.number, count(d.id) FROM invoice i "
+                "LEFT JOIN signed_document d ON d.invoice_id = i.id "
+                "WHERE i.number LIKE 'C-%' GROUP BY i.number"
+            )
+        ).all()
+    engine.dispose()
+    assert dict(rows) == {item["number"]: 1 for item in batch}
+    assert "database unreachable" in (production.folder / "publish-outage.log").read_text()
+    # The workers logged the outage as such, without a stack per event.
+    logs = "".join(worker.log.read_text() for worker in production.workers)
+    assert "the database is unreachable" in logs
+    assert "Traceback" not in logs.split("an event failed, the database is unreachable")[-1]
 
 
 def test_two_publishers_and_two_deliverers_race_on_one_batch(production, mail_server, tmp_path):

@@ -355,3 +355,39 @@ def test_the_fork_server_imports_the_program_workers_run_again(monkeypatch, main
 
     monkeypatch.setitem(sys.modules, "__main__", main)
     assert publishing_workers._main_module() == preloaded
+
+
+def test_a_batch_waits_out_a_database_restart_and_stores_each_invoice_once(
+    own_postgres, signer, settings
+):
+    import threading
+
+    from customer_portal import db
+
+    engine = db.create_db_engine(own_postgres.url)
+    db.migrate(engine)
+    restarts: list[threading.Thread] = []
+
+    def restart_mid_store(*, session, invoice, customer, data):
+        # The server goes down inside the 10th invoice's transaction and is
+        # back 2 s later: that store, and the lookups of the next ones, fail.
+        if invoice.number == "F-R-010" and not restarts:
+            own_postgres.stop()
+            restarts.append(threading.Thread(target=lambda: (time.sleep(2), own_postgres.start())))
+            restarts[0].start()
+
+    publisher = Publisher(
+        engine=engine, signer=signer, branding=settings.branding, after_store=[restart_mid_store]
+    )
+    started = time.monotonic()
+    summary = publisher.publish_many(invoice_input(f"F-R-{n:03d}") for n in range(1, 31))
+    restarts[0].join()
+    assert time.monotonic() - started >= 2  # it waited for the server
+    assert [item.status for item in summary.results] == [PUBLISHED] * 30
+    assert count(engine, Invoice) == 30 and count(engine, SignedDocument) == 30
+    with unit_of_work(engine) as session:
+        published = session.exec(
+            select(AuditEvent.subject).where(AuditEvent.action == "invoice.published")
+        ).all()
+    assert sorted(published) == [f"F-R-{n:03d}" for n in range(1, 31)]
+    engine.dispose()

@@ -1,0 +1,63 @@
+"""HTTP while PostgreSQL is down: a Spanish 503 that changes nothing, then normal service."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from customer_portal import db
+from customer_portal.api.app import build_api
+from customer_portal.api.edge import build_edge
+from customer_portal.api.outage import RESEND_TEXT, RETRY_AFTER, RETRYING_TEXT
+from customer_portal.settings import get_settings
+from tests.factories import invoice_input, reset_process_caches
+
+ORIGIN = "http://localhost:3000"
+
+
+@pytest.fixture
+async def portal(own_postgres, portal_env, monkeypatch):
+    """The API on a database of its own, which the test may stop."""
+    monkeypatch.setenv("PORTAL_DATABASE_URL", own_postgres.url)
+    reset_process_caches()
+    db.migrate(db.get_engine())
+    app = build_edge(get_settings())(build_api())
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.4", 5000))
+    async with httpx.AsyncClient(
+        transport=transport, base_url=ORIGIN, headers={"Origin": ORIGIN}
+    ) as client:
+        yield client
+    db.get_engine().dispose()
+    reset_process_caches()
+
+
+async def test_every_route_says_the_portal_is_down_in_spanish_and_then_serves(
+    portal, own_postgres, caplog
+):
+    api = {"Authorization": f"Bearer {get_settings().api_key}"}
+    own_postgres.stop()
+
+    signing_in = await portal.post(
+        "/sesion/entrar", data={"email": "ana@example.com", "password": "x" * 12}
+    )
+    assert signing_in.status_code == 503
+    assert signing_in.headers["retry-after"] == str(RETRY_AFTER)
+    assert RESEND_TEXT in signing_in.text and 'http-equiv="refresh"' not in signing_in.text
+    assert "Traceback" not in signing_in.text and "psycopg" not in signing_in.text
+
+    link = await portal.get("/api/v1/descargas/" + "a" * 40)
+    assert link.status_code == 503 and RETRYING_TEXT in link.text
+    assert f'<meta http-equiv="refresh" content="{RETRY_AFTER}">' in link.text
+
+    publishing = await portal.post("/api/v1/invoices", json=[invoice_input("F-DOWN")], headers=api)
+    assert publishing.status_code == 503 and publishing.headers["retry-after"] == "5"
+    assert publishing.json()["error"] == "database_unavailable"
+    assert "Traceback" not in caplog.text  # one warning line each, no stack
+
+    own_postgres.start()
+    again = await portal.post("/api/v1/invoices", json=[invoice_input("F-DOWN")], headers=api)
+    assert again.status_code == 200, again.text
+    signing_in = await portal.post(
+        "/sesion/entrar", data={"email": "ana@example.com", "password": "x" * 12}
+    )
+    assert signing_in.status_code == 303  # wrong password: back to Entrar, as usual
