@@ -20,6 +20,7 @@ and run again only what this tab's own connection sent and the server held.
 """
 
 import asyncio
+import json
 import logging
 import time
 from collections import OrderedDict
@@ -46,6 +47,8 @@ GAVE_UP = (
 PATIENCE = 300.0
 #: Events held for a retry, at most (one per tab; the oldest go first).
 _MAX_HELD = 10_000
+#: Characters of an event's arguments (as JSON) worth holding; the forms' are far fewer.
+_MAX_HELD_PAYLOAD = 4096
 
 # The event each tab (client token) last had refused for want of the database.
 _held: OrderedDict[str, tuple[str, dict[str, Any]]] = OrderedDict()
@@ -54,8 +57,16 @@ _poll: asyncio.Task[bool] | None = None
 
 
 def hold_for_retry(event: Event) -> None:
-    """Keep ``event`` to run again for its tab once the database answers."""
+    """Keep ``event`` to run again for its tab once the database answers.
+
+    Not one whose arguments are larger than any of the portal's forms (a
+    client can send anything, and this is memory): that tab gets its page's
+    loads run again instead.
+    """
     token = EventContext.get().token
+    if len(json.dumps(event.payload, default=str)) > _MAX_HELD_PAYLOAD:
+        _held.pop(token, None)
+        return
     _held[token] = (event.name, dict(event.payload))
     _held.move_to_end(token)
     while len(_held) > _MAX_HELD:

@@ -88,3 +88,24 @@ def test_a_tab_stops_waiting_after_its_patience(portal_database):
     started = time.monotonic()
     assert asyncio.run(server_problem.database_back(1.0)) is False
     assert time.monotonic() - started < 4
+
+
+def test_only_small_events_are_held_and_only_so_many(monkeypatch):
+    from reflex_base.event import Event
+    from reflex_base.event.context import EventContext
+
+    class Context:
+        token = "tab-1"
+
+    monkeypatch.setattr(EventContext, "get", classmethod(lambda cls: Context))
+    monkeypatch.setattr(server_problem, "_held", server_problem.OrderedDict())
+    server_problem.hold_for_retry(Event(name="s.apply_filters", payload={"q": "F-1"}))
+    assert server_problem._held["tab-1"] == ("s.apply_filters", {"q": "F-1"})
+    # A client may send anything: a huge payload is not kept (the page's loads run instead).
+    server_problem.hold_for_retry(Event(name="s.apply_filters", payload={"q": "x" * 100_000}))
+    assert "tab-1" not in server_problem._held
+    monkeypatch.setattr(server_problem, "_MAX_HELD", 3)
+    for n in range(5):
+        Context.token = f"tab-{n}"
+        server_problem.hold_for_retry(Event(name="s.e", payload={}))
+    assert list(server_problem._held) == ["tab-2", "tab-3", "tab-4"]
