@@ -301,3 +301,58 @@ def test_an_event_for_an_unknown_handler_leaves_no_secret_in_the_log(portal):
     assert "no_such_handler" in logged  # the event was logged: by name only
     for secret in (password, cookie, client_token):
         assert secret not in logged
+
+
+def test_an_event_that_fails_gets_a_spanish_message_and_no_traceback(portal):
+    """A handler called with arguments it does not take: the tab is told, in Spanish.
+
+    Reflex's own answer was an English toast sent as a script to ``eval``,
+    which the CSP refuses: the customer saw nothing. Now the tab's state gets
+    the portal's message; the traceback stays in the log.
+    """
+    import asyncio
+    import concurrent.futures
+    import json
+    import uuid
+
+    import socketio
+
+    from customer_portal.state.server_problem import FAILED, ServerProblemState
+
+    received: list[str] = []
+
+    async def call() -> None:
+        client = socketio.AsyncClient(reconnection=False)
+
+        @client.on("event", namespace="/_event")
+        async def on_event(data):
+            received.append(json.dumps(data, ensure_ascii=False))
+
+        await client.connect(
+            f"{portal.url}?token={uuid.uuid4()}",
+            socketio_path="/_event",
+            namespaces=["/_event"],
+            transports=["websocket"],
+            headers={"Origin": portal.url},
+        )
+        await client.emit(
+            "event",
+            {
+                "name": f"{ServerProblemState.get_full_name()}.dismiss",
+                "payload": {"not_an_argument": 1},
+                "router_data": {"pathname": "/entrar", "query": {}},
+            },
+            namespace="/_event",
+        )
+        for _ in range(50):
+            if any(FAILED in message for message in received):
+                break
+            await asyncio.sleep(0.1)
+        await client.disconnect()
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, call()).result()
+    answer = "\n".join(received)
+    assert FAILED in answer
+    assert "Traceback" not in answer and "TypeError" not in answer
+    assert "An error occurred" not in answer  # Reflex's English toast is gone
