@@ -143,3 +143,25 @@ def test_retrying_gives_up_after_its_patience(own_postgres):
         db.retry_when_unreachable(broken, engine=engine, patience=5, what="in a test")
     assert calls == [1]
     engine.dispose()
+
+
+def test_a_postgresql_connection_gives_up_after_ten_seconds_unless_the_url_says():
+    class Seen(Exception):
+        pass
+
+    for url, expected in (
+        ("postgresql+psycopg://u@127.0.0.1:9/db", 10),
+        ("postgresql+psycopg://u@127.0.0.1:9/db?connect_timeout=3", 3),
+    ):
+        engine = db.create_db_engine(url)
+        handed: dict = {}
+
+        @sa.event.listens_for(engine, "do_connect")
+        def capture(dialect, record, cargs, cparams, handed=handed):
+            handed.update(cparams)  # what psycopg would be given
+            raise Seen
+
+        with pytest.raises(Seen):
+            engine.connect()
+        assert int(handed["connect_timeout"]) == expected
+        engine.dispose()
