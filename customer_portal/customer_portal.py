@@ -28,6 +28,7 @@ from customer_portal.pages import (  # noqa: F401
     mailbox,
     not_found,
     payments,
+    verify,
 )
 from customer_portal.pages.kit import register_pages
 from customer_portal.settings import get_settings

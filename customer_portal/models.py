@@ -40,6 +40,7 @@ from customer_portal.limits import (
     TAX_ID_LENGTH,
     TAX_NAME_LENGTH,
     USER_AGENT_LENGTH,
+    VERIFICATION_CODE_LENGTH,
 )
 
 
@@ -116,6 +117,13 @@ def _covering_index(name: str, sort: str) -> sa.Index:
     return sa.Index(name, "customer_id", sort, "id", *rest)
 
 
+def _new_verification_code() -> str:
+    # Imported when called: the domain imports these models.
+    from customer_portal.domain.verification import new_code
+
+    return new_code()
+
+
 class Invoice(SQLModel, table=True):
     """A published invoice. Its content never changes after publication."""
 
@@ -145,6 +153,15 @@ class Invoice(SQLModel, table=True):
     # sha256 of the canonical input: tells a harmless re-post from a conflicting one.
     content_hash: str = Field(max_length=SHA256_HEX_LENGTH)
     published_at: datetime = _ts(default_factory=utcnow)
+    # What /verificar asks for (domain/verification.py): random, printed on the PDF.
+    # Publishing sets it (the PDF prints it first); any other insert gets a fresh one.
+    verification_code: str = Field(
+        default_factory=_new_verification_code,
+        max_length=VERIFICATION_CODE_LENGTH,
+        unique=True,
+        index=True,
+        sa_column_kwargs={"default": _new_verification_code},
+    )
 
 
 class InvoiceLine(SQLModel, table=True):
@@ -270,6 +287,21 @@ class LoginFailure(SQLModel, table=True):
     at: datetime = _ts(default_factory=utcnow)
     email: str = Field(max_length=EMAIL_LENGTH)
     ip: str | None = Field(default=None, max_length=IP_LENGTH)
+
+
+class PublicLookup(SQLModel, table=True):
+    """One check at /verificar (a code, an upload, an original), by client address.
+
+    What that public page's rate limit counts (domain/verification.py); kept
+    in the database so the limit holds across workers.
+    """
+
+    __tablename__ = "public_lookup"
+    __table_args__ = (sa.Index("ix_public_lookup_ip_at", "ip", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _ts(default_factory=utcnow)
+    ip: str = Field(max_length=IP_LENGTH)
 
 
 class AuditEvent(SQLModel, table=True):

@@ -20,6 +20,8 @@ ACCOUNT = "/cuenta"
 ACTIVATE = "/credenciales"
 RESET_PASSWORD = "/restablecer"
 DEV_MAILBOX = "/dev/correo"
+#: Public: anyone with an invoice's verification code checks it here (no account).
+VERIFY = "/verificar"
 #: Reflex's name for the page shown at any unknown path.
 NOT_FOUND = "404"
 
@@ -29,6 +31,9 @@ SIGN_OUT_ACTION = "/sesion/salir"
 SET_PASSWORD_ACTION = "/sesion/contrasena"
 CHANGE_PASSWORD_ACTION = "/sesion/cambiar-contrasena"
 REQUEST_LINK_ACTION = "/sesion/enlace"
+# /verificar's HTTP routes (customer_portal/api/verification.py).
+VERIFY_UPLOAD_ACTION = "/verificar/comprobar"
+VERIFY_ORIGINAL = "/verificar/original"
 
 
 def activation(token: str) -> str:

@@ -189,6 +189,12 @@ class Branding(_Section):
         None, validation_alias="PORTAL_COMPANY_LOGO", description="PNG for PDFs; default bundled"
     )
 
+    # The portal's public address, for the verification QR on PDFs: always
+    # PORTAL_BASE_URL (Settings copies it here), never a variable of its own.
+    portal_url: Text = Field(
+        "http://localhost:3000", validation_alias="PORTAL_BASE_URL", description="Public URL"
+    )
+
     @property
     def no_reply_address(self) -> str:
         """The sender of the portal's emails unless ``PORTAL_MAIL_FROM`` says otherwise."""
@@ -391,6 +397,15 @@ class Settings(InstanceSettings):
                 raise ValueError("must be set when PORTAL_ENV=prod (the demo one is for dev)")
             return value  # made by init when missing
         return _is_file(value)
+
+    @field_validator("branding")
+    @classmethod
+    def _portal_url_in_branding(cls, value: Branding, info: ValidationInfo) -> Branding:
+        """PDFs print the portal's own address (the verification QR)."""
+        base_url = info.data.get("base_url")
+        if base_url is None or value.portal_url == base_url:
+            return value
+        return value.model_copy(update={"portal_url": base_url})
 
     @field_validator("mail")
     @classmethod

@@ -15,6 +15,7 @@ from sqlmodel import SQLModel, select
 
 import customer_portal.models  # noqa: F401
 from customer_portal import db
+from customer_portal.domain.verification import normalize
 from customer_portal.models import (
     Account,
     AuditEvent,
@@ -192,6 +193,11 @@ def test_upgrading_from_each_earlier_version_keeps_its_data(empty_engine, start)
     with db.unit_of_work(empty_engine, read_only=True) as session:
         for model in (Customer, Account, Invoice, InvoiceLine, SignedDocument, AuthSession):
             assert len(session.exec(select(model)).all()) == 2
+        # Invoices from before 0008 got a verification code each; their PDFs are untouched.
+        codes = [invoice.verification_code for invoice in session.exec(select(Invoice))]
+        assert len(set(codes)) == 2 and all(normalize(code) == code for code in codes)
+        pdfs = {document.pdf for document in session.exec(select(SignedDocument))}
+        assert pdfs == {b"%PDF-1.7 stored by an earlier version"}
         assert len(session.exec(select(AuditEvent)).all()) == 2
         outbox = session.exec(select(OutboxEmail)).all()
     # ...and, from before 0004, no working account link survives in the outbox.

@@ -15,12 +15,11 @@ cookie anyway (``SameSite=Strict``).
 from __future__ import annotations
 
 import functools
-from urllib.parse import urlencode, urlsplit
 
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import PlainTextResponse, Response
 
 from customer_portal import routes
 from customer_portal.api.cookies import (
@@ -31,9 +30,10 @@ from customer_portal.api.cookies import (
     set_session_cookie,
 )
 from customer_portal.api.edge import client_ip
+from customer_portal.api.redirects import see_other as _to
 from customer_portal.db import get_engine, run_in_unit_of_work, unit_of_work
 from customer_portal.domain import auth
-from customer_portal.domain.flash import QUERY_KEY, Flash, sign_flash
+from customer_portal.domain.flash import Flash
 from customer_portal.domain.sessions import SESSION_COOKIE, end_session, resume, rotate_session
 from customer_portal.domain.tokens import TokenPurpose
 from customer_portal.limits import SESSION_TOKEN_MAX_LENGTH
@@ -73,17 +73,6 @@ async def _form(request: Request) -> dict[str, str]:
         raise _BadForm
     form = await request.form(max_files=0, max_fields=20)
     return {k: v[:_FIELD_LIMIT] for k, v in form.items() if isinstance(v, str)}
-
-
-def _to(path: str, flash: Flash | None = None) -> RedirectResponse:
-    """A 303 to ``path`` (a page of this site), with ``flash`` for the page there."""
-    settings = get_settings()
-    if flash is not None:
-        separator = "&" if urlsplit(path).query else "?"
-        path += separator + urlencode({QUERY_KEY: sign_flash(settings.secret_key, flash)})
-    # Under `make dev` the pages are on another port than this route.
-    page_origin = settings.base_url if settings.backend_origin else ""
-    return RedirectResponse(page_origin + path, status_code=303)
 
 
 def _bad_form() -> Response:

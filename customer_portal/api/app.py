@@ -7,7 +7,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from customer_portal import routes
-from customer_portal.api import accounts, downloads, publishing
+from customer_portal.api import accounts, downloads, publishing, verification
 from customer_portal.api.outage import database_unreachable
 
 
@@ -26,6 +26,8 @@ def build_api() -> Starlette:
             Route("/api/v1/payments", publishing.record_payments, methods=["POST"]),
             Route("/api/v1/health", publishing.health, methods=["GET"]),
             Route("/api/v1/descargas/{token}", downloads.download_invoice, methods=["GET", "HEAD"]),
+            Route(routes.VERIFY_UPLOAD_ACTION, verification.compare_upload, methods=["POST"]),
+            Route(routes.VERIFY_ORIGINAL, verification.download_original, methods=["GET", "HEAD"]),
         ],
         # A PostgreSQL restart or outage: a 503 that says so (other errors stay 500s).
         exception_handlers={sa.exc.DBAPIError: database_unreachable},

@@ -248,3 +248,60 @@ def verify_pdf(data: bytes, trust_roots: list[asn1_x509.Certificate]) -> Verific
     if len(signatures) > 1:
         report.problems.append(f"the file has {len(signatures)} signatures; only the first is ours")
     return report
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What /verificar answers about a file someone uploaded for an invoice."""
+
+    identical: bool
+    text: str
+
+    @property
+    def tone(self) -> str:
+        """The colour of the answer: green only for the original itself."""
+        return "green" if self.identical else "red"
+
+
+def compare_with_original(
+    uploaded: bytes, original: bytes, trust_roots: list[asn1_x509.Certificate]
+) -> Comparison:
+    """Is ``uploaded`` the signed ``original``, byte for byte; and how do its signatures fare.
+
+    Byte for byte is the question that matters: the portal keeps the signed
+    original, so any difference, however small, means a different file. The
+    signature check then says what kind of file it is (a copy altered after
+    signing, one with changes appended, an unsigned print...).
+    """
+    if uploaded == original:
+        report = verify_pdf(original, trust_roots)
+        if report.valid:
+            return Comparison(
+                True,
+                "El archivo es idéntico, byte a byte, a la factura original. Su firma "
+                "digital está intacta y es de confianza.",
+            )
+        return Comparison(
+            True,
+            "El archivo es idéntico, byte a byte, a la factura original, pero su firma "
+            "no se ha podido validar en este momento.",
+        )
+    prefix = "El archivo no es la factura original: su contenido es distinto. "
+    report = verify_pdf(uploaded, trust_roots)
+    if not report.signed:
+        if any("not a readable PDF" in problem for problem in report.problems):
+            return Comparison(False, prefix + "Además, no es un PDF legible.")
+        return Comparison(False, prefix + "No lleva firma digital.")
+    if not report.intact:
+        return Comparison(
+            False, prefix + "Su firma digital no es válida: se modificó después de firmarse."
+        )
+    if not report.covers_whole_file:
+        return Comparison(
+            False,
+            prefix + "Conserva la firma original, pero se le añadieron cambios después "
+            "de firmarla.",
+        )
+    if not report.trusted:
+        return Comparison(False, prefix + "Su firma no es de un certificado de confianza.")
+    return Comparison(False, prefix + "Lleva una firma válida, pero corresponde a otro documento.")

@@ -178,6 +178,10 @@ class InvoiceData:
     customer: CustomerData
     lines: tuple[LineData, ...]
     totals: Totals
+    # Printed on the PDF and asked for at /verificar (domain/verification.py);
+    # given when the invoice is rendered, not part of what the billing system
+    # sent, so not part of the content hash either.
+    verification_code: str = ""
 
     def content_hash(self) -> str:
         """sha256 of a canonical form: equal for the same invoice however it was written."""

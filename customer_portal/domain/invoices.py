@@ -55,6 +55,8 @@ class InvoiceDetail:
     signed_by: str
     signed_at: datetime | None
     signer: SignerSummary | None = None
+    #: What /verificar asks for (domain/verification.py), bare.
+    verification_code: str = ""
 
 
 def invoice_for_customer(
@@ -115,6 +117,7 @@ def invoice_for_customer(
         total_cents=invoice.total_cents,
         paid_cents=invoice.paid_cents,
         pending_cents=invoice.total_cents - invoice.paid_cents,
+        verification_code=invoice.verification_code,
         lines=tuple(
             LineData(
                 position=ln.position,

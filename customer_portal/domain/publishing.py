@@ -47,6 +47,7 @@ from customer_portal.domain.results import (
     run_batch,
 )
 from customer_portal.domain.validation import FieldError, InputRejected
+from customer_portal.domain.verification import new_code, with_code
 from customer_portal.limits import SIGNER_SUBJECT_LENGTH
 from customer_portal.models import Customer, Invoice, InvoiceLine, SignedDocument, utcnow
 from customer_portal.settings import Branding
@@ -169,6 +170,7 @@ def store_invoice(*, session: Session, data: InvoiceData, signed: Any) -> tuple[
         tax_cents=totals.tax_cents,
         total_cents=totals.total_cents,
         content_hash=data.content_hash(),
+        verification_code=data.verification_code or new_code(),
     )
     session.add(invoice)
     session.flush()
@@ -228,6 +230,7 @@ class Publisher:
         prepared = self._prepare(raw, index)
         if isinstance(prepared, ItemResult):
             return prepared
+        prepared = with_code(prepared)
         try:
             signed = self._signer.sign(self._render(prepared, self._branding))
         except Exception:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from customer_portal.domain.invoice_input import InvoiceData, parse_invoice
 from customer_portal.domain.results import INVALID, ItemResult, rejected
 from customer_portal.domain.validation import InputRejected
+from customer_portal.domain.verification import with_code
 
 if TYPE_CHECKING:
     from customer_portal.domain.publishing import Renderer, Signer
@@ -97,6 +98,7 @@ def render_and_sign(data: InvoiceData) -> tuple[InvoiceData, Any]:
     """In a worker: the PDF of a validated invoice, signed."""
     assert _worker is not None, "not a publishing worker"
     signer, render, branding = _worker
+    data = with_code(data)
     return data, signer.sign(render(data, branding))
 
 

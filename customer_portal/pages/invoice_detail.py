@@ -218,6 +218,14 @@ def _found() -> rx.Component:
             rx.text("Todavía no hay cobros de esta factura.", size="2"),
         ),
         rx.cond(inv.signed_by != "", _certificate()),
+        rx.text(
+            "Código seguro de verificación: ",
+            rx.el.code(inv.verification_code, id="codigo-verificacion"),
+            ". Quien tenga la factura puede comprobarla en ",
+            rx.link("Verificar factura", href=inv.verify_href),
+            ".",
+            size="2",
+        ),
         spacing="4",
         width="100%",
     )

@@ -11,15 +11,17 @@ put in the event, and never anything Reflex would persist.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import reflex as rx
 from reflex_base.registry import RegistrationContext
 
-from customer_portal.api.edge import SCOPE_COOKIES
+from customer_portal.api.edge import SCOPE_COOKIES, client_ip
+from customer_portal.settings import get_settings
 
 
-def connection_cookies(state: rx.State) -> Mapping[str, str]:
-    """The portal cookies of the connection that sent the event ``state`` is handling."""
+def _scope(state: rx.State) -> Mapping[str, Any]:
+    """The ASGI scope of the websocket that sent the event ``state`` is handling."""
     sid = state.router.session.session_id
     if not sid:
         return {}
@@ -29,6 +31,15 @@ def connection_cookies(state: rx.State) -> Mapping[str, str]:
         environ = app.sio.get_environ(sid, namespace.namespace) if namespace and app.sio else None
     except (LookupError, AttributeError, RuntimeError):
         return {}
-    if not environ:
-        return {}
-    return environ.get("asgi.scope", {}).get(SCOPE_COOKIES, {})
+    return (environ or {}).get("asgi.scope", {})
+
+
+def connection_cookies(state: rx.State) -> Mapping[str, str]:
+    """The portal cookies of the connection that sent the event ``state`` is handling."""
+    return _scope(state).get(SCOPE_COOKIES, {})
+
+
+def connection_ip(state: rx.State) -> str | None:
+    """The client address of that connection, as the HTTP routes see it (trusted proxies)."""
+    scope = _scope(state)
+    return client_ip(scope, get_settings().trusted_proxy_hops) if scope else None

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import reflex as rx
 from babel import Locale
 
+from customer_portal import routes
 from customer_portal.documents.verify import SignerSummary
 from customer_portal.domain import formats
 from customer_portal.domain.invoices import InvoiceDetail, invoice_for_customer
 from customer_portal.domain.listing import clean_text
 from customer_portal.domain.status import today_in
+from customer_portal.domain.verification import grouped
 from customer_portal.models import Account
 from customer_portal.settings import get_settings
 from customer_portal.state.kit import AuthState, in_session, signed_in
@@ -63,6 +66,8 @@ class InvoiceView:
     pending: str = ""
     signed_by: str = ""
     signed_at: str = ""
+    verification_code: str = ""
+    verify_href: str = ""
 
 
 @dataclass(frozen=True)
@@ -127,6 +132,8 @@ def present_invoice(detail: InvoiceDetail) -> InvoiceView:
         signed_at=(
             formats.timestamp(detail.signed_at, get_settings().timezone) if detail.signed_at else ""
         ),
+        verification_code=grouped(detail.verification_code),
+        verify_href=f"{routes.VERIFY}?{urlencode({'codigo': grouped(detail.verification_code)})}",
     )
 
 
