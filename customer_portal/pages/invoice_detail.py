@@ -222,7 +222,7 @@ def _found() -> rx.Component:
             "Código seguro de verificación: ",
             rx.el.code(inv.verification_code, id="codigo-verificacion"),
             ". Quien tenga la factura puede comprobarla en ",
-            rx.link("Verificar factura", href=inv.verify_href),
+            rx.link("Verificar factura", href=inv.verify_href, underline="always"),
             ".",
             size="2",
         ),

@@ -31,8 +31,8 @@ def _code_form() -> rx.Component:
             field(
                 "Código seguro de verificación",
                 "codigo",
-                default_value=VerifyState.typed,
-                key=VerifyState.typed,
+                # Not prefilled from the state: a value arriving after hydration
+                # would remount the input under a visitor already typing.
                 required=True,
                 auto_complete="off",
                 spell_check=False,
