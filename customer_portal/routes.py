@@ -31,6 +31,8 @@ SIGN_OUT_ACTION = "/sesion/salir"
 SET_PASSWORD_ACTION = "/sesion/contrasena"
 CHANGE_PASSWORD_ACTION = "/sesion/cambiar-contrasena"
 REQUEST_LINK_ACTION = "/sesion/enlace"
+#: Ver PDF (customer_portal/api/downloads.py): the invoice's PDF shown in a tab.
+VIEW_PDF = "/factura/pdf"
 # /verificar's HTTP routes (customer_portal/api/verification.py).
 VERIFY_UPLOAD_ACTION = "/verificar/comprobar"
 VERIFY_ORIGINAL = "/verificar/original"
@@ -44,6 +46,11 @@ def activation(token: str) -> str:
 def password_reset(token: str) -> str:
     """The restaurar contraseña link of a Restablecer contraseña email."""
     return f"{RESET_PASSWORD}/{token}"
+
+
+def view_pdf(number: str) -> str:
+    """Ver PDF for ``number``."""
+    return f"{VIEW_PDF}?numero={quote(number, safe='')}"
 
 
 def invoice_detail(number: str) -> str:

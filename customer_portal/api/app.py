@@ -26,6 +26,7 @@ def build_api() -> Starlette:
             Route("/api/v1/payments", publishing.record_payments, methods=["POST"]),
             Route("/api/v1/health", publishing.health, methods=["GET"]),
             Route("/api/v1/descargas/{token}", downloads.download_invoice, methods=["GET", "HEAD"]),
+            Route(routes.VIEW_PDF, downloads.view_invoice, methods=["GET"]),
             Route(routes.VERIFY_UPLOAD_ACTION, verification.compare_upload, methods=["POST"]),
             Route(routes.VERIFY_ORIGINAL, verification.download_original, methods=["GET", "HEAD"]),
         ],

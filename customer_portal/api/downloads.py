@@ -9,12 +9,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from customer_portal import routes
+from customer_portal.api.redirects import see_other
 from customer_portal.db import commit_without_waiting_for_disk, unit_of_work
 from customer_portal.documents.integrity import TamperedDocument
 from customer_portal.domain.audit import record_event
-from customer_portal.domain.downloads import Download, open_download
-from customer_portal.domain.sessions import SESSION_COOKIE
-from customer_portal.limits import SESSION_TOKEN_MAX_LENGTH
+from customer_portal.domain.downloads import Download, mint_download_path, open_download
+from customer_portal.domain.sessions import SESSION_COOKIE, look_up
+from customer_portal.limits import INVOICE_NUMBER_LENGTH, SESSION_TOKEN_MAX_LENGTH
 from customer_portal.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,17 @@ _TAMPERED = """<!DOCTYPE html><html lang="es"><head><meta charset="utf-8">
 <p>En este momento no podemos entregarte esta factura. Hemos avisado a nuestro
 equipo para que lo revise; si la necesitas antes, ponte en contacto con nosotros.</p>
 <p>Vuelve a <a href="/facturas">Mis facturas</a>.</p>
+</body></html>"""
+
+
+_INLINE_PDF_POLICY = "default-src 'none'; object-src 'self'; frame-ancestors 'none'"
+_NOT_YOURS = """<!DOCTYPE html><html lang="es"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Factura no encontrada</title></head>
+<body style="font-family:Arial,Helvetica,sans-serif;max-width:560px;margin:3em auto;padding:0 1em">
+<h1 style="color:#0b5394">Factura no encontrada</h1>
+<p>No tiene ninguna factura con ese número.
+Vuelva a <a href="/facturas">Mis facturas</a>.</p>
 </body></html>"""
 
 
@@ -100,11 +113,49 @@ async def download_invoice(request: Request) -> Response:
         return HTMLResponse(_TAMPERED, status_code=_TAMPERED_STATUS, headers=_SECURITY_HEADERS)
     if found is None:
         return HTMLResponse(_REFUSED, status_code=403, headers=_SECURITY_HEADERS)
+    # ?ver=1 (Ver PDF): the browser shows it in the tab instead of saving it.
+    inline = request.query_params.get("ver") == "1"
     disposition = (
-        f"attachment; filename=\"{found.filename}\"; filename*=UTF-8''{quote(found.filename)}"
+        f"{'inline' if inline else 'attachment'}; "
+        f"filename=\"{found.filename}\"; filename*=UTF-8''{quote(found.filename)}"
     )
-    return Response(
-        found.pdf,
-        media_type="application/pdf",
-        headers={**_SECURITY_HEADERS, "Content-Disposition": disposition},
-    )
+    headers = {**_SECURITY_HEADERS, "Content-Disposition": disposition}
+    if inline:
+        # The portal's page policy (object-src 'none') would stop the browser's
+        # own PDF viewer from showing it: this document runs nothing else.
+        headers["Content-Security-Policy"] = _INLINE_PDF_POLICY
+    return Response(found.pdf, media_type="application/pdf", headers=headers)
+
+
+def _mint_for_cookie(number: str, cookie: str) -> tuple[bool, str | None]:
+    """Whether ``cookie`` is a live session, and its download path for ``number`` if it owns it."""
+    settings = get_settings()
+    with unit_of_work(read_only=True) as session:
+        live, _ = look_up(session=session, token=cookie)
+        if live is None:
+            return False, None
+        return True, mint_download_path(
+            session=session,
+            secret_key=settings.secret_key,
+            account=live.account,
+            number=number,
+            session_token=cookie,
+        )
+
+
+async def view_invoice(request: Request) -> Response:
+    """``GET /factura/pdf?numero=…`` (Ver PDF): the invoice's PDF in the browser's own tab.
+
+    A plain link the customer opens in a new tab, so no popup blocker stands
+    between the press and the PDF. The session cookie comes with it; the route
+    mints the same one-minute, session-bound link a download gets and sends
+    the tab there, to be shown rather than saved.
+    """
+    number = request.query_params.get("numero", "")[:INVOICE_NUMBER_LENGTH]
+    cookie = request.cookies.get(SESSION_COOKIE, "")[:SESSION_TOKEN_MAX_LENGTH]
+    live, path = await run_in_threadpool(_mint_for_cookie, number, cookie)
+    if not live:
+        return see_other(routes.login(routes.invoice_detail(number)))
+    if path is None:
+        return HTMLResponse(_NOT_YOURS, status_code=404, headers=_SECURITY_HEADERS)
+    return see_other(f"{path}?ver=1")

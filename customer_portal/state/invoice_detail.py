@@ -68,6 +68,7 @@ class InvoiceView:
     signed_at: str = ""
     verification_code: str = ""
     verify_href: str = ""
+    view_href: str = ""
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,8 @@ def present_invoice(detail: InvoiceDetail) -> InvoiceView:
         signed_at=(
             formats.timestamp(detail.signed_at, get_settings().timezone) if detail.signed_at else ""
         ),
+        # A plain link (a new tab): under `make dev` the route is on the backend's port.
+        view_href=get_settings().backend_origin + routes.view_pdf(detail.number),
         verification_code=grouped(detail.verification_code),
         verify_href=f"{routes.VERIFY}?{urlencode({'codigo': grouped(detail.verification_code)})}",
     )

@@ -331,3 +331,30 @@ def test_a_download_commits_without_waiting_for_the_disk_on_postgresql(engine):
     if engine.dialect.name == "postgresql":
         with unit_of_work(engine) as session:
             assert session.exec(sa.text("SHOW synchronous_commit")).one()[0] == "on"
+
+
+async def test_ver_pdf_shows_the_pdf_in_the_tab_through_the_same_session_bound_link(
+    publisher, engine, settings
+):
+    accounts = publish_two_customers(publisher, engine)
+    _, token = accounts["CLI-TEST-1"]
+    app = build_api()
+    transport = httpx.ASGITransport(app=app, client=("198.51.100.4", 5000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://portal") as client:
+        client.cookies.set("portal_session", token)
+        hop = await client.get("/factura/pdf", params={"numero": "F-2019/1"})
+        assert hop.status_code == 303
+        link = hop.headers["location"]
+        assert link.startswith("/api/v1/descargas/") and link.endswith("?ver=1")
+        shown = await client.get(link)
+        assert shown.status_code == 200 and shown.content.startswith(b"%PDF")
+        assert shown.headers["content-disposition"].startswith("inline; ")
+        assert "object-src 'self'" in shown.headers["content-security-policy"]
+        # Another customer's invoice: not found; the same link without the cookie: refused.
+        other = await client.get("/factura/pdf", params={"numero": "G-1"})
+        assert other.status_code == 404 and "Factura no encontrada" in other.text
+        client.cookies.clear()
+        assert (await client.get(link)).status_code == 403
+        anonymous = await client.get("/factura/pdf", params={"numero": "F-2019/1"})
+        assert anonymous.status_code == 303
+        assert anonymous.headers["location"].startswith("/entrar?next=")

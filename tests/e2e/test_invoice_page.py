@@ -115,3 +115,30 @@ def test_the_page_does_not_jump_when_the_invoice_arrives(portal, browser):
     expect(page.get_by_role("heading", level=1)).to_have_text("Factura F2026-1010")
     page.wait_for_timeout(2000)
     assert layout_shift(page) < 0.1
+
+
+def test_ver_pdf_opens_the_signed_pdf_in_a_new_tab(portal, browser, tmp_path):
+    page = open_invoice(browser, portal, **DESKTOP)
+    responses = []
+    page.context.on(
+        "response",
+        lambda r: responses.append(r) if r.url.split("?")[0].count("/api/v1/descargas/") else None,
+    )
+    link = page.get_by_role("link", name=re.compile("Ver PDF"))
+    expect(link).to_have_attribute("target", "_blank")
+    with page.context.expect_page() as opened:
+        link.click()
+    tab = opened.value
+    tab.wait_for_load_state()
+    deadline = 50
+    while not responses and deadline:
+        tab.wait_for_timeout(100)
+        deadline -= 1
+    shown = responses[-1]
+    assert shown.status == 200 and shown.url.endswith("?ver=1")
+    assert shown.headers["content-type"] == "application/pdf"
+    assert shown.headers["content-disposition"].startswith("inline; ")
+    stored = tmp_path / "stored.pdf"
+    portal.cli("pdf", "F2026-1010", "--output", str(stored))
+    # The tab shows it in Chromium's viewer; the same link, with the same cookie, is the PDF.
+    assert tab.context.request.get(shown.url).body() == stored.read_bytes()
