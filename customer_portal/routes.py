@@ -6,7 +6,8 @@ dead link in a customer's inbox.
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlsplit
+from collections.abc import Mapping
+from urllib.parse import quote, urlencode, urlsplit
 
 HOME = "/"
 LOGIN = "/entrar"
@@ -31,6 +32,8 @@ SIGN_OUT_ACTION = "/sesion/salir"
 SET_PASSWORD_ACTION = "/sesion/contrasena"
 CHANGE_PASSWORD_ACTION = "/sesion/cambiar-contrasena"
 REQUEST_LINK_ACTION = "/sesion/enlace"
+#: Mis facturas as CSV or XLSX (customer_portal/api/exports.py), with the list's query.
+EXPORT_INVOICES = "/facturas/exportar"
 #: Ver PDF (customer_portal/api/downloads.py): the invoice's PDF shown in a tab.
 VIEW_PDF = "/factura/pdf"
 # /verificar's HTTP routes (customer_portal/api/verification.py).
@@ -46,6 +49,11 @@ def activation(token: str) -> str:
 def password_reset(token: str) -> str:
     """The restaurar contraseña link of a Restablecer contraseña email."""
     return f"{RESET_PASSWORD}/{token}"
+
+
+def export_invoices(kind: str, query: Mapping[str, str]) -> str:
+    """Exportar CSV / Excel of Mis facturas under the list's ``query``."""
+    return f"{EXPORT_INVOICES}?{urlencode({'formato': kind, **query})}"
 
 
 def view_pdf(number: str) -> str:

@@ -7,7 +7,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from customer_portal import routes
-from customer_portal.api import accounts, downloads, publishing, verification
+from customer_portal.api import accounts, downloads, exports, publishing, verification
 from customer_portal.api.outage import database_unreachable
 
 
@@ -27,6 +27,7 @@ def build_api() -> Starlette:
             Route("/api/v1/health", publishing.health, methods=["GET"]),
             Route("/api/v1/descargas/{token}", downloads.download_invoice, methods=["GET", "HEAD"]),
             Route(routes.VIEW_PDF, downloads.view_invoice, methods=["GET"]),
+            Route(routes.EXPORT_INVOICES, exports.export_invoices, methods=["GET"]),
             Route(routes.VERIFY_UPLOAD_ACTION, verification.compare_upload, methods=["POST"]),
             Route(routes.VERIFY_ORIGINAL, verification.download_original, methods=["GET", "HEAD"]),
         ],

@@ -15,7 +15,7 @@ is built.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -358,3 +358,40 @@ def search_invoices(
         pending=pending,
         has_any=has_any,
     )
+
+
+def all_invoice_rows(
+    *,
+    session: Session,
+    customer_id: int,
+    filters: InvoiceFilters,
+    today: date | None = None,
+    chunk: int = 1000,
+) -> Iterator[InvoiceRow]:
+    """Every invoice :func:`search_invoices` would list under ``filters``, in its order, unpaged.
+
+    For exports: read ``chunk`` rows at a time from a server-side cursor, so
+    50,000 invoices never sit in memory at once.
+    """
+    today = today or date.today()
+    direction = sa.desc if filters.ordering.descending else sa.asc
+    statement = (
+        select(*_ROW_COLUMNS)
+        .where(*_conditions(customer_id, filters, today))
+        .order_by(direction(_SORT_COLUMNS[filters.ordering.sort]), sa.desc(col(Invoice.id)))
+        .execution_options(yield_per=chunk)
+    )
+    for _, number, issue_date, due_date, currency, total_cents, paid_cents in session.exec(
+        statement
+    ):
+        status = invoice_status(total_cents, paid_cents)
+        yield InvoiceRow(
+            number=number,
+            issue_date=issue_date,
+            due_date=due_date,
+            currency=currency,
+            total_cents=total_cents,
+            pending_cents=total_cents - paid_cents,
+            status=status,
+            overdue=is_overdue(status, due_date, today),
+        )

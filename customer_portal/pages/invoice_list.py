@@ -68,6 +68,25 @@ def _card(row: rx.Var) -> rx.Component:
     )
 
 
+def _export_link(label: str, href: rx.Var) -> rx.Component:
+    """A file of every filtered invoice (not just this page): a plain link, downloaded."""
+    return rx.link(
+        rx.icon("file-down", size=16, aria_hidden="true"),
+        label,
+        href=href,
+        # A file, not a page of the app: the browser downloads it.
+        custom_attrs={"reloadDocument": True},
+        size="2",
+        underline="always",
+        style={
+            "display": "inline-flex",
+            "align_items": "center",
+            "gap": "0.35em",
+            "min_height": "44px",
+        },
+    )
+
+
 @portal_page(
     route=routes.INVOICES,
     title="Mis facturas",
@@ -99,7 +118,14 @@ def invoice_list() -> rx.Component:
             rows=S.rows,
             columns=COLUMNS,
             card=_card,
-            totals=rx.text("Pendiente total: ", rx.text.strong(S.pending_total), size="2"),
+            totals=rx.hstack(
+                rx.text("Pendiente total: ", rx.text.strong(S.pending_total), size="2"),
+                _export_link("Exportar CSV", S.csv_href),
+                _export_link("Exportar Excel", S.xlsx_href),
+                spacing="4",
+                wrap="wrap",
+                align="center",
+            ),
             card_height="144px",
             nothing_yet=(
                 "Aún no tiene facturas. Le avisaremos por correo electrónico cuando se "

@@ -70,6 +70,9 @@ class InvoiceListState(ListPageState, AuthState):
 
     rows: list[InvoiceRowView] = []
     pending_total: str = ""
+    # Exportar CSV / Excel: the file route with this list's filters and order.
+    csv_href: str = ""
+    xlsx_href: str = ""
     # "Contraseña actualizada...", brought by the redirect after setting a password.
     notice: str = ""
 
@@ -83,4 +86,8 @@ class InvoiceListState(ListPageState, AuthState):
         )
         self.rows = [present_row(row) for row in found.rows]
         self.pending_total = formats.money_totals(found.pending)
+        query = filters_to_query(filters)
+        origin = get_settings().backend_origin  # `make dev`: the route is on the backend's port
+        self.csv_href = origin + routes.export_invoices("csv", query)
+        self.xlsx_href = origin + routes.export_invoices("xlsx", query)
         return found

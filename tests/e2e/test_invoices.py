@@ -275,3 +275,28 @@ def test_only_overdue_invoices_on_request(portal, browser):
     # The newest invoice (first before filtering) is not overdue: wait for the new list.
     expect(badges.first).to_contain_text("vencida")
     assert all("vencida" in badge for badge in badges.all_inner_texts())
+
+
+def test_exportar_csv_and_excel_hold_the_filtered_list(portal, browser, tmp_path):
+    import csv
+    import io
+    import zipfile
+
+    page = signed_in(browser, portal, accept_downloads=True)
+    page.locator("#estado_pendiente").check()
+    expect(summary(page)).to_contain_text("2 facturas")
+    shown = sorted(numbers(page))
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Exportar CSV").click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.suffix == ".csv"
+    rows = list(csv.reader(io.StringIO(saved.read_bytes().decode("utf-8-sig")), delimiter=";"))
+    assert sorted(r[0] for r in rows[1:]) == shown
+    assert all(r[6].startswith("Pendiente") for r in rows[1:])
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Exportar Excel").click()
+    book = tmp_path / download.value.suggested_filename
+    download.value.save_as(book)
+    with zipfile.ZipFile(book) as workbook:
+        assert "xl/worksheets/sheet1.xml" in workbook.namelist()

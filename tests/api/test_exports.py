@@ -1,0 +1,56 @@
+"""Exportar CSV / Excel over HTTP: the signed-in customer's filtered invoices, nobody else's."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+
+import httpx
+
+from customer_portal.api.app import build_api
+from tests.api.test_downloads import publish_two_customers
+from tests.factories import invoice_input
+
+
+async def get(path: str, token: str | None, **params) -> httpx.Response:
+    transport = httpx.ASGITransport(app=build_api())
+    async with httpx.AsyncClient(transport=transport, base_url="http://portal") as client:
+        if token:
+            client.cookies.set("portal_session", token)
+        return await client.get(path, params=params)
+
+
+async def test_the_csv_holds_every_filtered_invoice_of_the_customer_only(publisher, engine):
+    accounts = publish_two_customers(publisher, engine)
+    for n in range(3):
+        publisher.publish(invoice_input(f"F-EXP-{n}"))  # the same customer as F-2019/1
+    _, token = accounts["CLI-TEST-1"]
+
+    everything = await get("/facturas/exportar", token, formato="csv", por_pagina="10")
+    assert everything.status_code == 200
+    assert everything.headers["content-type"].startswith("text/csv")
+    assert everything.headers["content-disposition"].startswith('attachment; filename="facturas-')
+    rows = list(csv.reader(io.StringIO(everything.content.decode("utf-8-sig")), delimiter=";"))
+    numbers = sorted(r[0] for r in rows[1:])
+    assert numbers == ["F-2019/1", "F-EXP-0", "F-EXP-1", "F-EXP-2"]  # not G-1: another's
+
+    filtered = await get("/facturas/exportar", token, formato="csv", numero="EXP-1")
+    rows = list(csv.reader(io.StringIO(filtered.content.decode("utf-8-sig")), delimiter=";"))
+    assert [r[0] for r in rows[1:]] == ["F-EXP-1"]
+
+    book = await get("/facturas/exportar", token, formato="xlsx", numero="EXP")
+    assert book.status_code == 200 and book.headers["content-type"].endswith(".sheet")
+    with zipfile.ZipFile(io.BytesIO(book.content)) as workbook:
+        assert "xl/worksheets/sheet1.xml" in workbook.namelist()
+
+
+async def test_without_a_session_it_asks_to_sign_in_and_a_bad_format_is_refused(
+    publisher, engine
+):
+    accounts = publish_two_customers(publisher, engine)
+    anonymous = await get("/facturas/exportar", None, formato="csv", numero="F")
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"].startswith("/entrar?next=%2Ffacturas%3F")
+    _, token = accounts["CLI-TEST-1"]
+    assert (await get("/facturas/exportar", token, formato="pdf")).status_code == 400
