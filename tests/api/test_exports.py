@@ -45,9 +45,7 @@ async def test_the_csv_holds_every_filtered_invoice_of_the_customer_only(publish
         assert "xl/worksheets/sheet1.xml" in workbook.namelist()
 
 
-async def test_without_a_session_it_asks_to_sign_in_and_a_bad_format_is_refused(
-    publisher, engine
-):
+async def test_without_a_session_it_asks_to_sign_in_and_a_bad_format_is_refused(publisher, engine):
     accounts = publish_two_customers(publisher, engine)
     anonymous = await get("/facturas/exportar", None, formato="csv", numero="F")
     assert anonymous.status_code == 303
