@@ -30,6 +30,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
+    Flowable,
     Frame,
     KeepTogether,
     PageTemplate,
@@ -41,7 +42,7 @@ from reportlab.platypus import (
 
 from customer_portal import routes
 from customer_portal.domain import formats
-from customer_portal.domain.invoice_input import InvoiceData
+from customer_portal.domain.invoice_input import InvoiceData, TaxAgencyQr
 from customer_portal.domain.verification import grouped
 from customer_portal.settings import Branding
 
@@ -423,6 +424,45 @@ def _draw_qr(canvas: Canvas, modules: list[list[bool]], x: float, y: float, size
     canvas.drawPath(path, stroke=0, fill=1)
 
 
+#: The tax agency's QR: between 30 and 40 mm a side (Orden HAC/1177/2024 and the
+#: agency's QR specification), error correction M, once, at the start of page 1.
+TAX_AGENCY_QR_SIZE = 30 * mm
+TAX_AGENCY_TITLE = "QR tributario:"
+#: What a VERI*FACTU system prints with it (the shorter of the two forms allowed).
+VERIFACTU_PHRASE = "VERI*FACTU"
+
+
+class _TaxAgencyQr(Flowable):
+    """«QR tributario:», the agency's QR under it and, for VERI*FACTU, that phrase, centred."""
+
+    def __init__(self, qr: TaxAgencyQr):
+        super().__init__()
+        self._qr = qr
+        self._lines = 2 if qr.verifactu else 1
+
+    def wrap(self, available_width, available_height):
+        self._width = available_width
+        return available_width, TAX_AGENCY_QR_SIZE + self._lines * 4.5 * mm + 2 * mm
+
+    def draw(self):
+        canvas = self.canv
+        middle = self._width / 2
+        height = self.wrap(self._width, 0)[1]
+        canvas.setFont("Helvetica-Bold", 8)
+        canvas.setFillColor(colors.black)
+        canvas.drawCentredString(middle, height - 3 * mm, TAX_AGENCY_TITLE)
+        bottom = height - 4.5 * mm - TAX_AGENCY_QR_SIZE
+        _draw_qr(
+            canvas,
+            qr_modules(self._qr.url),
+            middle - TAX_AGENCY_QR_SIZE / 2,
+            bottom,
+            TAX_AGENCY_QR_SIZE,
+        )
+        if self._qr.verifactu:
+            canvas.drawCentredString(middle, bottom - 4 * mm, VERIFACTU_PHRASE)
+
+
 def _draw_footer(canvas: Canvas, page: int, total: int, branding: Branding, invoice: InvoiceData):
     canvas.saveState()
     canvas.setFillColor(MUTED)
@@ -501,7 +541,11 @@ def render_invoice_pdf(invoice: InvoiceData, branding: Branding) -> bytes:
             onPage=lambda canvas, _doc: _draw_header(canvas, invoice, branding, logo),
         )
     )
-    story = [
+    # The tax agency's QR, when the ERP sent one, comes before the content (its rules).
+    story = (
+        [_TaxAgencyQr(invoice.tax_agency_qr), Spacer(1, 3 * mm)] if invoice.tax_agency_qr else []
+    )
+    story += [
         _parties(invoice),
         Spacer(1, 7 * mm),
         _lines_table(invoice),

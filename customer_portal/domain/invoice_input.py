@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 from pydantic import BeforeValidator, Field, model_validator
@@ -108,6 +109,35 @@ class LineIn(StrictModel):
     tax_rate: Rate
 
 
+#: Hosts of the tax agency's invoice check (production and its test environment).
+TAX_AGENCY_HOSTS = ("agenciatributaria.gob.es", "aeat.es")
+TAX_AGENCY_URL_LENGTH = 1000
+
+
+def _tax_agency_url(value: Any) -> str:
+    if not isinstance(value, str) or len(value) > TAX_AGENCY_URL_LENGTH:
+        raise custom_error(f"must be a URL of at most {TAX_AGENCY_URL_LENGTH} characters")
+    parts = urlsplit(value.strip())
+    host = (parts.hostname or "").lower()
+    if parts.scheme != "https" or not any(
+        host == known or host.endswith("." + known) for known in TAX_AGENCY_HOSTS
+    ):
+        raise custom_error("must be an https URL of the tax agency (agenciatributaria.gob.es)")
+    return value.strip()
+
+
+class TaxAgencyQrIn(StrictModel):
+    """The tax agency's check of this invoice (VeriFactu, RD 1007/2023), as the ERP sends it.
+
+    ``url`` is what its QR opens (the ERP builds it: issuer's NIF, number,
+    date, total); ``verifactu`` is whether the ERP sends its records to the
+    agency as it issues them, which adds the phrase the order asks for.
+    """
+
+    url: Annotated[str, BeforeValidator(_tax_agency_url)]
+    verifactu: bool = False
+
+
 class InvoiceIn(StrictModel):
     """An invoice as the billing system sends it, before any arithmetic.
 
@@ -122,6 +152,7 @@ class InvoiceIn(StrictModel):
     customer: CustomerIn
     lines: Annotated[list[LineIn], Field(min_length=1, max_length=MAX_LINES)]
     total: Amount | None = None
+    tax_agency_qr: TaxAgencyQrIn | None = None
 
     @model_validator(mode="after")
     def _due_after_issue(self) -> InvoiceIn:
@@ -168,6 +199,14 @@ class CustomerData:
 
 
 @dataclass(frozen=True)
+class TaxAgencyQr:
+    """The tax agency's QR on the PDF: what it opens, and whether to print «VERI*FACTU»."""
+
+    url: str
+    verifactu: bool
+
+
+@dataclass(frozen=True)
 class InvoiceData:
     """A validated invoice, in the integers the database stores."""
 
@@ -182,6 +221,7 @@ class InvoiceData:
     # given when the invoice is rendered, not part of what the billing system
     # sent, so not part of the content hash either.
     verification_code: str = ""
+    tax_agency_qr: TaxAgencyQr | None = None
 
     def content_hash(self) -> str:
         """sha256 of a canonical form: equal for the same invoice however it was written."""
@@ -193,6 +233,9 @@ class InvoiceData:
             "customer": self.customer.__dict__,
             "lines": [line.__dict__ for line in self.lines],
         }
+        if self.tax_agency_qr is not None:
+            # Only when sent: invoices published before it existed keep their hash.
+            canonical["tax_agency_qr"] = self.tax_agency_qr.__dict__
         blob = json.dumps(canonical, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
@@ -239,6 +282,11 @@ def parse_invoice(raw: Any) -> InvoiceData:
         ),
         lines=lines,
         totals=totals,
+        tax_agency_qr=(
+            TaxAgencyQr(url=model.tax_agency_qr.url, verifactu=model.tax_agency_qr.verifactu)
+            if model.tax_agency_qr is not None
+            else None
+        ),
     )
 
 

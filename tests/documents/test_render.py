@@ -3,6 +3,8 @@
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from customer_portal.documents.render import line_rows, render_invoice_pdf, tax_rows, total_rows
 from customer_portal.domain.invoice_input import parse_invoice
 from customer_portal.settings import Branding
@@ -177,3 +179,34 @@ def test_the_logo_file_is_never_one_another_user_could_have_written(tmp_path, mo
         assert render._private_folder() == shared  # ours and private: reused
     finally:
         render._private_folder.cache_clear()
+
+
+AEAT_URL = (
+    "https://prewww2.aeat.es/wlpl/TIKE-CONT/ValidarQR?nif=B35000000&numserie=F-VF-1"
+    "&fecha=30-04-2019&importe=42.69"
+)
+
+
+@pytest.mark.parametrize("verifactu", [True, False])
+def test_the_tax_agency_qr_comes_first_with_its_title_and_scans(tmp_path, verifactu):
+    import subprocess
+
+    import zxingcpp
+    from PIL import Image
+
+    from customer_portal.domain.verification import grouped, with_code
+
+    raw = invoice_input("F-VF-1")
+    raw["tax_agency_qr"] = {"url": AEAT_URL, "verifactu": verifactu}
+    data = with_code(parse_invoice(raw))
+    path = tmp_path / "vf.pdf"
+    path.write_bytes(render_invoice_pdf(data, Branding()))
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True)
+    lines = [line.strip() for line in text.stdout.splitlines() if line.strip()]
+    first = lines.index("QR tributario:")
+    assert first < next(i for i, line in enumerate(lines) if line.startswith("Facturar a"))
+    assert ("VERI*FACTU" in text.stdout) is verifactu
+    subprocess.run(["pdftoppm", "-r", "150", "-png", str(path), str(tmp_path / "p")], check=True)
+    scanned = sorted(b.text for b in zxingcpp.read_barcodes(Image.open(tmp_path / "p-1.png")))
+    ours = f"http://localhost:3000/verificar?codigo={grouped(data.verification_code)}"
+    assert scanned == sorted([AEAT_URL, ours])

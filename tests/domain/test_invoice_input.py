@@ -185,3 +185,29 @@ def test_csv_field_over_the_csv_module_limit_is_rejected():
 def test_csv_without_required_columns_is_rejected():
     with pytest.raises(InputRejected, match="lacks the columns: .*customer_email"):
         parse_invoice_csv("number,issue_date\nF-1,2019-04-30\n")
+
+
+def test_the_tax_agency_qr_is_optional_checked_and_kept_out_of_old_hashes():
+    from customer_portal.domain.invoice_input import TaxAgencyQr
+
+    plain = parse_invoice(invoice_input("F-VF-2"))
+    assert plain.tax_agency_qr is None
+    url = "https://www2.agenciatributaria.gob.es/wlpl/TIKE-CONT/ValidarQR?nif=B1&numserie=F"
+    raw = invoice_input("F-VF-2")
+    raw["tax_agency_qr"] = {"url": url, "verifactu": True}
+    sent = parse_invoice(raw)
+    assert sent.tax_agency_qr == TaxAgencyQr(url=url, verifactu=True)
+    # Sent later, it is a different invoice; never sent, the hash is what it always was.
+    assert sent.content_hash() != plain.content_hash()
+    assert plain.content_hash() == parse_invoice(invoice_input("F-VF-2")).content_hash()
+    for bad in (
+        "http://www2.agenciatributaria.gob.es/x",
+        "https://agenciatributaria.gob.es.evil.example/x",
+        "https://evil.example/?agenciatributaria.gob.es",
+        "https://www2.agenciatributaria.gob.es/" + "x" * 1000,
+        42,
+    ):
+        raw["tax_agency_qr"] = {"url": bad}
+        with pytest.raises(InputRejected) as rejected:
+            parse_invoice(raw)
+        assert rejected.value.errors[0].field == "tax_agency_qr.url"
