@@ -34,6 +34,8 @@ CHANGE_PASSWORD_ACTION = "/sesion/cambiar-contrasena"
 REQUEST_LINK_ACTION = "/sesion/enlace"
 #: Mis facturas as CSV or XLSX (customer_portal/api/exports.py), with the list's query.
 EXPORT_INVOICES = "/facturas/exportar"
+#: The signed PDFs of Mis facturas in one ZIP (GET: all filtered; POST: those chosen).
+ZIP_INVOICES = "/facturas/zip"
 #: Ver PDF (customer_portal/api/downloads.py): the invoice's PDF shown in a tab.
 VIEW_PDF = "/factura/pdf"
 # /verificar's HTTP routes (customer_portal/api/verification.py).
@@ -54,6 +56,11 @@ def password_reset(token: str) -> str:
 def export_invoices(kind: str, query: Mapping[str, str]) -> str:
     """Exportar CSV / Excel of Mis facturas under the list's ``query``."""
     return f"{EXPORT_INVOICES}?{urlencode({'formato': kind, **query})}"
+
+
+def zip_invoices(query: Mapping[str, str]) -> str:
+    """Descargar ZIP of Mis facturas under the list's ``query``."""
+    return f"{ZIP_INVOICES}?{urlencode(query)}" if query else ZIP_INVOICES
 
 
 def view_pdf(number: str) -> str:

@@ -28,6 +28,7 @@ def build_api() -> Starlette:
             Route("/api/v1/descargas/{token}", downloads.download_invoice, methods=["GET", "HEAD"]),
             Route(routes.VIEW_PDF, downloads.view_invoice, methods=["GET"]),
             Route(routes.EXPORT_INVOICES, exports.export_invoices, methods=["GET"]),
+            Route(routes.ZIP_INVOICES, exports.zip_invoices, methods=["GET", "POST"]),
             Route(routes.VERIFY_UPLOAD_ACTION, verification.compare_upload, methods=["POST"]),
             Route(routes.VERIFY_ORIGINAL, verification.download_original, methods=["GET", "HEAD"]),
         ],

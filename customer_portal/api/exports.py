@@ -19,13 +19,18 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response, StreamingResponse
 
 from customer_portal import routes
+from customer_portal.api.edge import client_ip
 from customer_portal.api.redirects import see_other
 from customer_portal.db import unit_of_work
+from customer_portal.domain.audit import record_event
+from customer_portal.domain.bundles import MAX_INVOICES, TooManyInvoices, choose, zip_pieces
 from customer_portal.domain.exports import csv_pieces, write_xlsx
+from customer_portal.domain.flash import Flash
 from customer_portal.domain.invoice_search import all_invoice_rows, parse_filters
 from customer_portal.domain.sessions import SESSION_COOKIE, look_up
 from customer_portal.domain.status import today_in
-from customer_portal.limits import SESSION_TOKEN_MAX_LENGTH
+from customer_portal.limits import INVOICE_NUMBER_LENGTH, SESSION_TOKEN_MAX_LENGTH
+from customer_portal.models import utcnow
 from customer_portal.settings import get_settings
 
 _HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
@@ -59,9 +64,10 @@ async def export_invoices(request: Request) -> Response:
 
     def rows():
         with unit_of_work(read_only=True) as session:
-            yield from all_invoice_rows(
+            for _, row in all_invoice_rows(
                 session=session, customer_id=customer_id, filters=filters, today=today
-            )
+            ):
+                yield row
 
     name = _filename(kind, today)
     disposition = {"Content-Disposition": f'attachment; filename="{name}"', **_HEADERS}
@@ -77,6 +83,80 @@ async def export_invoices(request: Request) -> Response:
         headers=disposition,
         background=BackgroundTask(_remove, folder),
     )
+
+
+#: What the form of selected invoices may post (a number is at most 40 characters).
+_MAX_SELECTION_BYTES = (MAX_INVOICES + 10) * 64
+TOO_MANY = (
+    f"Hay más de {MAX_INVOICES:,} facturas en la lista: filtre o elija las que necesite "
+    "para descargarlas en un ZIP."
+).replace(",", ".")
+NONE_CHOSEN = "Elija al menos una factura para descargarla en un ZIP."
+
+
+def _list_page(query: str) -> str:
+    return routes.INVOICES + (f"?{query}" if query else "")
+
+
+async def zip_invoices(request: Request) -> Response:
+    """``/facturas/zip``: the signed PDFs of the list (GET: all filtered; POST: those chosen).
+
+    Every invoice is read from the signed-in customer's own, as a single
+    download is; a number of someone else's chosen in a forged form simply
+    matches nothing.
+    """
+    cookie = request.cookies.get(SESSION_COOKIE, "")[:SESSION_TOKEN_MAX_LENGTH]
+    customer_id = await run_in_threadpool(_customer_of, cookie)
+    back = _list_page(request.url.query)
+    if customer_id is None:
+        return see_other(routes.login(back))
+    numbers: list[str] | None = None
+    if request.method == "POST":
+        declared = request.headers.get("content-length", "")
+        if not declared.isdigit() or int(declared) > _MAX_SELECTION_BYTES:
+            return see_other(back, Flash(TOO_MANY))
+        form = await request.form(max_files=0, max_fields=MAX_INVOICES + 10)
+        numbers = sorted({v[:INVOICE_NUMBER_LENGTH] for v in form.getlist("numero") if v})
+        if not numbers:
+            return see_other(back, Flash(NONE_CHOSEN))
+    filters = parse_filters(dict(request.query_params))
+    settings = get_settings()
+    today = today_in(settings.timezone)
+
+    def choose_and_note() -> list:
+        with unit_of_work() as session:
+            chosen = choose(
+                session=session,
+                customer_id=customer_id,
+                filters=filters,
+                today=today,
+                numbers=numbers,
+            )
+            if chosen:
+                record_event(
+                    session=session,
+                    actor=f"customer:{customer_id}",
+                    action="invoices.zipped",
+                    subject=f"{len(chosen)} facturas",
+                    ip=client_ip(request.scope, settings.trusted_proxy_hops),
+                )
+            return chosen
+
+    try:
+        chosen = await run_in_threadpool(choose_and_note)
+    except TooManyInvoices:
+        return see_other(back, Flash(TOO_MANY))
+    if not chosen:
+        return see_other(back, Flash(NONE_CHOSEN))
+    now = utcnow()
+
+    def pieces():
+        with unit_of_work(read_only=True) as session:
+            yield from zip_pieces(session=session, chosen=chosen, now=now)
+
+    name = f"facturas-{today.isoformat()}.zip"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', **_HEADERS}
+    return StreamingResponse(pieces(), media_type="application/zip", headers=headers)
 
 
 def _remove(folder: Path) -> None:

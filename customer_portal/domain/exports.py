@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import xlsxwriter
@@ -48,25 +48,29 @@ def _status(row: InvoiceRow) -> str:
     return status_label(row.status, row.overdue).text
 
 
-def csv_pieces(rows: Iterable[InvoiceRow]) -> Iterator[bytes]:
-    """The CSV file, in pieces of a few hundred rows, the first starting with the BOM."""
+def csv_pieces(
+    rows: Iterable[InvoiceRow], *, file_column: Callable[[InvoiceRow], str] | None = None
+) -> Iterator[bytes]:
+    """The CSV file, in pieces of a few hundred rows, the first starting with the BOM.
+
+    ``file_column`` adds an «Archivo» column (a ZIP's manifest: each PDF's name in it).
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     buffer.write("\ufeff")
-    writer.writerow(HEADER)
+    writer.writerow(HEADER + (("Archivo",) if file_column else ()))
     count = 0
     for row in rows:
-        writer.writerow(
-            (
-                _text(row.number),
-                _date(row.issue_date),
-                _date(row.due_date),
-                row.currency,
-                _amount(row.total_cents),
-                _amount(row.pending_cents),
-                _status(row),
-            )
+        cells = (
+            _text(row.number),
+            _date(row.issue_date),
+            _date(row.due_date),
+            row.currency,
+            _amount(row.total_cents),
+            _amount(row.pending_cents),
+            _status(row),
         )
+        writer.writerow(cells + ((_text(file_column(row)),) if file_column else ()))
         count += 1
         if count % _ROWS_PER_PIECE == 0:
             yield buffer.getvalue().encode("utf-8")

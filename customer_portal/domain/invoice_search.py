@@ -15,7 +15,7 @@ is built.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -366,32 +366,48 @@ def all_invoice_rows(
     customer_id: int,
     filters: InvoiceFilters,
     today: date | None = None,
+    numbers: Sequence[str] | None = None,
+    limit: int | None = None,
     chunk: int = 1000,
-) -> Iterator[InvoiceRow]:
-    """Every invoice :func:`search_invoices` would list under ``filters``, in its order, unpaged.
+) -> Iterator[tuple[int, InvoiceRow]]:
+    """``(id, row)`` of every invoice :func:`search_invoices` would list, in its order, unpaged.
 
-    For exports: read ``chunk`` rows at a time from a server-side cursor, so
-    50,000 invoices never sit in memory at once.
+    For exports and bundles: read ``chunk`` rows at a time from a
+    server-side cursor, so 50,000 invoices never sit in memory at once.
+    With ``numbers``, the customer's invoices of those numbers instead of the
+    filters' (a selection; other customers' numbers simply match nothing),
+    still in the filters' order. ``limit`` stops after that many.
     """
     today = today or date.today()
+    if numbers is None:
+        conditions = _conditions(customer_id, filters, today)
+    else:
+        conditions = [
+            col(Invoice.customer_id) == customer_id,
+            col(Invoice.number).in_(list(numbers)),
+        ]
     direction = sa.desc if filters.ordering.descending else sa.asc
     statement = (
         select(*_ROW_COLUMNS)
-        .where(*_conditions(customer_id, filters, today))
+        .where(*conditions)
         .order_by(direction(_SORT_COLUMNS[filters.ordering.sort]), sa.desc(col(Invoice.id)))
+        .limit(limit)
         .execution_options(yield_per=chunk)
     )
-    for _, number, issue_date, due_date, currency, total_cents, paid_cents in session.exec(
+    for invoice_id, number, issue_date, due_date, currency, total_cents, paid_cents in session.exec(
         statement
     ):
         status = invoice_status(total_cents, paid_cents)
-        yield InvoiceRow(
-            number=number,
-            issue_date=issue_date,
-            due_date=due_date,
-            currency=currency,
-            total_cents=total_cents,
-            pending_cents=total_cents - paid_cents,
-            status=status,
-            overdue=is_overdue(status, due_date, today),
+        yield (
+            invoice_id,
+            InvoiceRow(
+                number=number,
+                issue_date=issue_date,
+                due_date=due_date,
+                currency=currency,
+                total_cents=total_cents,
+                pending_cents=total_cents - paid_cents,
+                status=status,
+                overdue=is_overdue(status, due_date, today),
+            ),
         )

@@ -12,7 +12,7 @@ from customer_portal.components.filters import (
     page_size,
     url_field,
 )
-from customer_portal.components.forms import alert, busy_button
+from customer_portal.components.forms import NativeForm, alert, busy_button
 from customer_portal.components.lists import TOUCH, Column, list_results
 from customer_portal.components.status import status_badge
 from customer_portal.domain.invoice_search import STATUS_FILTERS, InvoiceSort
@@ -36,6 +36,22 @@ def _download(row: rx.Var, *, height: str = "32px") -> rx.Component:
     )
 
 
+#: The form that posts the ticked invoices for a ZIP (each row's box names it).
+ZIP_FORM = "zip-elegidas"
+
+
+def _choose(row: rx.Var) -> rx.Component:
+    """The row's box for Descargar elegidas (ZIP); a native input of the form above the list."""
+    return rx.el.input(
+        type="checkbox",
+        name="numero",
+        value=row.number,
+        form=ZIP_FORM,
+        aria_label="Elegir la factura " + row.number,
+        style={"width": "24px", "height": "24px", "cursor": "pointer"},
+    )
+
+
 COLUMNS = [
     Column("Número", lambda row: rx.link(row.number, href=row.href), sort=InvoiceSort.NUMBER),
     Column("Fecha", lambda row: row.issue_date, sort=InvoiceSort.DATE),
@@ -44,6 +60,8 @@ COLUMNS = [
     Column("Pendiente", lambda row: row.pending, sort=InvoiceSort.PENDING, numeric=True),
     Column("Estado", lambda row: status_badge(row.status, row.overdue), sort=InvoiceSort.STATUS),
     Column("Descargar", _download),
+    # Last: the number stays the first thing read in each row.
+    Column("Elegir", _choose),
 ]
 
 
@@ -52,7 +70,7 @@ def _card(row: rx.Var) -> rx.Component:
     # card is what a phone's CPU feels when a page of them arrives at once.
     return rx.card(
         rx.el.div(
-            rx.link(row.number, href=row.href, weight="bold"),
+            rx.el.span(_choose(row), rx.link(row.number, href=row.href, weight="bold")),
             status_badge(row.status, row.overdue),
             class_name="tarjeta-fila",
         ),
@@ -87,6 +105,30 @@ def _export_link(label: str, href: rx.Var) -> rx.Component:
     )
 
 
+def _list_actions() -> rx.Component:
+    return rx.hstack(
+        NativeForm.create(
+            rx.button(
+                rx.icon("archive", size=16, aria_hidden="true"),
+                "Descargar elegidas (ZIP)",
+                type="submit",
+                variant="soft",
+                size="2",
+                min_height="44px",
+            ),
+            id=ZIP_FORM,
+            method="post",
+            action=S.zip_href,
+        ),
+        _export_link("Descargar todas (ZIP)", S.zip_href),
+        _export_link("Exportar CSV", S.csv_href),
+        _export_link("Exportar Excel", S.xlsx_href),
+        spacing="4",
+        wrap="wrap",
+        align="center",
+    )
+
+
 @portal_page(
     route=routes.INVOICES,
     title="Mis facturas",
@@ -99,6 +141,7 @@ def invoice_list() -> rx.Component:
     return rx.vstack(
         rx.heading("Mis facturas", as_="h1", size="6"),
         alert(S.notice, tone="green"),
+        alert(S.problem),
         filter_bar(
             S,
             url_field(S, "Número de factura", "numero"),
@@ -118,20 +161,16 @@ def invoice_list() -> rx.Component:
             rows=S.rows,
             columns=COLUMNS,
             card=_card,
-            totals=rx.hstack(
-                rx.text("Pendiente total: ", rx.text.strong(S.pending_total), size="2"),
-                _export_link("Exportar CSV", S.csv_href),
-                _export_link("Exportar Excel", S.xlsx_href),
-                spacing="4",
-                wrap="wrap",
-                align="center",
-            ),
+            totals=rx.text("Pendiente total: ", rx.text.strong(S.pending_total), size="2"),
             card_height="144px",
             nothing_yet=(
                 "Aún no tiene facturas. Le avisaremos por correo electrónico cuando se "
                 "publique la primera."
             ),
         ),
+        # Under the list (on a phone the first invoice stays on the first screen):
+        # the whole filtered list as a file, or the invoices ticked in one ZIP.
+        rx.cond(S.rows.length() > 0, _list_actions()),
         spacing="4",
         width="100%",
     )

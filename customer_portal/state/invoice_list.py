@@ -73,11 +73,15 @@ class InvoiceListState(ListPageState, AuthState):
     # Exportar CSV / Excel: the file route with this list's filters and order.
     csv_href: str = ""
     xlsx_href: str = ""
+    # Descargar ZIP: every filtered invoice (a link) or those ticked (a form posting here).
+    zip_href: str = ""
+    # Why a ZIP was not made ("elija al menos una"...), brought by its redirect.
+    problem: str = ""
     # "Contraseña actualizada...", brought by the redirect after setting a password.
     notice: str = ""
 
     async def _load(self, account: Account, filters: InvoiceFilters) -> InvoicePage:
-        self.notice = self._flash()[1]
+        self.problem, self.notice = self._flash()
         found: InvoicePage = await in_read_session(
             search_invoices,
             customer_id=account.customer_id,
@@ -90,4 +94,5 @@ class InvoiceListState(ListPageState, AuthState):
         origin = get_settings().backend_origin  # `make dev`: the route is on the backend's port
         self.csv_href = origin + routes.export_invoices("csv", query)
         self.xlsx_href = origin + routes.export_invoices("xlsx", query)
+        self.zip_href = origin + routes.zip_invoices(query)
         return found

@@ -52,3 +52,40 @@ async def test_without_a_session_it_asks_to_sign_in_and_a_bad_format_is_refused(
     assert anonymous.headers["location"].startswith("/entrar?next=%2Ffacturas%3F")
     _, token = accounts["CLI-TEST-1"]
     assert (await get("/facturas/exportar", token, formato="pdf")).status_code == 400
+
+
+async def test_a_zip_of_the_chosen_or_all_filtered_invoices_of_the_customer_only(
+    publisher, engine, settings, monkeypatch
+):
+    from customer_portal.api import exports
+    from customer_portal.domain import bundles
+
+    accounts = publish_two_customers(publisher, engine)
+    for n in range(3):
+        publisher.publish(invoice_input(f"F-ZIP-{n}"))
+    _, token = accounts["CLI-TEST-1"]
+    transport = httpx.ASGITransport(app=build_api())
+    async with httpx.AsyncClient(transport=transport, base_url="http://portal") as client:
+        client.cookies.set("portal_session", token)
+        chosen = await client.post(
+            "/facturas/zip", data={"numero": ["F-ZIP-0", "F-ZIP-2", "G-1"]}
+        )  # G-1 is another customer's
+        assert chosen.status_code == 200 and chosen.headers["content-type"] == "application/zip"
+        with zipfile.ZipFile(io.BytesIO(chosen.content)) as zipped:
+            assert sorted(zipped.namelist()) == [
+                "Factura-F-ZIP-0.pdf",
+                "Factura-F-ZIP-2.pdf",
+                "facturas.csv",
+            ]
+            assert zipped.read("Factura-F-ZIP-0.pdf").startswith(b"%PDF")
+        everything = await client.get("/facturas/zip", params={"numero": "ZIP"})
+        with zipfile.ZipFile(io.BytesIO(everything.content)) as zipped:
+            assert len([n for n in zipped.namelist() if n.endswith(".pdf")]) == 3
+
+        nothing = await client.post("/facturas/zip?estado=pendiente", data={})
+        assert nothing.status_code == 303
+        assert nothing.headers["location"].startswith("/facturas?estado=pendiente&aviso=")
+        monkeypatch.setattr(bundles, "MAX_INVOICES", 2)
+        too_many = await client.get("/facturas/zip", params={"numero": "ZIP"})
+        assert too_many.status_code == 303 and "aviso=" in too_many.headers["location"]
+        assert exports.TOO_MANY.startswith("Hay más de 5.000 facturas")

@@ -300,3 +300,24 @@ def test_exportar_csv_and_excel_hold_the_filtered_list(portal, browser, tmp_path
     download.value.save_as(book)
     with zipfile.ZipFile(book) as workbook:
         assert "xl/worksheets/sheet1.xml" in workbook.namelist()
+
+
+def test_the_invoices_ticked_download_as_one_zip(portal, browser, tmp_path):
+    import zipfile
+
+    page = signed_in(browser, portal, accept_downloads=True)
+    expect(summary(page)).to_contain_text("12 facturas")
+    first, second = numbers(page)[:2]
+    page.get_by_label(f"Elegir la factura {first}").first.check()
+    page.get_by_label(f"Elegir la factura {second}").first.check()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Descargar elegidas (ZIP)").click()
+    saved = tmp_path / "facturas.zip"
+    download.value.save_as(saved)
+    with zipfile.ZipFile(saved) as zipped:
+        pdfs = sorted(n for n in zipped.namelist() if n.endswith(".pdf"))
+        assert pdfs == sorted([f"Factura-{first}.pdf", f"Factura-{second}.pdf"])
+        stored = tmp_path / "stored.pdf"
+        portal.cli("pdf", first, "--output", str(stored))
+        assert zipped.read(f"Factura-{first}.pdf") == stored.read_bytes()
+    assert "/facturas" in page.url  # the page stayed; nothing else changed
