@@ -28,6 +28,7 @@ from customer_portal.pages import (  # noqa: F401
     mailbox,
     not_found,
     payments,
+    statement,
     verify,
 )
 from customer_portal.pages.kit import register_pages

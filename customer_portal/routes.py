@@ -16,6 +16,9 @@ INVOICE_DETAIL = "/factura"
 PAYMENTS = "/pagos"
 FORGOT_PASSWORD = "/recuperar"
 ACCOUNT = "/cuenta"
+STATEMENT = "/extracto"
+#: The Extracto de cuenta as a signed PDF (customer_portal/api/statements.py).
+STATEMENT_PDF = "/extracto/pdf"
 # The form pages of the links; the links themselves (/credenciales/<token>)
 # are HTTP routes that move the token into a cookie and redirect here.
 ACTIVATE = "/credenciales"

@@ -7,7 +7,14 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from customer_portal import routes
-from customer_portal.api import accounts, downloads, exports, publishing, verification
+from customer_portal.api import (
+    accounts,
+    downloads,
+    exports,
+    publishing,
+    statements,
+    verification,
+)
 from customer_portal.api.outage import database_unreachable
 
 
@@ -29,6 +36,7 @@ def build_api() -> Starlette:
             Route(routes.VIEW_PDF, downloads.view_invoice, methods=["GET"]),
             Route(routes.EXPORT_INVOICES, exports.export_invoices, methods=["GET"]),
             Route(routes.ZIP_INVOICES, exports.zip_invoices, methods=["GET", "POST"]),
+            Route(routes.STATEMENT_PDF, statements.statement_pdf, methods=["GET"]),
             Route(routes.VERIFY_UPLOAD_ACTION, verification.compare_upload, methods=["POST"]),
             Route(routes.VERIFY_ORIGINAL, verification.download_original, methods=["GET", "HEAD"]),
         ],

@@ -269,7 +269,7 @@ def _parties(invoice: InvoiceData) -> Table:
     )
 
 
-class _NumberedCanvas(Canvas):
+class NumberedCanvas(Canvas):
     """Holds pages back until the end so each can say "Página n de m"."""
 
     def __init__(self, *args, **kwargs):
@@ -278,10 +278,12 @@ class _NumberedCanvas(Canvas):
         self._saved_pages: list[dict] = []
 
     def showPage(self):  # noqa: N802 (reportlab's name)
+        """Keep the page to draw its footer once the page count is known."""
         self._saved_pages.append(dict(self.__dict__))
         self._startPage()
 
     def save(self):
+        """Draw every kept page with its footer ("Página n de m"), then write the file."""
         total = len(self._saved_pages)
         for page in self._saved_pages:
             self.__dict__.update(page)
@@ -339,7 +341,10 @@ def _private_folder() -> Path:
     return Path(tempfile.mkdtemp(prefix="portal-"))
 
 
-def _draw_header(canvas: Canvas, invoice: InvoiceData, branding: Branding, logo: Path | None):
+def draw_letterhead(
+    canvas: Canvas, title: str, subtitle: str, branding: Branding, logo: Path | None
+):
+    """The company's header of every page: logo, legal details, ``title`` and ``subtitle``."""
     top = PAGE_HEIGHT - MARGIN
     if logo is not None and logo.is_file():
         canvas.drawImage(
@@ -373,10 +378,12 @@ def _draw_header(canvas: Canvas, invoice: InvoiceData, branding: Branding, logo:
 
     canvas.setFillColor(BRAND)
     canvas.setFont("Helvetica-Bold", 15)
-    canvas.drawString(MARGIN, top - 27 * mm, "FACTURA")
+    canvas.drawString(MARGIN, top - 27 * mm, title)
     canvas.setFont("Helvetica", 10)
     canvas.setFillColor(colors.black)
-    canvas.drawString(MARGIN + 28 * mm, top - 27 * mm, f"Nº {invoice.number}")
+    canvas.drawString(
+        MARGIN + stringWidth(title, "Helvetica-Bold", 15) + 4 * mm, top - 27 * mm, subtitle
+    )
     canvas.setStrokeColor(BRAND)
     canvas.setLineWidth(1.2)
     canvas.line(MARGIN, top - 30 * mm, right, top - 30 * mm)
@@ -538,7 +545,9 @@ def render_invoice_pdf(invoice: InvoiceData, branding: Branding) -> bytes:
         PageTemplate(
             id="invoice",
             frames=[frame],
-            onPage=lambda canvas, _doc: _draw_header(canvas, invoice, branding, logo),
+            onPage=lambda canvas, _doc: draw_letterhead(
+                canvas, "FACTURA", f"Nº {invoice.number}", branding, logo
+            ),
         )
     )
     # The tax agency's QR, when the ERP sent one, comes before the content (its rules).
@@ -556,5 +565,5 @@ def render_invoice_pdf(invoice: InvoiceData, branding: Branding) -> bytes:
     def footer(canvas, page, total):
         _draw_footer(canvas, page, total, branding, invoice)
 
-    doc.build(story, canvasmaker=lambda *a, **kw: _NumberedCanvas(*a, page_footer=footer, **kw))
+    doc.build(story, canvasmaker=lambda *a, **kw: NumberedCanvas(*a, page_footer=footer, **kw))
     return buffer.getvalue()

@@ -21,6 +21,8 @@ PRIVATE = [
     "/factura?numero=F2026-1010",
     "/factura?numero=no-existe",
     "/pagos",
+    "/extracto",
+    "/extracto?desde=01/01/2026&hasta=31/12/2026",
     "/cuenta",
 ]
 WIDTHS = [1280, 360]

@@ -1,0 +1,165 @@
+"""The Extracto de cuenta as a PDF: the invoice's letterhead, one table per currency.
+
+Signed like an invoice (the caller signs it) but not stored: it is made for
+the moment it is asked, and says so ("a fecha de …").
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Spacer, Table
+
+from customer_portal.documents.render import (
+    BRAND,
+    CONTENT_WIDTH,
+    DEFAULT_LOGO,
+    FOOTER_HEIGHT,
+    HEADER_HEIGHT,
+    MARGIN,
+    MUTED,
+    PAGE_WIDTH,
+    RULE,
+    ZEBRA,
+    NumberedCanvas,
+    draw_letterhead,
+)
+from customer_portal.domain import formats
+from customer_portal.domain.statements import Statement
+from customer_portal.settings import Branding
+
+_BODY = ParagraphStyle("statement-body", fontName="Helvetica", fontSize=9, leading=12)
+_LABEL = ParagraphStyle("statement-label", parent=_BODY, fontName="Helvetica-Bold", textColor=BRAND)
+HEADER = ["Fecha", "Concepto", "Cargo", "Abono", "Saldo"]
+WIDTHS = [24 * mm, CONTENT_WIDTH - 24 * mm - 3 * 30 * mm, 30 * mm, 30 * mm, 30 * mm]
+
+
+def statement_rows(statement: Statement) -> list[list[str]]:
+    """The table's rows as text: the opening balance, each movement, the closing balance."""
+    money = lambda cents: formats.money(cents, statement.currency)  # noqa: E731
+    rows = [
+        [
+            formats.short_date(statement.date_from),
+            "Saldo inicial",
+            "",
+            "",
+            money(statement.opening_cents),
+        ]
+    ]
+    for movement in statement.movements:
+        rows.append(
+            [
+                formats.short_date(movement.day),
+                movement.concept,
+                money(movement.charge_cents) if movement.charge_cents else "",
+                money(movement.credit_cents) if movement.credit_cents else "",
+                money(movement.balance_cents),
+            ]
+        )
+    rows.append(
+        [
+            formats.short_date(statement.date_to),
+            "Saldo final",
+            money(statement.charged_cents),
+            money(statement.credited_cents),
+            money(statement.closing_cents),
+        ]
+    )
+    return rows
+
+
+def _table(statement: Statement) -> Table:
+    rows = [HEADER, *statement_rows(statement)]
+    table = Table(rows, colWidths=WIDTHS, repeatRows=1)
+    last = len(rows) - 1
+    table.setStyle(
+        [
+            ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8.5),
+            ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+            ("BACKGROUND", (0, 0), (-1, 0), BRAND),
+            ("FONT", (0, 1), (-1, -1), "Helvetica", 8.5),
+            ("FONT", (0, 1), (-1, 1), "Helvetica-Bold", 8.5),
+            ("FONT", (0, last), (-1, last), "Helvetica-Bold", 8.5),
+            ("ALIGN", (2, 0), (-1, -1), "RIGHT"),
+            ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA]),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
+            ("LINEABOVE", (0, last), (-1, last), 1, BRAND),
+        ]
+    )
+    return table
+
+
+def render_statement_pdf(
+    statements: list[Statement],
+    *,
+    customer_name: str,
+    customer_tax_id: str,
+    customer_code: str,
+    made_on: str,
+    branding: Branding,
+) -> bytes:
+    """The unsigned PDF of a customer's statements for one period."""
+    buffer = BytesIO()
+    first = statements[0] if statements else None
+    period = (
+        f"del {formats.short_date(first.date_from)} al {formats.short_date(first.date_to)}"
+        if first
+        else ""
+    )
+    doc = BaseDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN + HEADER_HEIGHT,
+        bottomMargin=MARGIN + FOOTER_HEIGHT - 8 * mm,
+        title=f"Extracto de cuenta {period}",
+        author=branding.legal_name,
+        subject=f"Extracto de cuenta de {customer_name} {period}",
+        creator=branding.portal_name,
+        lang="es-ES",
+    )
+    logo = branding.logo_path or DEFAULT_LOGO
+    doc.addPageTemplates(
+        PageTemplate(
+            id="statement",
+            frames=[Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body")],
+            onPage=lambda canvas, _doc: draw_letterhead(
+                canvas, "EXTRACTO DE CUENTA", period, branding, logo
+            ),
+        )
+    )
+    story = [
+        Paragraph(
+            f"<b>{escape(customer_name)}</b> · NIF {escape(customer_tax_id)} · "
+            f"Cliente {escape(customer_code)}",
+            _BODY,
+        ),
+        Paragraph(f"Emitido el {made_on}.", _BODY),
+        Spacer(1, 5 * mm),
+    ]
+    if not statements:
+        story.append(Paragraph("No hay facturas ni cobros en este periodo.", _BODY))
+    for statement in statements:
+        if len(statements) > 1:
+            story += [Paragraph(f"En {statement.currency}", _LABEL), Spacer(1, 2 * mm)]
+        story += [_table(statement), Spacer(1, 6 * mm)]
+
+    def footer(canvas, page, total):
+        canvas.saveState()
+        canvas.setFont("Helvetica", 7.5)
+        canvas.setFillColor(MUTED)
+        y = MARGIN - 6 * mm
+        canvas.drawString(
+            MARGIN, y, f"Documento firmado digitalmente por {branding.legal_name} · Extracto"
+        )
+        canvas.drawRightString(PAGE_WIDTH - MARGIN, y, f"Página {page} de {total}")
+        canvas.restoreState()
+
+    doc.build(story, canvasmaker=lambda *a, **kw: NumberedCanvas(*a, page_footer=footer, **kw))
+    return buffer.getvalue()
