@@ -14,6 +14,7 @@ import hashlib
 import os
 import stat
 import tempfile
+from collections.abc import Callable
 from io import BytesIO
 from pathlib import Path
 from urllib.parse import urlencode
@@ -513,8 +514,25 @@ def _draw_footer(canvas: Canvas, page: int, total: int, branding: Branding, invo
     canvas.restoreState()
 
 
-def render_invoice_pdf(invoice: InvoiceData, branding: Branding) -> bytes:
-    """The unsigned PDF of ``invoice``."""
+def letterhead_pdf(
+    story: list[Flowable],
+    *,
+    heading: tuple[str, str],
+    title: str,
+    subject: str,
+    branding: Branding,
+    footer: Callable[[Canvas, int, int], None],
+) -> bytes:
+    """An A4 PDF of ``story`` under the company's letterhead, ``footer`` on every page.
+
+    Args:
+        story: the flowables of the body.
+        heading: the big word and what follows it on every page ("FACTURA", "Nº F-1").
+        title: the document's title in its properties.
+        subject: its subject there.
+        branding: the company.
+        footer: draws a page's footer, given the page's number and the page count.
+    """
     buffer = BytesIO()
     logo = branding.logo_path or DEFAULT_LOGO
     doc = BaseDocTemplate(
@@ -524,9 +542,9 @@ def render_invoice_pdf(invoice: InvoiceData, branding: Branding) -> bytes:
         rightMargin=MARGIN,
         topMargin=MARGIN + HEADER_HEIGHT,
         bottomMargin=MARGIN + FOOTER_HEIGHT - 8 * mm,
-        title=f"Factura {invoice.number}",
+        title=title,
         author=branding.legal_name,
-        subject=f"Factura {invoice.number} de {branding.legal_name} a {invoice.customer.name}",
+        subject=subject,
         creator=branding.portal_name,
         lang="es-ES",
     )
@@ -543,15 +561,19 @@ def render_invoice_pdf(invoice: InvoiceData, branding: Branding) -> bytes:
     )
     doc.addPageTemplates(
         PageTemplate(
-            id="invoice",
+            id="page",
             frames=[frame],
-            onPage=lambda canvas, _doc: draw_letterhead(
-                canvas, "FACTURA", f"Nº {invoice.number}", branding, logo
-            ),
+            onPage=lambda canvas, _doc: draw_letterhead(canvas, *heading, branding, logo),
         )
     )
+    doc.build(story, canvasmaker=lambda *a, **kw: NumberedCanvas(*a, page_footer=footer, **kw))
+    return buffer.getvalue()
+
+
+def render_invoice_pdf(invoice: InvoiceData, branding: Branding) -> bytes:
+    """The unsigned PDF of ``invoice``."""
     # The tax agency's QR, when the ERP sent one, comes before the content (its rules).
-    story = (
+    story: list[Flowable] = (
         [_TaxAgencyQr(invoice.tax_agency_qr), Spacer(1, 3 * mm)] if invoice.tax_agency_qr else []
     )
     story += [
@@ -565,5 +587,11 @@ def render_invoice_pdf(invoice: InvoiceData, branding: Branding) -> bytes:
     def footer(canvas, page, total):
         _draw_footer(canvas, page, total, branding, invoice)
 
-    doc.build(story, canvasmaker=lambda *a, **kw: NumberedCanvas(*a, page_footer=footer, **kw))
-    return buffer.getvalue()
+    return letterhead_pdf(
+        story,
+        heading=("FACTURA", f"Nº {invoice.number}"),
+        title=f"Factura {invoice.number}",
+        subject=f"Factura {invoice.number} de {branding.legal_name} a {invoice.customer.name}",
+        branding=branding,
+        footer=footer,
+    )

@@ -6,28 +6,22 @@ the moment it is asked, and says so ("a fecha de …").
 
 from __future__ import annotations
 
-from io import BytesIO
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Spacer, Table
+from reportlab.platypus import Paragraph, Spacer, Table
 
 from customer_portal.documents.render import (
     BRAND,
     CONTENT_WIDTH,
-    DEFAULT_LOGO,
-    FOOTER_HEIGHT,
-    HEADER_HEIGHT,
     MARGIN,
     MUTED,
     PAGE_WIDTH,
     RULE,
     ZEBRA,
-    NumberedCanvas,
-    draw_letterhead,
+    letterhead_pdf,
 )
 from customer_portal.domain import formats
 from customer_portal.domain.statements import Statement
@@ -104,35 +98,11 @@ def render_statement_pdf(
     branding: Branding,
 ) -> bytes:
     """The unsigned PDF of a customer's statements for one period."""
-    buffer = BytesIO()
     first = statements[0] if statements else None
     period = (
         f"del {formats.short_date(first.date_from)} al {formats.short_date(first.date_to)}"
         if first
         else ""
-    )
-    doc = BaseDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN + HEADER_HEIGHT,
-        bottomMargin=MARGIN + FOOTER_HEIGHT - 8 * mm,
-        title=f"Extracto de cuenta {period}",
-        author=branding.legal_name,
-        subject=f"Extracto de cuenta de {customer_name} {period}",
-        creator=branding.portal_name,
-        lang="es-ES",
-    )
-    logo = branding.logo_path or DEFAULT_LOGO
-    doc.addPageTemplates(
-        PageTemplate(
-            id="statement",
-            frames=[Frame(doc.leftMargin, doc.bottomMargin, doc.width, doc.height, id="body")],
-            onPage=lambda canvas, _doc: draw_letterhead(
-                canvas, "EXTRACTO DE CUENTA", period, branding, logo
-            ),
-        )
     )
     story = [
         Paragraph(
@@ -161,5 +131,11 @@ def render_statement_pdf(
         canvas.drawRightString(PAGE_WIDTH - MARGIN, y, f"Página {page} de {total}")
         canvas.restoreState()
 
-    doc.build(story, canvasmaker=lambda *a, **kw: NumberedCanvas(*a, page_footer=footer, **kw))
-    return buffer.getvalue()
+    return letterhead_pdf(
+        story,
+        heading=("EXTRACTO DE CUENTA", period),
+        title=f"Extracto de cuenta {period}",
+        subject=f"Extracto de cuenta de {customer_name} {period}",
+        branding=branding,
+        footer=footer,
+    )

@@ -297,6 +297,22 @@ _ROW_COLUMNS = (
 )
 
 
+def _row(columns: Any, today: date) -> InvoiceRow:
+    """An :class:`InvoiceRow` from the :data:`_ROW_COLUMNS` of one invoice."""
+    _, number, issue_date, due_date, currency, total_cents, paid_cents = columns
+    status = invoice_status(total_cents, paid_cents)
+    return InvoiceRow(
+        number=number,
+        issue_date=issue_date,
+        due_date=due_date,
+        currency=currency,
+        total_cents=total_cents,
+        pending_cents=total_cents - paid_cents,
+        status=status,
+        overdue=is_overdue(status, due_date, today),
+    )
+
+
 def search_invoices(
     *, session: Session, customer_id: int, filters: InvoiceFilters, today: date | None = None
 ) -> InvoicePage:
@@ -334,22 +350,7 @@ def search_invoices(
         ).first()
         is not None
     )
-    rows = []
-    for invoice_id in found.rows:
-        _, number, issue_date, due_date, currency, total_cents, paid_cents = by_id[invoice_id]
-        status = invoice_status(total_cents, paid_cents)
-        rows.append(
-            InvoiceRow(
-                number=number,
-                issue_date=issue_date,
-                due_date=due_date,
-                currency=currency,
-                total_cents=total_cents,
-                pending_cents=total_cents - paid_cents,
-                status=status,
-                overdue=is_overdue(status, due_date, today),
-            )
-        )
+    rows = [_row(by_id[invoice_id], today) for invoice_id in found.rows]
     return InvoicePage(
         rows=rows,
         count=found.count,
@@ -394,20 +395,5 @@ def all_invoice_rows(
         .limit(limit)
         .execution_options(yield_per=chunk)
     )
-    for invoice_id, number, issue_date, due_date, currency, total_cents, paid_cents in session.exec(
-        statement
-    ):
-        status = invoice_status(total_cents, paid_cents)
-        yield (
-            invoice_id,
-            InvoiceRow(
-                number=number,
-                issue_date=issue_date,
-                due_date=due_date,
-                currency=currency,
-                total_cents=total_cents,
-                pending_cents=total_cents - paid_cents,
-                status=status,
-                overdue=is_overdue(status, due_date, today),
-            ),
-        )
+    for columns in session.exec(statement):
+        yield columns[0], _row(columns, today)
