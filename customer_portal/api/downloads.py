@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from customer_portal import routes
+from customer_portal.api.plain_pages import plain_page
 from customer_portal.api.redirects import see_other
 from customer_portal.db import commit_without_waiting_for_disk, unit_of_work
 from customer_portal.documents.integrity import TamperedDocument
@@ -27,40 +28,33 @@ _SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 
-_REFUSED = """<!DOCTYPE html><html lang="es"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Descarga no disponible</title></head>
-<body style="font-family:Arial,Helvetica,sans-serif;max-width:560px;margin:3em auto;padding:0 1em">
-<h1 style="color:#0b5394">Descarga no disponible</h1>
-<p>El enlace de descarga ha caducado o no corresponde a su sesión.
-Vuelva a <a href="/facturas">Mis facturas</a> y pulse de nuevo en descargar.</p>
-</body></html>"""
+_REFUSED = plain_page(
+    "Descarga no disponible",
+    "El enlace de descarga ha caducado o no corresponde a su sesión. Pulse de nuevo en "
+    "descargar desde Mis facturas.",
+    back=("Mis facturas", routes.INVOICES),
+)
 
 # The link was good but the stored PDF is not what was signed. 500, not 503:
 # the fault is the server's own data, and it does not go away by retrying
 # later (503 invites clients and crawlers to do just that); it needs the
 # operator, whom the log line tells.
 _TAMPERED_STATUS = 500
-_TAMPERED = """<!DOCTYPE html><html lang="es"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Factura no disponible</title></head>
-<body style="font-family:Arial,Helvetica,sans-serif;max-width:560px;margin:3em auto;padding:0 1em">
-<h1 style="color:#0b5394">Factura no disponible</h1>
-<p>En este momento no podemos entregarte esta factura. Hemos avisado a nuestro
-equipo para que lo revise; si la necesitas antes, ponte en contacto con nosotros.</p>
-<p>Vuelve a <a href="/facturas">Mis facturas</a>.</p>
-</body></html>"""
+_TAMPERED = plain_page(
+    "Factura no disponible",
+    "En este momento no podemos entregarte esta factura. Hemos avisado a nuestro equipo "
+    "para que lo revise; si la necesitas antes, ponte en contacto con nosotros.",
+    back=("Mis facturas", routes.INVOICES),
+    back_verb="Vuelve a",
+)
 
 
 _INLINE_PDF_POLICY = "default-src 'none'; object-src 'self'; frame-ancestors 'none'"
-_NOT_YOURS = """<!DOCTYPE html><html lang="es"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Factura no encontrada</title></head>
-<body style="font-family:Arial,Helvetica,sans-serif;max-width:560px;margin:3em auto;padding:0 1em">
-<h1 style="color:#0b5394">Factura no encontrada</h1>
-<p>No tiene ninguna factura con ese número.
-Vuelva a <a href="/facturas">Mis facturas</a>.</p>
-</body></html>"""
+_NOT_YOURS = plain_page(
+    "Factura no encontrada",
+    "No tiene ninguna factura con ese número.",
+    back=("Mis facturas", routes.INVOICES),
+)
 
 
 def _open(token: str, session_token: str, ip: str | None) -> Download | None:

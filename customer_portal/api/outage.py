@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from customer_portal import routes
+from customer_portal.api.plain_pages import plain_page
 from customer_portal.db import is_unreachable
 
 log = logging.getLogger(__name__)
@@ -24,14 +25,7 @@ log = logging.getLogger(__name__)
 RETRY_AFTER = 5
 
 TITLE = "Problema temporal con el servidor"
-_PAGE = """<!DOCTYPE html><html lang="es"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">{refresh}
-<title>{title}</title></head>
-<body style="font-family:Arial,Helvetica,sans-serif;max-width:560px;margin:3em auto;padding:0 1em">
-<h1 style="color:#0b5394">{title}</h1>
-<p>{text}</p>
-<p>Vuelva a <a href="{home}">Mis facturas</a>.</p>
-</body></html>"""
+
 RETRYING_TEXT = "El portal no puede atenderle en este momento. Reintentando en unos segundos…"
 RESEND_TEXT = (
     "El portal no ha podido atender su petición en este momento y no ha guardado nada. "
@@ -51,10 +45,10 @@ async def database_unreachable(request: Request, exc: Exception) -> Response:
         body = {"error": "database_unavailable", "detail": "try again later"}
         return JSONResponse(body, status_code=503, headers=headers)
     again = request.method in ("GET", "HEAD")
-    page = _PAGE.format(
-        title=TITLE,
-        refresh=f'\n<meta http-equiv="refresh" content="{RETRY_AFTER}">' if again else "",
-        text=RETRYING_TEXT if again else RESEND_TEXT,
-        home=routes.INVOICES,
+    page = plain_page(
+        TITLE,
+        RETRYING_TEXT if again else RESEND_TEXT,
+        back=("Mis facturas", routes.INVOICES),
+        refresh_seconds=RETRY_AFTER if again else None,
     )
     return HTMLResponse(page, status_code=503, headers=headers)

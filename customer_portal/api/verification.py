@@ -24,6 +24,7 @@ from starlette.responses import HTMLResponse, Response
 
 from customer_portal import routes
 from customer_portal.api.edge import client_ip
+from customer_portal.api.plain_pages import plain_page
 from customer_portal.api.redirects import see_other
 from customer_portal.db import unit_of_work
 from customer_portal.documents.integrity import TamperedDocument, intact_pdf
@@ -54,14 +55,10 @@ _HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
-_PAGE = """<!DOCTYPE html><html lang="es"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Verificar factura</title></head>
-<body style="font-family:Arial,Helvetica,sans-serif;max-width:560px;margin:3em auto;padding:0 1em">
-<h1 style="color:#0b5394">Verificar factura</h1>
-<p>{text}</p>
-<p>Vuelva a <a href="{verify}">Verificar factura</a>.</p>
-</body></html>"""
+
+
+def _page(text: str) -> str:
+    return plain_page("Verificar factura", text, back=("Verificar factura", routes.VERIFY))
 
 
 @dataclass(frozen=True)
@@ -137,11 +134,11 @@ async def download_original(request: Request) -> Response:
     typed = request.query_params.get("codigo", "")[:60]
     found = await _find(request, typed)
     if isinstance(found, TamperedDocument) or (found.invoice and found.pdf is None):
-        return HTMLResponse(_PAGE.format(text=UNAVAILABLE, verify=routes.VERIFY), 500, _HEADERS)
+        return HTMLResponse(_page(UNAVAILABLE), 500, _HEADERS)
     if found.wait_text:
-        return HTMLResponse(_PAGE.format(text=found.wait_text, verify=routes.VERIFY), 429, _HEADERS)
+        return HTMLResponse(_page(found.wait_text), 429, _HEADERS)
     if found.invoice is None:
-        return HTMLResponse(_PAGE.format(text=NOT_FOUND, verify=routes.VERIFY), 404, _HEADERS)
+        return HTMLResponse(_page(NOT_FOUND), 404, _HEADERS)
     name = download_filename(found.invoice.number)
     disposition = f"attachment; filename=\"{name}\"; filename*=UTF-8''{quote(name)}"
     return Response(

@@ -1,0 +1,42 @@
+"""The small HTML pages HTTP routes answer with when they cannot give what was asked.
+
+Plain HTML with inline styles, no script: they must show whatever else is
+broken (the database, a stored PDF), under the portal's Content-Security-Policy.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+_PAGE = """<!DOCTYPE html><html lang="es"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">{refresh}
+<title>{title}</title></head>
+<body style="font-family:Arial,Helvetica,sans-serif;max-width:560px;margin:3em auto;padding:0 1em">
+<h1 style="color:#0b5394">{title}</h1>
+{paragraphs}
+</body></html>"""
+
+
+def plain_page(
+    title: str,
+    *sentences: str,
+    back: tuple[str, str],
+    back_verb: str = "Vuelva a",
+    refresh_seconds: int | None = None,
+) -> str:
+    """A page: ``title``, each of ``sentences`` a paragraph, and "Vuelva a <link>".
+
+    Args:
+        title: the heading and the tab's title.
+        *sentences: plain text (escaped here).
+        back: ``(label, href)`` of the way on.
+        back_verb: what comes before it ("Vuelve a" on a page that says "tú").
+        refresh_seconds: load the same address again after that long (a retry).
+    """
+    refresh = (
+        f'\n<meta http-equiv="refresh" content="{int(refresh_seconds)}">' if refresh_seconds else ""
+    )
+    label, href = back
+    paragraphs = [f"<p>{escape(sentence)}</p>" for sentence in sentences]
+    paragraphs.append(f'<p>{escape(back_verb)} <a href="{escape(href)}">{escape(label)}</a>.</p>')
+    return _PAGE.format(title=escape(title), refresh=refresh, paragraphs="\n".join(paragraphs))
