@@ -4,14 +4,20 @@ The PKCS#12 is opened once per process (:func:`get_signer`), never per
 document, and its key is parsed once (:class:`KeptKeySigner`): loading a key
 is far slower than using it. With a TSA URL the
 signature carries an RFC 3161 timestamp (PAdES B-T), which proves when it was
-made instead of merely claiming it.
+made instead of merely claiming it. When the certificate's CA publishes
+revocation information (OCSP or CRLs) the signature is PAdES B-LT as well:
+the OCSP responses and CRLs that prove the certificate was good when it
+signed are fetched then and embedded, so the invoice can still be validated
+once the CA and its responders are long gone.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import os
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import BytesIO
@@ -27,6 +33,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers, timestamps
 from pyhanko.sign.general import SigningError, get_pyca_cryptography_hash
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+from pyhanko_certvalidator import ValidationContext
 
 from customer_portal.documents.threads import outside_event_loop
 from customer_portal.settings import Settings
@@ -37,6 +44,10 @@ SIGNATURE_FIELD = "FirmaFactura"
 # fit comfortably, and a bigger chain falls back to pyHanko's own estimate.
 _RESERVED_BYTES = 8192
 _RESERVED_BYTES_WITH_TIMESTAMP = 16384
+#: How long fetched OCSP responses and CRLs are reused for the next signatures.
+#: pyHanko embeds what its validation context holds and does not refresh it: a
+#: context per few minutes keeps a batch fast and what it embeds fresh.
+_REVOCATION_REUSE_SECONDS = 300.0
 #: What a signature says it is for, unless the branding says otherwise.
 DEFAULT_REASON = "Factura emitida y firmada digitalmente"
 
@@ -237,6 +248,7 @@ class SignerSpec:
     tsa_url: str | None = None
     reason: str = DEFAULT_REASON
     location: str | None = None
+    trust_roots: tuple[Path, ...] = ()
 
     def build(self) -> InvoiceSigner:
         """A signer with this key (opened now)."""
@@ -246,6 +258,7 @@ class SignerSpec:
             tsa_url=self.tsa_url,
             reason=self.reason,
             location=self.location,
+            trust_roots=self.trust_roots,
         )
 
 
@@ -260,6 +273,7 @@ class InvoiceSigner:
         tsa_url: str | None = None,
         reason: str = DEFAULT_REASON,
         location: str | None = None,
+        trust_roots: tuple[Path, ...] = (),
     ):
         try:
             data = p12_path.read_bytes()
@@ -276,7 +290,7 @@ class InvoiceSigner:
                 f"cannot open signing certificate {p12_path}: wrong password or not a PKCS#12 file"
             ) from exc
         #: How to build the same signer elsewhere (a worker process of a batch).
-        self.spec = SignerSpec(p12_path, password, tsa_url, reason, location)
+        self.spec = SignerSpec(p12_path, password, tsa_url, reason, location, tuple(trust_roots))
         cert = self._signer.signing_cert
         self.subject = cert.subject.human_friendly
         self.fingerprint = certificate_fingerprint(cert)
@@ -289,6 +303,34 @@ class InvoiceSigner:
             subfilter=fields.SigSeedSubFilter.PADES,
             reason=reason,
             location=location,
+        )
+        # B-LT needs B-T (a timestamp) and a CA that publishes revocation data.
+        self.long_term = self._timestamper is not None and bool(
+            cert.ocsp_urls or cert.crl_distribution_points
+        )
+        if trust_roots:
+            from customer_portal.documents.verify import load_certificates
+
+            self._roots = load_certificates(trust_roots)
+        else:
+            self._roots = [c for c in self.chain if c.self_signed]
+        self._context: tuple[float, ValidationContext] | None = None
+
+    def _metadata(self) -> signers.PdfSignatureMetadata:
+        """This signature's metadata: for B-LT, with the validation context to embed from."""
+        if not self.long_term:
+            return self._meta
+        now = time.monotonic()
+        if self._context is None or now - self._context[0] > _REVOCATION_REUSE_SECONDS:
+            # hard-fail: a responder that cannot be reached fails the signature
+            # (the invoice is not published; the batch says so and a rerun signs
+            # it) instead of quietly producing one without its revocation data.
+            context = ValidationContext(
+                trust_roots=self._roots, allow_fetching=True, revocation_mode="hard-fail"
+            )
+            self._context = (now, context)
+        return dataclasses.replace(
+            self._meta, embed_validation_info=True, validation_context=self._context[1]
         )
 
     @property
@@ -317,7 +359,7 @@ class InvoiceSigner:
         writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
         out = signers.sign_pdf(
             writer,
-            self._meta,
+            self._metadata(),
             signer=self._signer,
             timestamper=self._timestamper,
             bytes_reserved=reserved,
@@ -345,6 +387,7 @@ def signer_from_settings(settings: Settings) -> InvoiceSigner:
         tsa_url=settings.tsa_url,
         reason=f"Factura emitida por {settings.branding.legal_name}",
         location=settings.branding.address,
+        trust_roots=tuple(settings.trust_roots or ()),
     )
 
 

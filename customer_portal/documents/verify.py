@@ -22,6 +22,7 @@ from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -238,7 +239,12 @@ def verify_pdf(data: bytes, trust_roots: list[asn1_x509.Certificate]) -> Verific
         return report
     report.intact = bool(status.intact and status.valid)
     report.trusted = bool(status.trusted)
-    report.covers_whole_file = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    # The whole file, or all but what B-LT and B-LTA add after signing (the
+    # revocation data of the DSS, document timestamps), which changes nothing signed.
+    report.covers_whole_file = status.coverage == SignatureCoverageLevel.ENTIRE_FILE or (
+        status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
+        and status.modification_level == ModificationLevel.LTA_UPDATES
+    )
     report.signer = status.signing_cert.subject.human_friendly
     report.timestamped = status.timestamp_validity is not None
     if report.timestamped:
