@@ -1,9 +1,10 @@
-"""``GET /facturas/exportar?formato=csv|xlsx&…``: Mis facturas, filtered, as a file.
+"""Mis facturas as files: ``/facturas/exportar`` (CSV, XLSX) and ``/facturas/zip`` (signed PDFs).
 
-A plain link from Mis facturas carrying the list's own query, so the file
-holds exactly the invoices the customer filtered, in the list's order, all
-of them (not just the page). The session cookie says whose invoices: every
-row is read from that customer's, on the server, as the list itself does.
+Plain links (and, for the ticked invoices, a plain form) from Mis facturas
+carrying the list's own query, so a file holds exactly the invoices the
+customer filtered, in the list's order, all of them (not just the page).
+The session cookie says whose invoices: every row is read from that
+customer's, on the server, as the list itself does.
 """
 
 from __future__ import annotations
