@@ -15,6 +15,7 @@ cookie anyway (``SameSite=Strict``).
 from __future__ import annotations
 
 import functools
+from urllib.parse import parse_qs, urlsplit
 
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
@@ -93,11 +94,23 @@ def _form_route(handler):
     return route
 
 
+def _next_of_page(request: Request) -> str | None:
+    """The ``next`` of the Entrar page the form was sent from (its Referer, this site's own).
+
+    The form's hidden ``next`` is filled once the page's scripts have run; a
+    form sent before that still knows where the customer was going.
+    """
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.path.rstrip("/") != routes.LOGIN:
+        return None
+    return parse_qs(referer.query).get("next", [None])[0]
+
+
 @_form_route
 async def sign_in(request: Request, fields: dict[str, str]) -> Response:
     """Entrar: check the credentials; on success the cookie, and on to ``next``."""
     settings = get_settings()
-    next_path = routes.safe_next(fields.get("next"))
+    next_path = routes.safe_next(fields.get("next") or _next_of_page(request))
     result = await run_in_threadpool(
         functools.partial(
             auth.log_in,

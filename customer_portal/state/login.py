@@ -34,7 +34,9 @@ class LoginState(AuthState):
     notice: str = ""
     #: Why Entrar is asked, for a customer who followed a link to a private page.
     reason: str = ""
-    next_path: str = routes.INVOICES
+    # Empty until the page has loaded: a form sent sooner (a fast typist, a slow
+    # phone) posts no ``next``, and the route reads it from the page's address.
+    next_path: str = ""
 
     @rx.event
     async def open_login(self):

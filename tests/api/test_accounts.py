@@ -214,3 +214,21 @@ async def test_sessions_started_by_forms_are_recorded_with_the_address(engine, s
         account = session.get(Account, row.account_id)
     assert row.ip == "198.51.100.4" and account.email == "ana@example.com"
     assert len(row.token_hash) == len(token_hash("x"))
+
+
+async def test_a_form_sent_before_the_page_loaded_still_goes_to_its_next(engine, settings, client):
+    # The hidden ``next`` is filled by the page's scripts: sent sooner it is empty,
+    # and the Entrar page's own address says where the customer was going.
+    create_account(engine)
+    response = await client.post(
+        "/sesion/entrar",
+        data={"email": "ana@example.com", "password": PASSWORD, "next": ""},
+        headers={"Referer": ORIGIN + "/entrar?next=%2Fcuenta"},
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/cuenta"
+    outside = await client.post(
+        "/sesion/entrar",
+        data={"email": "ana@example.com", "password": PASSWORD, "next": ""},
+        headers={"Referer": ORIGIN + "/entrar?next=https%3A%2F%2Fevil.example%2F"},
+    )
+    assert outside.headers["location"] == "/facturas"
