@@ -166,6 +166,11 @@ def main(verbose: bool) -> None:
         level=logging.INFO if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not verbose:
+        # pyHanko logs each failed check as a warning with its traceback; the
+        # commands say what failed in their own one line, so that is noise here.
+        for name in ("pyhanko", "pyhanko_certvalidator"):
+            logging.getLogger(name).setLevel(logging.ERROR)
     from customer_portal.logs import install as install_log_redaction
 
     install_log_redaction()
@@ -378,6 +383,56 @@ def verify_store() -> None:
         f"{report.checked - len(report.mismatches)} intact, {len(report.mismatches)} tampered"
     )
     sys.exit(0 if report.intact else 1)
+
+
+@main.command("archive-timestamp")
+@click.option(
+    "--older-than-days",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Renew timestamps at least this old (default: PORTAL_ARCHIVE_TIMESTAMP_AGE_DAYS).",
+)
+def archive_timestamp(older_than_days: int | None) -> None:
+    """Add an archive timestamp (PAdES B-LTA) to signed PDFs whose last timestamp is old.
+
+    Appended as an incremental update: what was signed, and every earlier
+    timestamp, stays valid and byte for byte a prefix of the new file. Run it
+    from cron (monthly is plenty); a rerun finds nothing more to do. Exit 1
+    if any PDF could not be stamped (it is left as it was; the next run retries).
+    """
+    from datetime import timedelta
+
+    from customer_portal.documents.archive import ArchiveStamper, archive_due, count_due
+    from customer_portal.documents.verify import trust_roots_from_settings
+
+    settings = _settings()
+    if settings.tsa_url is None:
+        raise _Fail("PORTAL_TSA_URL is not set: an archive timestamp needs a timestamp authority")
+    try:
+        roots = trust_roots_from_settings(settings)
+    except (OSError, ValueError) as exc:
+        raise _Fail(f"cannot load the trusted roots: {exc}") from None
+    age = older_than_days if older_than_days is not None else settings.archive_timestamp_age_days
+    older_than = timedelta(days=age)
+    engine = _ready_engine()
+    total = count_due(engine=engine, older_than=older_than)
+    with Progress(console=err, transient=True, disable=total < 2) as progress:
+        task = progress.add_task("Archive timestamps", total=total)
+        report = archive_due(
+            engine=engine,
+            stamper=ArchiveStamper(str(settings.tsa_url), roots),
+            older_than=older_than,
+            progress=lambda n: progress.advance(task, n),
+        )
+    for number, reason in report.failed:
+        out.print(f"FAILED {number}: {reason}", markup=False, highlight=False, soft_wrap=True)
+    for number in report.changed_meanwhile:
+        out.print(f"SKIPPED {number}: changed by another run meanwhile", markup=False)
+    out.print(
+        f"{len(report.stamped)} archive timestamps added, {len(report.failed)} failed "
+        f"(last timestamp older than {age} days)"
+    )
+    sys.exit(0 if report.ok else 1)
 
 
 @main.command("deliver-mail")

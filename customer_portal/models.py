@@ -195,7 +195,12 @@ class Payment(SQLModel, table=True):
 
 
 class SignedDocument(SQLModel, table=True):
-    """The signed PDF of an invoice: written once, never updated."""
+    """The signed PDF of an invoice: written once; afterwards only ever appended to.
+
+    The one change is an archive timestamp (documents/archive.py): an
+    incremental update, so the signed bytes stay a prefix of ``pdf``, with
+    ``sha256`` and ``size`` rewritten in the same transaction.
+    """
 
     __tablename__ = "signed_document"
 
@@ -209,6 +214,8 @@ class SignedDocument(SQLModel, table=True):
     # sha256 of the signer certificate
     signer_fingerprint: str = Field(max_length=SHA256_HEX_LENGTH)
     timestamped: bool = False
+    # When the latest archive timestamp (PAdES B-LTA) was appended; None before the first.
+    archived_at: datetime | None = _ts(default=None, nullable=True)
 
 
 class OutboxEmail(SQLModel, table=True):

@@ -312,6 +312,9 @@ class Settings(InstanceSettings):
     timezone: Text = Field("Europe/Madrid", description="Zone of the times customers read")
     trusted_proxy_hops: int = Field(0, ge=0, le=5, description="Proxies whose X-Forwarded-For")
     tsa_url: OptionalHttpUrl = Field(None, description="RFC 3161 timestamps (PAdES B-T)")
+    archive_timestamp_age_days: int = Field(
+        730, ge=0, le=36_500, description="archive-timestamp: renew a timestamp this old"
+    )
     max_request_bytes: int = Field(20 * 1024**2, ge=1024, le=1024**3, description="Body limit")
     max_batch_items: int = Field(500, ge=1, le=100_000, description="Per API request")
     branding: Branding = Field(default_factory=Branding, description="PORTAL_COMPANY_*")

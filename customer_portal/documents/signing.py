@@ -52,6 +52,31 @@ _REVOCATION_REUSE_SECONDS = 300.0
 DEFAULT_REASON = "Factura emitida y firmada digitalmente"
 
 
+class FetchingValidationContext:
+    """A validation context that fetches OCSP responses and CRLs, renewed every few minutes.
+
+    pyHanko caches what a context fetched and embeds from that cache, so one
+    context serves a whole batch (one fetch, not one per document) and a new
+    one is made once it is :data:`_REVOCATION_REUSE_SECONDS` old. Revocation
+    checks are hard-fail: a responder that cannot be reached fails the
+    operation instead of quietly producing a document without its proof.
+    """
+
+    def __init__(self, trust_roots: list[asn1_x509.Certificate]) -> None:
+        self._roots = trust_roots
+        self._context: tuple[float, ValidationContext] | None = None
+
+    def current(self) -> ValidationContext:
+        """The context to use now."""
+        now = time.monotonic()
+        if self._context is None or now - self._context[0] > _REVOCATION_REUSE_SECONDS:
+            context = ValidationContext(
+                trust_roots=self._roots, allow_fetching=True, revocation_mode="hard-fail"
+            )
+            self._context = (now, context)
+        return self._context[1]
+
+
 class SigningSetupError(RuntimeError):
     """The signing certificate cannot be loaded."""
 
@@ -311,26 +336,19 @@ class InvoiceSigner:
         if trust_roots:
             from customer_portal.documents.verify import load_certificates
 
-            self._roots = load_certificates(trust_roots)
+            roots = load_certificates(trust_roots)
         else:
-            self._roots = [c for c in self.chain if c.self_signed]
-        self._context: tuple[float, ValidationContext] | None = None
+            roots = [c for c in self.chain if c.self_signed]
+        # hard-fail: a responder that cannot be reached fails the signature (the
+        # invoice is not published; the batch says so and a rerun signs it).
+        self._context = FetchingValidationContext(roots)
 
     def _metadata(self) -> signers.PdfSignatureMetadata:
         """This signature's metadata: for B-LT, with the validation context to embed from."""
         if not self.long_term:
             return self._meta
-        now = time.monotonic()
-        if self._context is None or now - self._context[0] > _REVOCATION_REUSE_SECONDS:
-            # hard-fail: a responder that cannot be reached fails the signature
-            # (the invoice is not published; the batch says so and a rerun signs
-            # it) instead of quietly producing one without its revocation data.
-            context = ValidationContext(
-                trust_roots=self._roots, allow_fetching=True, revocation_mode="hard-fail"
-            )
-            self._context = (now, context)
         return dataclasses.replace(
-            self._meta, embed_validation_info=True, validation_context=self._context[1]
+            self._meta, embed_validation_info=True, validation_context=self._context.current()
         )
 
     @property

@@ -23,7 +23,7 @@ from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
 from pyhanko.sign.validation.errors import SignatureValidationError
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
@@ -48,7 +48,14 @@ class VerificationReport:
     timestamped: bool = False
     signer: str | None = None
     signed_at: datetime | None = None
+    #: When the latest archive (document) timestamp was made, if the file has one (B-LTA).
+    archived_at: datetime | None = None
     problems: list[str] = field(default_factory=list)
+
+    @property
+    def archived(self) -> bool:
+        """Whether the file carries an intact, trusted archive timestamp."""
+        return self.archived_at is not None
 
     @property
     def valid(self) -> bool:
@@ -85,6 +92,9 @@ class VerificationReport:
         )
         if not self.covers_whole_file:
             out.append("Coverage: the signature does NOT cover the whole file")
+        if self.archived_at:
+            when = self.archived_at.isoformat(timespec="seconds")
+            out.append(f"Archive timestamp: {when} (PAdES B-LTA)")
         out.append("Format: PAdES (ETSI.CAdES.detached)" if self.pades else "Format: not PAdES")
         out.extend(f"Problem: {p}" for p in self.problems)
         return out
@@ -220,7 +230,7 @@ def verify_pdf(data: bytes, trust_roots: list[asn1_x509.Certificate]) -> Verific
     report = VerificationReport()
     try:
         reader = PdfFileReader(BytesIO(data), strict=False)
-        signatures = reader.embedded_signatures
+        signatures = reader.embedded_regular_signatures
     except (PdfError, ValueError, KeyError, TypeError) as exc:
         report.problems.append(f"the file is not a readable PDF ({exc})")
         return report
@@ -251,9 +261,63 @@ def verify_pdf(data: bytes, trust_roots: list[asn1_x509.Certificate]) -> Verific
         report.signed_at = status.timestamp_validity.timestamp
     else:
         report.signed_at = status.signer_reported_dt
-    if len(signatures) > 1:
-        report.problems.append(f"the file has {len(signatures)} signatures; only the first is ours")
+    regular = reader.embedded_regular_signatures
+    if len(regular) > 1:
+        report.problems.append(f"the file has {len(regular)} signatures; only the first is ours")
+    _check_archive_timestamps(reader, context, report)
     return report
+
+
+def _check_archive_timestamps(
+    reader: PdfFileReader, context: ValidationContext, report: VerificationReport
+) -> None:
+    """Record the latest archive timestamp, if every one in the file is intact and trusted."""
+    stamps = reader.embedded_timestamp_signatures
+    if not stamps:
+        return
+    for stamp in stamps:
+        try:
+            status = outside_event_loop(validate_pdf_timestamp, stamp, context)
+        except (SignatureValidationError, PdfError, ValueError) as exc:
+            report.problems.append(f"an archive timestamp could not be checked ({exc})")
+            return
+        if not (status.intact and status.valid and status.trusted):
+            report.problems.append("an archive timestamp is not intact or not trusted")
+            return
+    report.archived_at = status.timestamp
+
+
+def _signed_revision_end(signature) -> int:
+    """Where the revision a signature covers ends: the last byte its ByteRange takes in."""
+    byte_range = [int(n) for n in signature.sig_object["/ByteRange"]]
+    return byte_range[2] + byte_range[3]
+
+
+def _is_revision_before_archiving(uploaded: bytes, original: bytes) -> bool:
+    """Whether ``uploaded`` is ``original`` as it was before one of its archive timestamps.
+
+    An archive timestamp only appends, so the file a customer downloaded
+    before it is a prefix of today's original. A prefix counts only when it
+    is a whole revision (it ends at an ``%%EOF``), takes in the signed one,
+    and an archive timestamp was appended after it: never the unsigned
+    render that precedes the signature, never a file cut in the middle.
+    """
+    if len(uploaded) >= len(original) or not original.startswith(uploaded):
+        return False
+    if not uploaded.rstrip(b"\r\n").endswith(b"%%EOF"):
+        return False
+    try:
+        reader = PdfFileReader(BytesIO(original), strict=False)
+        signatures = reader.embedded_regular_signatures
+        stamps = reader.embedded_timestamp_signatures
+        if not signatures:
+            return False
+        signed_end = _signed_revision_end(signatures[0])
+        return len(uploaded) >= signed_end and any(
+            _signed_revision_end(stamp) > len(uploaded) for stamp in stamps
+        )
+    except (PdfError, ValueError, KeyError, TypeError):
+        return False
 
 
 @dataclass(frozen=True)
@@ -291,6 +355,19 @@ def compare_with_original(
             True,
             "El archivo es idéntico, byte a byte, a la factura original, pero su firma "
             "no se ha podido validar en este momento.",
+        )
+    if _is_revision_before_archiving(uploaded, original):
+        report = verify_pdf(uploaded, trust_roots)
+        state = (
+            "Su firma digital está intacta y es de confianza."
+            if report.valid
+            else "Su firma no se ha podido validar en este momento."
+        )
+        return Comparison(
+            True,
+            "El archivo es la factura original, byte a byte, tal como era antes de su "
+            "sello de tiempo de archivo (el que el portal añade después, sin tocar lo "
+            "firmado, para que la firma se pueda comprobar durante años). " + state,
         )
     prefix = "El archivo no es la factura original: su contenido es distinto. "
     report = verify_pdf(uploaded, trust_roots)
