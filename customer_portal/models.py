@@ -105,6 +105,10 @@ class Account(SQLModel, table=True):
     activated_at: datetime | None = _ts(default=None)
     password_changed_at: datetime | None = _ts(default=None)
     created_at: datetime = _ts(default_factory=utcnow)
+    # Mi cuenta, "Avisos por email": a Nueva Factura email per publication, and
+    # whether it carries the signed PDFs. The Alta always goes (it has the link).
+    notify_new_invoices: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
+    attach_pdf: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 #: What Mis facturas reads of an invoice to count, sum and filter it.

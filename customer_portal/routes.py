@@ -34,6 +34,7 @@ SIGN_IN_ACTION = "/sesion/entrar"
 SIGN_OUT_ACTION = "/sesion/salir"
 SET_PASSWORD_ACTION = "/sesion/contrasena"
 CHANGE_PASSWORD_ACTION = "/sesion/cambiar-contrasena"
+NOTIFICATIONS_ACTION = "/sesion/avisos"
 REQUEST_LINK_ACTION = "/sesion/enlace"
 #: Mis facturas as CSV or XLSX (customer_portal/api/exports.py), with the list's query.
 EXPORT_INVOICES = "/facturas/exportar"

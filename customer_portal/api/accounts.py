@@ -34,6 +34,7 @@ from customer_portal.api.edge import client_ip
 from customer_portal.api.redirects import see_other as _to
 from customer_portal.db import get_engine, run_in_unit_of_work, unit_of_work
 from customer_portal.domain import auth
+from customer_portal.domain.accounts import set_notification_preferences
 from customer_portal.domain.flash import Flash
 from customer_portal.domain.sessions import SESSION_COOKIE, end_session, resume, rotate_session
 from customer_portal.domain.tokens import TokenPurpose
@@ -54,6 +55,7 @@ ACTIVATION_ANSWER = (
 SIGNED_OUT = "Ha salido del portal. ¡Hasta pronto!"
 PASSWORD_SET = "Contraseña actualizada. Ya puede consultar sus facturas."
 PASSWORD_CHANGED = "Contraseña actualizada. Se han cerrado sus otras sesiones."
+NOTIFICATIONS_SAVED = "Avisos por email guardados."
 _PAGE_OF_PURPOSE = {
     TokenPurpose.ACTIVATION: routes.ACTIVATE,
     TokenPurpose.PASSWORD_RESET: routes.RESET_PASSWORD,
@@ -232,6 +234,33 @@ async def change_password(request: Request, fields: dict[str, str]) -> Response:
     response = _to(routes.ACCOUNT, Flash(PASSWORD_CHANGED, "green"))
     set_session_cookie(response, settings, fresh)
     return response
+
+
+@_form_route
+async def save_notifications(request: Request, fields: dict[str, str]) -> Response:
+    """Mi cuenta, "Avisos por email": save the two choices for the signed-in account."""
+    settings = get_settings()
+    token = request.cookies.get(SESSION_COOKIE, "")[:SESSION_TOKEN_MAX_LENGTH]
+    ip = client_ip(request.scope, settings.trusted_proxy_hops)
+
+    def save() -> bool:
+        with unit_of_work() as session:
+            live = resume(session=session, token=token, idle=settings.session_idle)
+            if live is None:
+                return False
+            # A native checkbox is sent ("on") when ticked and left out when not.
+            set_notification_preferences(
+                session=session,
+                account_id=live.account.id,
+                new_invoices=fields.get("nuevas") == "on",
+                attach_pdf=fields.get("adjuntar") == "on",
+                ip=ip,
+            )
+        return True
+
+    if not await run_in_threadpool(save):
+        return _to(routes.login(routes.ACCOUNT))
+    return _to(routes.ACCOUNT, Flash(NOTIFICATIONS_SAVED, "green"))
 
 
 @_form_route

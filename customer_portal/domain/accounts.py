@@ -64,3 +64,37 @@ def ensure_account(*, session: Session, customer: Customer) -> Account | None:
         session.add(account)
         session.flush()
     return account
+
+
+def set_notification_preferences(
+    *,
+    session: Session,
+    account_id: int,
+    new_invoices: bool,
+    attach_pdf: bool,
+    ip: str | None = None,
+) -> None:
+    """Mi cuenta, "Avisos por email": whether Nueva Factura emails come, with the PDFs or not.
+
+    Args:
+        session: the unit of work (committed by the caller).
+        account_id: whose preferences (the signed-in account, never a form field).
+        new_invoices: send a Nueva Factura email when invoices are published.
+        attach_pdf: attach their signed PDFs to it.
+        ip: the client address, for the audit trail.
+    """
+    from customer_portal.domain.audit import record_event
+
+    account = session.get(Account, account_id)
+    if account is None:
+        return
+    account.notify_new_invoices = new_invoices
+    account.attach_pdf = attach_pdf
+    session.add(account)
+    record_event(
+        session=session,
+        actor=account.email,
+        action="notifications.changed",
+        ip=ip,
+        detail={"new_invoices": new_invoices, "attach_pdf": attach_pdf},
+    )

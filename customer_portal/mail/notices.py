@@ -51,13 +51,15 @@ from sqlmodel import Session, col, select
 
 from customer_portal import routes
 from customer_portal.db import unit_of_work
+from customer_portal.documents.integrity import TamperedDocument, intact_pdf
 from customer_portal.domain import formats
 from customer_portal.domain.accounts import ensure_account, normalize_email
+from customer_portal.domain.downloads import download_filename
 from customer_portal.domain.invoice_input import InvoiceData
 from customer_portal.domain.status import invoice_status, is_overdue, status_label, today_in
 from customer_portal.domain.tokens import TokenKeys, TokenPurpose
 from customer_portal.mail.outbox import SIGNED_LINK, NothingToSend, enqueue
-from customer_portal.mail.render import EmailKind, TemplateProblem
+from customer_portal.mail.render import Attachment, EmailKind, TemplateProblem
 from customer_portal.models import Account, Customer, Invoice, OutboxEmail, utcnow
 from customer_portal.settings import Settings
 
@@ -66,6 +68,9 @@ log = logging.getLogger(__name__)
 #: How long an invoice notice waits for the customer's next invoices before
 #: it is due (a batch's end makes its notices due at once).
 NOTICE_HOLD = timedelta(seconds=15)
+#: The most a Nueva Factura email carries in attached PDFs: many mail servers
+#: refuse messages over 10-25 MB, and base64 adds a third.
+MAX_ATTACHMENT_BYTES = 7 * 1024 * 1024
 #: The dedupe key of an invoice's notice: at most one per invoice, ever.
 INVOICE_NOTICE = "invoice-notice:{number}"
 # How many dedupe keys one UPDATE names when a batch releases its notices.
@@ -125,7 +130,8 @@ def notify_invoice_published(
         hold: how long the notice waits for others of the same customer.
 
     Returns:
-        The queued row, or None if this invoice was notified before.
+        The queued row, or None if this invoice was notified before or its
+        customer's account asked for no Nueva Factura emails.
     """
     account = ensure_account(session=session, customer=customer)
     group = invoice_group(customer.id)
@@ -141,6 +147,8 @@ def notify_invoice_published(
         kind = EmailKind.NEW_INVOICE if _alta_queued(session, group, to) else EmailKind.WELCOME
         context.update(_signed_link(account, TokenPurpose.ACTIVATION))
     else:
+        if account is not None and not account.notify_new_invoices:
+            return None  # turned off in Mi cuenta: the invoice is on the portal all the same
         kind = EmailKind.NEW_INVOICE
         to = account.email if account is not None else customer.email
     return enqueue(
@@ -257,11 +265,13 @@ class DeliveryContext:
         context: the template variables, with ``link`` and ``expires`` filled in.
         secret: the token inside ``link``, which must not outlive the sending;
             None when the email has no signed link.
+        attachments: the signed PDFs, for an account that asked for them.
     """
 
     kind: EmailKind | str
     context: dict[str, Any]
     secret: str | None = None
+    attachments: tuple[Attachment, ...] = ()
 
 
 def _mint(settings: Settings, account: Account, purpose: TokenPurpose) -> tuple[str, str, str]:
@@ -345,6 +355,46 @@ def _alta_sent(session: Session, rows: list[OutboxEmail]) -> bool:
     )
 
 
+def _attachments(
+    session: Session, first: OutboxEmail, invoices: list[dict[str, str]]
+) -> tuple[tuple[Attachment, ...], int]:
+    """The signed PDFs of ``invoices`` if the recipient asked for them, and how many were left out.
+
+    Only invoices of the customer whose account the email goes to, each read
+    through the integrity check (one that fails is left out and logged), and
+    no more than :data:`MAX_ATTACHMENT_BYTES` in all: mail servers refuse
+    larger messages, and the rest are a click away on the portal.
+    """
+    if not invoices:
+        return (), 0
+    account = session.exec(
+        select(Account).where(col(Account.email) == normalize_email(first.to_address))
+    ).first()
+    if account is None or not account.attach_pdf:
+        return (), 0
+    found: list[Attachment] = []
+    left_out = 0
+    total = 0
+    for item in invoices:
+        invoice_id = session.exec(
+            select(Invoice.id).where(
+                col(Invoice.number) == item["number"],
+                col(Invoice.customer_id) == account.customer_id,
+            )
+        ).first()
+        try:
+            pdf = intact_pdf(session=session, invoice_id=invoice_id) if invoice_id else None
+        except TamperedDocument as exc:
+            log.error("not attached to its email: %s", exc)
+            pdf = None
+        if pdf is None or total + len(pdf) > MAX_ATTACHMENT_BYTES:
+            left_out += 1
+            continue
+        total += len(pdf)
+        found.append(Attachment(download_filename(item["number"]), pdf))
+    return tuple(found), left_out
+
+
 def delivery_context(
     *, session: Session, rows: list[OutboxEmail], settings: Settings
 ) -> DeliveryContext:
@@ -380,7 +430,14 @@ def delivery_context(
     kind: EmailKind | str = EmailKind.WELCOME if welcome else first.kind
     if spec is None:
         # Nueva Factura for an active account: plain page links, no secret.
-        return DeliveryContext(kind, {**base, "credentials_link": ""})
+        attachments, left_out = _attachments(session, first, invoices)
+        context = {
+            **base,
+            "credentials_link": "",
+            "attached": len(attachments),
+            "not_attached": left_out,
+        }
+        return DeliveryContext(kind, context, attachments=attachments)
 
     purpose, account_id = spec
     account = session.get(Account, account_id) if isinstance(account_id, int) else None

@@ -28,6 +28,7 @@ they are claimed, grouped and sent again, as one row is.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import secrets
@@ -291,6 +292,8 @@ def render_row(
     email = render_email(
         content.kind, content.context, branding=settings.branding, base_url=settings.base_url
     )
+    if content.attachments:
+        email = dataclasses.replace(email, attachments=content.attachments)
     return RenderedRow(email=email, kept=redact(email, content.secret))
 
 

@@ -47,12 +47,26 @@ class TemplateProblem(Exception):
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with an email (a signed invoice PDF)."""
+
+    filename: str
+    data: bytes
+    mime_type: str = "application/pdf"
+
+
+@dataclass(frozen=True)
 class RenderedEmail:
-    """An email ready to send: its subject, HTML body and plain-text alternative."""
+    """An email ready to send: its subject, HTML body and plain-text alternative.
+
+    ``attachments`` go out with it but are never kept in the outbox: the
+    signed PDFs are in the store already.
+    """
 
     subject: str
     html: str
     text: str
+    attachments: tuple[Attachment, ...] = ()
 
 
 def full_stop(text: str) -> str:

@@ -119,6 +119,13 @@ class SmtpTransport:
             mail_from=self._from,
             message_id=message_id,
         )
+        for attachment in email.attachments:
+            message.attach(
+                data=attachment.data,
+                filename=attachment.filename,
+                mime_type=attachment.mime_type,
+                content_disposition="attachment",
+            )
         try:
             message.send(to=to, smtp=self._connection())
         except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:

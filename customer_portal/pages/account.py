@@ -1,4 +1,4 @@
-"""Mi cuenta: change the password (current one required) and manage sessions."""
+"""Mi cuenta: change the password (current one required), email choices, sessions."""
 
 from __future__ import annotations
 
@@ -47,6 +47,7 @@ def account() -> rx.Component:
             width="100%",
             max_width="520px",
         ),
+        rx.card(notification_form(), width="100%", max_width="520px"),
         rx.card(
             rx.vstack(
                 rx.heading("Sesiones abiertas", as_="h2", size="4"),
@@ -82,4 +83,50 @@ def account() -> rx.Component:
         ),
         spacing="4",
         width="100%",
+    )
+
+
+def _choice(name: str, label: str, checked: rx.Var) -> rx.Component:
+    """A native checkbox with its label: posted as ``on`` when ticked, absent when not."""
+    input_id = f"aviso_{name}"
+    return rx.el.div(
+        rx.el.input(
+            type="checkbox",
+            name=name,
+            id=input_id,
+            default_checked=checked,
+            style={"width": "1.25rem", "height": "1.25rem", "flex_shrink": "0"},
+        ),
+        rx.el.label(label, html_for=input_id),
+        style={"display": "flex", "gap": "0.6rem", "align_items": "center", "min_height": "44px"},
+    )
+
+
+def notification_form() -> rx.Component:
+    """Avisos por email: Nueva Factura emails or not, with the signed PDFs attached or not."""
+    return post_form(
+        rx.vstack(
+            rx.heading("Avisos por email", as_="h2", size="4"),
+            _choice(
+                "nuevas", "Recibir un email cuando tenga facturas nuevas", AccountState.new_invoices
+            ),
+            _choice(
+                "adjuntar",
+                "Adjuntar a ese email las facturas firmadas (PDF)",
+                AccountState.attach_pdf,
+            ),
+            rx.text(
+                "El email de alta y los de contraseña se envían siempre.",
+                size="2",
+                color_scheme="gray",
+                high_contrast=True,
+            ),
+            rx.button("Guardar avisos", type="submit", variant="soft"),
+            spacing="3",
+            width="100%",
+        ),
+        action=routes.NOTIFICATIONS_ACTION,
+        # Remounted once the saved choices load: the boxes start from them.
+        key=AccountState.preferences_key,
+        id="avisos",
     )

@@ -1,4 +1,4 @@
-"""Mi cuenta: the password form's checklist and messages, the open sessions."""
+"""Mi cuenta: the password form's checklist and messages, email choices, the open sessions."""
 
 from __future__ import annotations
 
@@ -29,6 +29,11 @@ class AccountState(PasswordFormState):
     """The customer's open sessions; the password form posts to the server."""
 
     sessions: list[SessionView] = []
+    #: "Avisos por email", as saved: the form's initial ticks.
+    new_invoices: bool = True
+    attach_pdf: bool = False
+    #: Changes once the saved choices are loaded, to remount the (native) form with them.
+    preferences_key: str = ""
     #: The zone of the times in the table, named once in its caption.
     zone_label: str = ""
 
@@ -54,6 +59,9 @@ class AccountState(PasswordFormState):
     async def open_account(self, account: Account):
         """on_load of Mi cuenta: the sessions, and what a password change answered."""
         self._open_form()
+        self.new_invoices = account.notify_new_invoices
+        self.attach_pdf = account.attach_pdf
+        self.preferences_key = f"{int(self.new_invoices)}{int(self.attach_pdf)}"
         await self._load_sessions(account)
 
     @rx.event

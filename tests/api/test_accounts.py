@@ -232,3 +232,34 @@ async def test_a_form_sent_before_the_page_loaded_still_goes_to_its_next(engine,
         headers={"Referer": ORIGIN + "/entrar?next=https%3A%2F%2Fevil.example%2F"},
     )
     assert outside.headers["location"] == "/facturas"
+
+
+async def test_email_choices_are_saved_for_the_signed_in_account_only(engine, settings, client):
+    account = create_account(engine)
+    with unit_of_work(engine) as session:
+        token = start_session(session=session, account=account, idle=settings.session_idle)
+        session.commit()
+
+    # No session (or someone else's form replayed without one): nothing changes.
+    anonymous = await client.post("/sesion/avisos", data={"adjuntar": "on"})
+    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/entrar")
+    with unit_of_work(engine) as session:
+        untouched = session.get(Account, account.id)
+        assert (untouched.notify_new_invoices, untouched.attach_pdf) == (True, False)
+
+    client.cookies.set("portal_session", token)
+    # Ticked boxes are sent as "on"; an unticked one is left out of the form.
+    response = await client.post("/sesion/avisos", data={"adjuntar": "on", "account_id": "999"})
+    assert response.headers["location"].startswith("/cuenta")
+    assert flash_of(response, settings) == accounts.NOTIFICATIONS_SAVED
+    with unit_of_work(engine) as session:
+        saved = session.get(Account, account.id)
+        assert (saved.notify_new_invoices, saved.attach_pdf) == (False, True)
+
+    # From another site: refused at the edge, nothing saved.
+    foreign = await client.post(
+        "/sesion/avisos", data={"nuevas": "on"}, headers={"Origin": "https://evil.example"}
+    )
+    assert foreign.status_code == 403
+    with unit_of_work(engine) as session:
+        assert session.get(Account, account.id).notify_new_invoices is False

@@ -80,3 +80,45 @@ def test_mi_cuenta_names_each_browser(portal, browser):
     this_one = sessions.locator("tr").filter(has_text="Esta sesión")
     expect(this_one).to_contain_text("Firefox en Windows")
     expect(sessions).not_to_contain_text("Mozilla")
+
+
+def test_avisos_por_email_are_saved_and_the_next_email_carries_the_pdf(
+    portal, mail_server, browser
+):
+    from tests.e2e.helpers import publish, wait_for_email
+    from tests.e2e.test_accounts import activate
+    from tests.factories import customer_input, invoice_input
+
+    email, link = new_customer(portal, mail_server)
+    page = browser.new_context(locale="es-ES").new_page()
+    activate(page, link, email)
+    page.goto(portal.url + "/cuenta")
+    avisos = page.locator("#avisos")
+    new_invoices = avisos.get_by_label("Recibir un email cuando tenga facturas nuevas")
+    attach = avisos.get_by_label("Adjuntar a ese email las facturas firmadas (PDF)")
+    expect(new_invoices).to_be_checked()
+    expect(attach).not_to_be_checked()
+    attach.check()
+    avisos.get_by_role("button", name="Guardar avisos").click()
+    expect(
+        page.get_by_role("status").filter(has_text="Avisos por email guardados.")
+    ).to_be_visible()
+    page.reload()
+    saved = page.locator("#avisos").get_by_label("Adjuntar a ese email las facturas firmadas (PDF)")
+    expect(saved).to_be_checked()
+
+    n = email.removeprefix("cliente.e2e").split("@")[0]  # new_customer's numbering
+    number = f"AVISO-{n}"
+    customer = customer_input(code=f"ACC{n}", name=f"Cliente Muñoz {n}", email=email)
+    before = len(mail_server.received)
+    publish(portal, invoice_input(number, customer=customer))
+    message = wait_for_email(
+        mail_server,
+        email,
+        "Nueva Factura disponible en Link Customer Portal Web",
+        after=before,
+        portal=portal,
+    )
+    (pdf,) = [p for p in message.iter_attachments() if p.get_content_type() == "application/pdf"]
+    assert pdf.get_filename() == f"Factura-{number}.pdf"
+    assert pdf.get_content().startswith(b"%PDF")
