@@ -281,6 +281,23 @@ class AuthSession(SQLModel, table=True):
     ip: str | None = Field(default=None, max_length=IP_LENGTH)
 
 
+class KnownDevice(SQLModel, table=True):
+    """A browser an account has signed in from: a sign-in from any other is emailed about.
+
+    The browser keeps a random token in a long-lived cookie; only its hash is
+    stored, so the table names no usable cookie.
+    """
+
+    __tablename__ = "known_device"
+    __table_args__ = (sa.UniqueConstraint("account_id", "token_hash"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    token_hash: str = Field(max_length=SHA256_HEX_LENGTH)
+    created_at: datetime = _ts(default_factory=utcnow)
+    last_seen_at: datetime = _ts(default_factory=utcnow)
+
+
 class LoginFailure(SQLModel, table=True):
     """A failed sign-in; counted per email and per address for the lockout.
 
@@ -319,6 +336,8 @@ class AuditEvent(SQLModel, table=True):
     """Who did what, when and from where: publications, logins, downloads."""
 
     __tablename__ = "audit_event"
+    # Mi cuenta's activity: one person's latest events (domain/activity.py).
+    __table_args__ = (sa.Index("ix_audit_event_actor_at", "actor", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = _ts(default_factory=utcnow, index=True)

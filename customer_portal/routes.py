@@ -35,6 +35,7 @@ SIGN_OUT_ACTION = "/sesion/salir"
 SET_PASSWORD_ACTION = "/sesion/contrasena"
 CHANGE_PASSWORD_ACTION = "/sesion/cambiar-contrasena"
 NOTIFICATIONS_ACTION = "/sesion/avisos"
+NOT_ME_ACTION = "/sesion/no-he-sido-yo"
 REQUEST_LINK_ACTION = "/sesion/enlace"
 #: Mis facturas as CSV or XLSX (customer_portal/api/exports.py), with the list's query.
 EXPORT_INVOICES = "/facturas/exportar"

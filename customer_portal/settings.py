@@ -312,6 +312,9 @@ class Settings(InstanceSettings):
     timezone: Text = Field("Europe/Madrid", description="Zone of the times customers read")
     trusted_proxy_hops: int = Field(0, ge=0, le=5, description="Proxies whose X-Forwarded-For")
     tsa_url: OptionalHttpUrl = Field(None, description="RFC 3161 timestamps (PAdES B-T)")
+    geoip_database: OptionalPath = Field(
+        None, description="GeoLite2/GeoIP2 City .mmdb: places in Mi cuenta's activity"
+    )
     archive_timestamp_age_days: int = Field(
         730, ge=0, le=36_500, description="archive-timestamp: renew a timestamp this old"
     )

@@ -185,7 +185,7 @@ def test_settings_prints_every_variable_with_secrets_masked(portal_env, monkeypa
     assert rows["PORTAL_SMTP_HOST"] == "smtp.example.com"
     assert rows["PORTAL_COMPANY_NAME"] == "Acme [bold]S.L.[/bold]"  # shown, not rendered
     assert rows["PORTAL_INSTANCE_DIR"] == portal_env["PORTAL_INSTANCE_DIR"]
-    assert rows["PORTAL_TSA_URL"] == "(not set)" and len(rows) == 43
+    assert rows["PORTAL_TSA_URL"] == "(not set)" and len(rows) == 44
 
 
 def _processes_with(variable: str) -> list[int]:

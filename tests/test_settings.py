@@ -243,7 +243,7 @@ def test_effective_settings_name_every_variable_and_mask_secrets(tmp_path):
     shown = {row.variable: row.value for row in rows}
     # Every variable says what it is for.
     assert all(row.meaning for row in rows)
-    assert len(shown) == 43 and all(name.startswith("PORTAL_") for name in shown)
+    assert len(shown) == 44 and all(name.startswith("PORTAL_") for name in shown)
     assert shown["PORTAL_DATABASE_URL"] == "postgresql+psycopg://portal:********@db:5432/portal"
     for name in (
         "PORTAL_SECRET_KEY",

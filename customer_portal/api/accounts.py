@@ -27,6 +27,7 @@ from customer_portal.api.cookies import (
     LINK_COOKIE,
     clear_cookie,
     read_link_cookie,
+    set_device_cookie,
     set_link_cookie,
     set_session_cookie,
 )
@@ -35,6 +36,7 @@ from customer_portal.api.redirects import see_other as _to
 from customer_portal.db import get_engine, run_in_unit_of_work, unit_of_work
 from customer_portal.domain import auth
 from customer_portal.domain.accounts import set_notification_preferences
+from customer_portal.domain.devices import DEVICE_COOKIE
 from customer_portal.domain.flash import Flash
 from customer_portal.domain.sessions import SESSION_COOKIE, end_session, resume, rotate_session
 from customer_portal.domain.tokens import TokenPurpose
@@ -56,6 +58,11 @@ SIGNED_OUT = "Ha salido del portal. ¡Hasta pronto!"
 PASSWORD_SET = "Contraseña actualizada. Ya puede consultar sus facturas."
 PASSWORD_CHANGED = "Contraseña actualizada. Se han cerrado sus otras sesiones."
 NOTIFICATIONS_SAVED = "Avisos por email guardados."
+NOT_ME_UNCONFIRMED = "Marque «Confirmo que no he sido yo» para cerrar las sesiones."
+NOT_ME_DONE = (
+    "Hemos cerrado todas las sesiones de su cuenta y anulado su contraseña. "
+    "Le hemos enviado un email para elegir una nueva."
+)
 _PAGE_OF_PURPOSE = {
     TokenPurpose.ACTIVATION: routes.ACTIVATE,
     TokenPurpose.PASSWORD_RESET: routes.RESET_PASSWORD,
@@ -122,12 +129,14 @@ async def sign_in(request: Request, fields: dict[str, str]) -> Response:
             password=fields.get("password", ""),
             ip=client_ip(request.scope, settings.trusted_proxy_hops),
             user_agent=request.headers.get("user-agent"),
+            device_token=request.cookies.get(DEVICE_COOKIE),
         )
     )
     if not result.ok:
         return _to(routes.login(next_path), Flash(result.message))
     response = _to(next_path)
     set_session_cookie(response, settings, result.session_token)
+    set_device_cookie(response, settings, result.device_token)
     return response
 
 
@@ -182,12 +191,14 @@ async def set_password(request: Request, fields: dict[str, str]) -> Response:
             repeat=fields.get("repeat", ""),
             ip=client_ip(request.scope, settings.trusted_proxy_hops),
             user_agent=request.headers.get("user-agent"),
+            device_token=request.cookies.get(DEVICE_COOKIE),
         )
     )
     if not result.ok:
         return _to(_PAGE_OF_PURPOSE[purpose], Flash(result.message))
     response = _to(routes.INVOICES, Flash(PASSWORD_SET, "green"))
     set_session_cookie(response, settings, result.session_token)
+    set_device_cookie(response, settings, result.device_token)
     clear_cookie(response, settings, LINK_COOKIE)
     return response
 
@@ -213,6 +224,8 @@ async def change_password(request: Request, fields: dict[str, str]) -> Response:
             password=fields.get("password", ""),
             repeat=fields.get("repeat", ""),
             keep_token=token,
+            ip=ip,
+            user_agent=user_agent,
         )
         if not result.ok:
             return result, None
@@ -261,6 +274,41 @@ async def save_notifications(request: Request, fields: dict[str, str]) -> Respon
     if not await run_in_threadpool(save):
         return _to(routes.login(routes.ACCOUNT))
     return _to(routes.ACCOUNT, Flash(NOTIFICATIONS_SAVED, "green"))
+
+
+@_form_route
+async def not_me(request: Request, fields: dict[str, str]) -> Response:
+    """«No he sido yo»: end every session and void the password; email a reset link.
+
+    This session ends too, and the Restablecer contraseña email goes to the
+    account's address, not to whoever is signed in.
+    """
+    settings = get_settings()
+    token = request.cookies.get(SESSION_COOKIE, "")[:SESSION_TOKEN_MAX_LENGTH]
+    ip = client_ip(request.scope, settings.trusted_proxy_hops)
+    user_agent = request.headers.get("user-agent")
+    if fields.get("confirmo") != "on":
+        return _to(routes.ACCOUNT, Flash(NOT_ME_UNCONFIRMED))
+
+    def report() -> bool:
+        with unit_of_work() as session:
+            live = resume(session=session, token=token, idle=settings.session_idle)
+        if live is None:
+            return False
+        auth.report_not_me(
+            engine=get_engine(),
+            settings=settings,
+            account_id=live.account.id,
+            ip=ip,
+            user_agent=user_agent,
+        )
+        return True
+
+    if not await run_in_threadpool(report):
+        return _to(routes.login(routes.ACCOUNT))
+    response = _to(routes.LOGIN, Flash(NOT_ME_DONE, "green"))
+    clear_cookie(response, settings, SESSION_COOKIE)
+    return response
 
 
 @_form_route

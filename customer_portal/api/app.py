@@ -27,6 +27,7 @@ def build_api() -> Starlette:
             Route(routes.SET_PASSWORD_ACTION, accounts.set_password, methods=["POST"]),
             Route(routes.CHANGE_PASSWORD_ACTION, accounts.change_password, methods=["POST"]),
             Route(routes.NOTIFICATIONS_ACTION, accounts.save_notifications, methods=["POST"]),
+            Route(routes.NOT_ME_ACTION, accounts.not_me, methods=["POST"]),
             Route(routes.REQUEST_LINK_ACTION, accounts.request_link, methods=["POST"]),
             Route(routes.ACTIVATE + "/{token}", accounts.open_link, methods=["GET"]),
             Route(routes.RESET_PASSWORD + "/{token}", accounts.open_link, methods=["GET"]),

@@ -17,6 +17,7 @@ from http.cookies import CookieError, SimpleCookie
 
 from starlette.responses import Response
 
+from customer_portal.domain.devices import DEVICE_COOKIE, DEVICE_LIFETIME
 from customer_portal.domain.sessions import ABSOLUTE_LIFETIME, SESSION_COOKIE
 from customer_portal.domain.tokens import TokenPurpose
 from customer_portal.settings import Settings
@@ -58,6 +59,12 @@ def set_session_cookie(response: Response, settings: Settings, token: str) -> No
     # The database ends the session earlier (idle timeout); the cookie only
     # needs to outlive the longest possible session.
     _set(response, settings, SESSION_COOKIE, token, int(ABSOLUTE_LIFETIME.total_seconds()))
+
+
+def set_device_cookie(response: Response, settings: Settings, token: str | None) -> None:
+    """Keep the browser's device token (domain/devices.py), renewed at every sign-in."""
+    if token:
+        _set(response, settings, DEVICE_COOKIE, token, int(DEVICE_LIFETIME.total_seconds()))
 
 
 def clear_cookie(response: Response, settings: Settings, name: str) -> None:

@@ -14,6 +14,7 @@ from customer_portal.api.plain_pages import plain_page
 from customer_portal.api.redirects import see_other
 from customer_portal.db import commit_without_waiting_for_disk, unit_of_work
 from customer_portal.documents.integrity import TamperedDocument
+from customer_portal.domain.activity import user_agent_detail
 from customer_portal.domain.audit import record_event
 from customer_portal.domain.downloads import Download, mint_download_path, open_download
 from customer_portal.domain.sessions import SESSION_COOKIE, look_up
@@ -57,7 +58,9 @@ _NOT_YOURS = plain_page(
 )
 
 
-def _open(token: str, session_token: str, ip: str | None) -> Download | None:
+def _open(
+    token: str, session_token: str, ip: str | None, user_agent: str | None
+) -> Download | None:
     # One unit of work: the checks, the session's sliding expiry and the
     # audit event commit together (one transaction per download, not two).
     settings = get_settings()
@@ -78,6 +81,7 @@ def _open(token: str, session_token: str, ip: str | None) -> Download | None:
                 action="invoice.downloaded",
                 subject=found.number,
                 ip=ip,
+                detail=user_agent_detail(user_agent),
             )
     return found
 
@@ -95,7 +99,13 @@ async def download_invoice(request: Request) -> Response:
     cookie = request.cookies.get(SESSION_COOKIE, "")
     ip = request.client.host if request.client else None
     try:
-        found = await run_in_threadpool(_open, token[:500], cookie[:SESSION_TOKEN_MAX_LENGTH], ip)
+        found = await run_in_threadpool(
+            _open,
+            token[:500],
+            cookie[:SESSION_TOKEN_MAX_LENGTH],
+            ip,
+            request.headers.get("user-agent"),
+        )
     except TamperedDocument as exc:
         # The number and hash prefixes say which row to restore; the link and the
         # cookie would let a log reader download or act as the customer.

@@ -17,12 +17,16 @@ from sqlmodel import Session, col, func, select
 from customer_portal.db import unit_of_work
 from customer_portal.domain import throttle
 from customer_portal.domain.accounts import account_for, login_email, normalize_email
+from customer_portal.domain.activity import user_agent_detail
 from customer_portal.domain.audit import record_event
+from customer_portal.domain.devices import recognise_device
 from customer_portal.domain.password_rules import check_password
 from customer_portal.domain.passwords import hash_password, verify_password
-from customer_portal.domain.sessions import end_other_sessions, start_session
+from customer_portal.domain.places import place_of
+from customer_portal.domain.sessions import device_name, end_other_sessions, start_session
 from customer_portal.domain.tokens import TokenError, TokenKeys, TokenPurpose
 from customer_portal.limits import IP_LENGTH
+from customer_portal.mail.render import EmailKind
 from customer_portal.models import Account, utcnow
 from customer_portal.settings import Settings
 
@@ -60,12 +64,15 @@ class AuthResult:
         account_id: on success, the account concerned.
         session_token: when the flow signed the customer in, the new session's
             token for the browser's cookie; None otherwise.
+        device_token: with ``session_token``, the token the browser's device
+            cookie keeps (:mod:`customer_portal.domain.devices`).
     """
 
     ok: bool
     message: str = ""
     account_id: int | None = None
     session_token: str | None = None
+    device_token: str | None = None
 
 
 def _wait_words(minutes: int) -> str:
@@ -84,6 +91,7 @@ def log_in(
     password: str,
     ip: str | None = None,
     user_agent: str | None = None,
+    device_token: str | None = None,
 ) -> AuthResult:
     """Check the credentials; on success, a new session token for the browser.
 
@@ -102,6 +110,8 @@ def log_in(
         password: as typed.
         ip: the client address; cut to the column's width.
         user_agent: the browser's User-Agent, kept with the session.
+        device_token: the browser's device cookie: a sign-in from a browser
+            the account has not used is emailed about.
 
     Returns:
         Success with the new session token, or failure with the message to show.
@@ -121,7 +131,13 @@ def log_in(
     with unit_of_work(engine) as session:
         if not (usable and matches):
             # Already counted by admit(), before bcrypt.
-            record_event(session=session, actor=email, action="login.failed", ip=ip)
+            record_event(
+                session=session,
+                actor=email,
+                action="login.failed",
+                ip=ip,
+                detail=user_agent_detail(user_agent),
+            )
             return AuthResult(False, LOGIN_FAILED)
         token = start_session(
             session=session,
@@ -132,8 +148,39 @@ def log_in(
         )
         # Only this address's failures: an attacker elsewhere keeps his count.
         throttle.clear_pair(session=session, email=email, ip=ip)
-        record_event(session=session, actor=email, action="login.succeeded", ip=ip)
-    return AuthResult(True, account_id=account.id, session_token=token)
+        record_event(
+            session=session,
+            actor=email,
+            action="login.succeeded",
+            ip=ip,
+            detail=user_agent_detail(user_agent),
+        )
+        device = recognise_device(session=session, account_id=account.id, token=device_token)
+        if device.new:
+            _notify(session, settings, account, EmailKind.NEW_SIGN_IN, ip, user_agent)
+    return AuthResult(True, account_id=account.id, session_token=token, device_token=device.token)
+
+
+def _notify(
+    session: Session,
+    settings: Settings,
+    account: Account,
+    kind: EmailKind,
+    ip: str | None,
+    user_agent: str | None,
+) -> None:
+    """Queue a "was it you?" email about ``account``, naming this request's device and place."""
+    from customer_portal.mail.notices import queue_security_notice
+
+    queue_security_notice(
+        session=session,
+        account=account,
+        settings=settings,
+        kind=kind,
+        device=device_name(user_agent or "") if user_agent else "",
+        place=place_of(ip, settings.geoip_database),
+        ip=ip,
+    )
 
 
 def preview_link(
@@ -179,6 +226,7 @@ def set_password_with_link(
     repeat: str,
     ip: str | None = None,
     user_agent: str | None = None,
+    device_token: str | None = None,
 ) -> AuthResult:
     """The Modificar contraseña form: check everything again, then spend the link.
 
@@ -239,8 +287,20 @@ def set_password_with_link(
             ip=ip,
         )
         action = "account.activated" if purpose is TokenPurpose.ACTIVATION else "password.reset"
-        record_event(session=session, actor=account.email, action=action, ip=ip)
-    return AuthResult(True, account_id=account.id, session_token=token_out)
+        record_event(
+            session=session,
+            actor=account.email,
+            action=action,
+            ip=ip,
+            detail=user_agent_detail(user_agent),
+        )
+        # The browser that set the password is known from now on, without an email.
+        device = recognise_device(session=session, account_id=account.id, token=device_token)
+        if purpose is TokenPurpose.PASSWORD_RESET:
+            _notify(session, settings, fresh, EmailKind.PASSWORD_CHANGED, ip, user_agent)
+    return AuthResult(
+        True, account_id=account.id, session_token=token_out, device_token=device.token
+    )
 
 
 def _recent_emails(session: Session, key_prefix: str) -> int:
@@ -316,8 +376,10 @@ def change_password(
     password: str,
     repeat: str,
     keep_token: str,
+    ip: str | None = None,
+    user_agent: str | None = None,
 ) -> AuthResult:
-    """Change the password of a signed-in customer; other sessions end.
+    """Change the password of a signed-in customer; other sessions end; they get an email.
 
     Takes ``engine``, not a session: the account is read in one unit of work
     and changed in another, with two bcrypt runs between them outside any
@@ -342,5 +404,49 @@ def change_password(
         session.add(stored)
         throttle.forget_failures(session=session, email=stored.email)
         end_other_sessions(session=session, account_id=account_id, keep_token=keep_token)
-        record_event(session=session, actor=stored.email, action="password.changed")
+        record_event(
+            session=session,
+            actor=stored.email,
+            action="password.changed",
+            ip=ip,
+            detail=user_agent_detail(user_agent),
+        )
+        _notify(session, settings, stored, EmailKind.PASSWORD_CHANGED, ip, user_agent)
     return AuthResult(True, account_id=account_id)
+
+
+def report_not_me(
+    *,
+    engine: sa.Engine,
+    settings: Settings,
+    account_id: int,
+    ip: str | None = None,
+    user_agent: str | None = None,
+) -> None:
+    """«No he sido yo»: end every session, void the password, email a reset link.
+
+    Someone else may know the password, so ending sessions alone would not
+    keep them out: the password stops working at once (as does any link
+    issued for it), and the owner chooses a new one from the Restablecer
+    contraseña email, which goes to their address, not to whoever is signed in.
+    One transaction: all of it happens, or none.
+    """
+    from customer_portal.mail.notices import queue_password_reset
+
+    with unit_of_work(engine) as session:
+        account = session.get(Account, account_id)
+        if account is None:
+            return
+        account.password_hash = None
+        account.password_changed_at = utcnow()
+        session.add(account)
+        end_other_sessions(session=session, account_id=account_id, keep_token=None)
+        session.flush()
+        queue_password_reset(session=session, account=account, settings=settings)
+        record_event(
+            session=session,
+            actor=account.email,
+            action="account.not_me",
+            ip=ip,
+            detail=user_agent_detail(user_agent),
+        )

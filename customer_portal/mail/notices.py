@@ -255,6 +255,47 @@ def queue_password_reset(
     )
 
 
+#: Emails about the account itself: they list no invoices.
+_ACCOUNT_NOTICES = (
+    EmailKind.PASSWORD_RESET,
+    EmailKind.PASSWORD_CHANGED,
+    EmailKind.NEW_SIGN_IN,
+)
+
+
+def queue_security_notice(
+    *,
+    session: Session,
+    account: Account,
+    settings: Settings,
+    kind: EmailKind,
+    device: str,
+    place: str,
+    ip: str | None,
+) -> OutboxEmail | None:
+    """Queue a "was it you?" email: a password change, or a sign-in from a new device.
+
+    It says when, from which device and where, and what to do if it was not
+    them: the reset link page (their password may be known to someone else)
+    and Mi cuenta's «No he sido yo». It carries no link that signs anyone in.
+    """
+    where = ", ".join(part for part in (place, ip or "") if part)
+    return enqueue(
+        session=session,
+        kind=kind,
+        to=account.email,
+        context={
+            "when": formats.timestamp(utcnow(), settings.timezone),
+            "device": device,
+            "where": where,
+            "forgot_link": settings.base_url + routes.FORGOT_PASSWORD,
+            "account_link": settings.base_url + routes.ACCOUNT,
+        },
+        dedupe_key=f"{kind.value}:{account.id}:{secrets.token_hex(8)}",
+        domain=_domain(settings),
+    )
+
+
 @dataclass(frozen=True)
 class DeliveryContext:
     """Outbox rows as they go out now, as one email.
@@ -419,7 +460,7 @@ def delivery_context(
     specs = [_read_spec(row, context) for row, context in zip(rows, contexts, strict=True)]
     spec = next((s for s in specs if s is not None), None)
     base = {k: v for k, v in contexts[0].items() if k not in ("invoice_number", "invoice_date")}
-    if first.kind == EmailKind.PASSWORD_RESET:
+    if first.kind in _ACCOUNT_NOTICES:
         invoices: list[dict[str, str]] = []
     else:
         invoices = _invoice_items(session, contexts, settings)

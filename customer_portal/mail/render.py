@@ -33,12 +33,16 @@ class EmailKind(StrEnum):
     WELCOME = "welcome"  # "Alta en ..." with Ver credenciales
     NEW_INVOICE = "new_invoice"  # "Nueva Factura disponible en ..." with Ver factura
     PASSWORD_RESET = "password_reset"  # "Restablecer contraseña"
+    PASSWORD_CHANGED = "password_changed"  # after a change or a reset: "was it you?"
+    NEW_SIGN_IN = "new_sign_in"  # a sign-in from a browser the account had not used
 
 
 SUBJECTS = {
     EmailKind.WELCOME: "Alta en {portal_name}",
     EmailKind.NEW_INVOICE: "Nueva Factura disponible en {portal_name}",
     EmailKind.PASSWORD_RESET: "Restablecer contraseña",
+    EmailKind.PASSWORD_CHANGED: "Su contraseña de {portal_name} ha cambiado",
+    EmailKind.NEW_SIGN_IN: "Nuevo inicio de sesión en {portal_name}",
 }
 
 

@@ -48,6 +48,7 @@ def account() -> rx.Component:
             max_width="520px",
         ),
         rx.card(notification_form(), width="100%", max_width="520px"),
+        rx.card(activity_card(), width="100%"),
         rx.card(
             rx.vstack(
                 rx.heading("Sesiones abiertas", as_="h2", size="4"),
@@ -86,7 +87,7 @@ def account() -> rx.Component:
     )
 
 
-def _choice(name: str, label: str, checked: rx.Var) -> rx.Component:
+def _choice(name: str, label: str, checked: rx.Var | bool, **input_props) -> rx.Component:
     """A native checkbox with its label: posted as ``on`` when ticked, absent when not."""
     input_id = f"aviso_{name}"
     return rx.el.div(
@@ -95,6 +96,7 @@ def _choice(name: str, label: str, checked: rx.Var) -> rx.Component:
             name=name,
             id=input_id,
             default_checked=checked,
+            **input_props,
             style={"width": "1.25rem", "height": "1.25rem", "flex_shrink": "0"},
         ),
         rx.el.label(label, html_for=input_id),
@@ -129,4 +131,45 @@ def notification_form() -> rx.Component:
         # Remounted once the saved choices load: the boxes start from them.
         key=AccountState.preferences_key,
         id="avisos",
+    )
+
+
+def activity_card() -> rx.Component:
+    """Actividad reciente, and «No he sido yo» for what the customer did not do."""
+    return rx.vstack(
+        rx.heading("Actividad reciente", as_="h2", size="4"),
+        rx.text("Horas en ", AccountState.zone_label, ".", size="2"),
+        plain_table(
+            ["Cuándo", "Qué", "Dispositivo", "Lugar"],
+            AccountState.activity,
+            [
+                lambda row: row.when,
+                lambda row: rx.cond(
+                    row.ok,
+                    rx.text(row.what, as_="span"),
+                    rx.text(row.what, as_="span", color_scheme="red", high_contrast=True),
+                ),
+                lambda row: row.device,
+                lambda row: row.place,
+            ],
+            label="Actividad reciente",
+        ),
+        post_form(
+            rx.vstack(
+                rx.text(
+                    "¿Ve algo que no ha hecho usted? Pulse «No he sido yo»: se cerrarán todas "
+                    "las sesiones, también esta, su contraseña dejará de servir y le enviaremos "
+                    "un email para elegir una nueva.",
+                    size="2",
+                ),
+                _choice("confirmo", "Confirmo que no he sido yo", False, required=True),
+                rx.button("No he sido yo", type="submit", color_scheme="red", variant="soft"),
+                spacing="2",
+                width="100%",
+            ),
+            action=routes.NOT_ME_ACTION,
+            id="no-he-sido-yo",
+        ),
+        spacing="3",
+        width="100%",
     )

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 import reflex as rx
 
 from customer_portal.domain import formats
+from customer_portal.domain.activity import recent_activity
 from customer_portal.domain.sessions import end_other_sessions, live_sessions
 from customer_portal.models import Account
 from customer_portal.settings import get_settings
-from customer_portal.state.kit import in_session, signed_in
+from customer_portal.state.kit import in_read_session, in_session, signed_in
 from customer_portal.state.password_form import PasswordFormState
 
 
@@ -25,10 +26,23 @@ class SessionView:
     current: bool
 
 
+@dataclass(frozen=True)
+class ActivityView:
+    """One event of the account's recent activity as Mi cuenta lists it."""
+
+    when: str
+    what: str
+    device: str
+    place: str
+    ok: bool
+
+
 class AccountState(PasswordFormState):
     """The customer's open sessions; the password form posts to the server."""
 
     sessions: list[SessionView] = []
+    #: Actividad reciente: sign-ins, downloads, password changes, newest first.
+    activity: list[ActivityView] = []
     #: "Avisos por email", as saved: the form's initial ticks.
     new_invoices: bool = True
     attach_pdf: bool = False
@@ -57,12 +71,30 @@ class AccountState(PasswordFormState):
     @rx.event
     @signed_in
     async def open_account(self, account: Account):
-        """on_load of Mi cuenta: the sessions, and what a password change answered."""
+        """on_load of Mi cuenta: choices, sessions, activity, and what a form answered."""
         self._open_form()
         self.new_invoices = account.notify_new_invoices
         self.attach_pdf = account.attach_pdf
         self.preferences_key = f"{int(self.new_invoices)}{int(self.attach_pdf)}"
         await self._load_sessions(account)
+        await self._load_activity(account)
+
+    async def _load_activity(self, account: Account) -> None:
+        settings = get_settings()
+        items = await in_read_session(
+            recent_activity, email=account.email, geoip_database=settings.geoip_database
+        )
+        self.activity = [
+            ActivityView(
+                when=formats.timestamp(item.at, settings.timezone, zone=False),
+                what=item.what,
+                device=item.device or "—",
+                # The address beside the place: a customer may know their office's.
+                place=", ".join(part for part in (item.place, item.ip) if part) or "—",
+                ok=item.ok,
+            )
+            for item in items
+        ]
 
     @rx.event
     @signed_in

@@ -263,3 +263,60 @@ async def test_email_choices_are_saved_for_the_signed_in_account_only(engine, se
     assert foreign.status_code == 403
     with unit_of_work(engine) as session:
         assert session.get(Account, account.id).notify_new_invoices is False
+
+
+async def test_sign_in_keeps_a_device_cookie_and_a_new_browser_is_emailed_about(
+    engine, settings, client
+):
+    from customer_portal.models import OutboxEmail
+
+    create_account(engine)
+    form = {"email": "ana@example.com", "password": PASSWORD, "next": "/facturas"}
+    first = await client.post("/sesion/entrar", data=form)
+    header = next(h for h in first.headers.get_list("set-cookie") if "portal_device=" in h)
+    assert "HttpOnly" in header and "SameSite=strict" in header and "Max-Age=34560000" in header
+    device = first.cookies["portal_device"]
+    client.cookies.clear()
+    client.cookies.set("portal_device", device)
+    await client.post("/sesion/entrar", data=form)  # the same browser again
+    client.cookies.clear()
+    await client.post("/sesion/entrar", data=form, headers={"User-Agent": "Firefox/128.0"})
+    with unit_of_work(engine) as session:
+        kinds = [row.kind for row in session.exec(select(OutboxEmail))]
+    assert kinds == ["new_sign_in"]
+
+
+async def test_no_he_sido_yo_needs_a_session_and_a_tick_then_ends_everything(
+    engine, settings, client
+):
+    from customer_portal.models import OutboxEmail
+
+    account = create_account(engine)
+    with unit_of_work(engine) as session:
+        token = start_session(session=session, account=account, idle=settings.session_idle)
+        other = start_session(session=session, account=account, idle=settings.session_idle)
+        session.commit()
+
+    anonymous = await client.post("/sesion/no-he-sido-yo", data={"confirmo": "on"})
+    assert anonymous.headers["location"].startswith("/entrar")
+    client.cookies.set("portal_session", token)
+    # What a browser sends for the form with the box left unticked: an empty form.
+    unticked = await client.post(
+        "/sesion/no-he-sido-yo",
+        content=b"",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert flash_of(unticked, settings) == accounts.NOT_ME_UNCONFIRMED
+    with unit_of_work(engine) as session:
+        assert session.get(Account, account.id).password_hash is not None
+        assert resume_session(session=session, token=token, idle=settings.session_idle)
+
+    done = await client.post("/sesion/no-he-sido-yo", data={"confirmo": "on"})
+    assert done.headers["location"].startswith("/entrar")
+    assert flash_of(done, settings) == accounts.NOT_ME_DONE
+    assert 'portal_session=""' in session_cookie(done) or "Max-Age=0" in session_cookie(done)
+    with unit_of_work(engine) as session:
+        assert session.get(Account, account.id).password_hash is None
+        for dead in (token, other):
+            assert resume_session(session=session, token=dead, idle=settings.session_idle) is None
+        assert [r.kind for r in session.exec(select(OutboxEmail))] == ["password_reset"]

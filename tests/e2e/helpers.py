@@ -52,7 +52,14 @@ def log_in(page, portal, email: str, password: str, *, path: str = "/entrar") ->
     page.get_by_role("button", name="Entrar").click()
 
 
-def signed_in(browser, portal, email: str = "cliente1@example.com", **context_options):
+def signed_in(
+    browser,
+    portal,
+    email: str = "cliente1@example.com",
+    *,
+    password: str = DEMO_PASSWORD,
+    **context_options,
+):
     """A new browser profile signed in as a demo customer, on Mis facturas.
 
     ``context_options`` go to ``browser.new_context`` (e.g. a phone's viewport).
@@ -61,7 +68,7 @@ def signed_in(browser, portal, email: str = "cliente1@example.com", **context_op
     page = browser.new_context(**context_options).new_page()
     page.goto(portal.url + "/entrar")
     page.get_by_label("Correo electrónico").fill(email)
-    page.get_by_label("Contraseña").fill(DEMO_PASSWORD)
+    page.get_by_label("Contraseña").fill(password)
     page.get_by_role("button", name="Entrar").click()
     page.wait_for_url(re.compile(r"/facturas/?(\?aviso=[^&]*)?$"))
     # Live: Buscar is enabled once the page is hydrated. Before that, Enter in a

@@ -122,3 +122,56 @@ def test_avisos_por_email_are_saved_and_the_next_email_carries_the_pdf(
     (pdf,) = [p for p in message.iter_attachments() if p.get_content_type() == "application/pdf"]
     assert pdf.get_filename() == f"Factura-{number}.pdf"
     assert pdf.get_content().startswith(b"%PDF")
+
+
+def test_a_new_browser_is_emailed_about_and_no_he_sido_yo_locks_it_out(
+    portal, mail_server, browser
+):
+    from tests.e2e.helpers import link_in, wait_for_email
+    from tests.e2e.test_accounts import activate
+
+    email, link = new_customer(portal, mail_server)
+    owner = browser.new_context(locale="es-ES").new_page()
+    activate(owner, link, email)  # the first browser: known from now on, no email
+
+    before = len(mail_server.received)
+    intruder = signed_in(
+        browser, portal, email=email, password=PASSWORD, user_agent=FIREFOX_ON_WINDOWS
+    )
+    notice = wait_for_email(
+        mail_server,
+        email,
+        "Nuevo inicio de sesión en Link Customer Portal Web",
+        after=before,
+        portal=portal,
+    )
+    assert "Firefox en Windows" in notice.get_body(("plain",)).get_content()
+
+    owner.goto(portal.url + "/cuenta")
+    activity = owner.get_by_role("region", name="Actividad reciente")
+    expect(activity.locator("tr").filter(has_text="Inicio de sesión").first).to_contain_text(
+        "Firefox en Windows"
+    )
+    expect(activity.locator("tr").filter(has_text="Alta: contraseña elegida")).to_have_count(1)
+
+    form = owner.locator("#no-he-sido-yo")
+    form.get_by_role("button", name="No he sido yo").click()  # not ticked: the browser refuses
+    assert "/cuenta" in owner.url
+    before = len(mail_server.received)
+    form.get_by_label("Confirmo que no he sido yo").check()
+    form.get_by_role("button", name="No he sido yo").click()
+    owner.wait_for_url(re.compile(r"/entrar"))
+    expect(owner.get_by_role("status")).to_contain_text("Hemos cerrado todas las sesiones")
+
+    intruder.goto(portal.url + "/facturas")  # the other browser is out too
+    intruder.wait_for_url(re.compile(r"/entrar"))
+    log_in(intruder, portal, email, PASSWORD)  # and the password no longer works
+    expect(intruder.get_by_role("alert")).to_contain_text("no son correctos")
+
+    reset = wait_for_email(mail_server, email, "Restablecer contraseña", after=before)
+    owner.goto(link_in(reset, "/restablecer/"))
+    owner.get_by_label("Correo electrónico").fill(email)
+    owner.get_by_label("Contraseña", exact=True).fill("Nueva-Clave7")
+    owner.get_by_label("Repetir contraseña").fill("Nueva-Clave7")
+    owner.get_by_role("button", name="Actualizar").click()
+    owner.wait_for_url(re.compile(r"/facturas/?(\?aviso=[^&]*)?$"))
