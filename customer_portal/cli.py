@@ -435,6 +435,53 @@ def archive_timestamp(older_than_days: int | None) -> None:
     sys.exit(0 if report.ok else 1)
 
 
+@main.command("second-factor")
+@click.argument("customer_code")
+@click.option(
+    "--require/--optional",
+    "require",
+    default=None,
+    help="Require a second factor of the customer's people (or leave it to each).",
+)
+@click.option(
+    "--reset",
+    "reset_email",
+    metavar="EMAIL",
+    help="Turn off the second factor of this login (a lost phone and no recovery codes).",
+)
+def second_factor_command(customer_code: str, require: bool | None, reset_email: str | None):
+    """Show or change a customer's second-factor rule; reset a person's second factor."""
+    from customer_portal.db import unit_of_work
+    from customer_portal.domain import second_factor
+    from customer_portal.domain.accounts import login_email
+    from customer_portal.models import Account, Customer
+
+    engine = _ready_engine()
+    with unit_of_work(engine) as session:
+        customer = session.exec(select(Customer).where(Customer.code == customer_code)).first()
+        if customer is None:
+            raise _Fail(f"no customer with code {customer_code!r}")
+        if require is not None:
+            customer.requires_second_factor = require
+            session.add(customer)
+        if reset_email is not None:
+            account = session.exec(
+                select(Account).where(
+                    Account.email == login_email(reset_email),
+                    Account.customer_id == customer.id,
+                )
+            ).first()
+            if account is None:
+                raise _Fail(f"{reset_email!r} is not a login of customer {customer_code!r}")
+            second_factor.disable(session=session, account=account, ip=None, actor="cli")
+        people = session.exec(select(Account).where(Account.customer_id == customer.id)).all()
+        rule = "required" if customer.requires_second_factor else "optional"
+        lines = [f"{customer.code}: second factor {rule}"]
+        lines += [f"  {a.email}: {'on' if second_factor.enabled(a) else 'off'}" for a in people]
+    for line in lines:
+        out.print(line, markup=False, highlight=False)
+
+
 @main.command("deliver-mail")
 @click.option(
     "--watch",

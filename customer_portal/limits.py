@@ -26,6 +26,8 @@ INVOICE_NUMBER_LENGTH = 40
 CURRENCY_LENGTH = 3
 #: A SHA-256 in hex: content hashes, PDF hashes, certificate fingerprints, token hashes.
 SHA256_HEX_LENGTH = 64
+#: A Fernet token of a 32-character base-32 TOTP secret (about 140 characters).
+TOTP_SECRET_LENGTH = 200
 # An invoice's verification code, bare (domain/verification.py).
 VERIFICATION_CODE_LENGTH = 20
 LINE_DESCRIPTION_LENGTH = 1000

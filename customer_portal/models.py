@@ -39,6 +39,7 @@ from customer_portal.limits import (
     SIGNER_SUBJECT_LENGTH,
     TAX_ID_LENGTH,
     TAX_NAME_LENGTH,
+    TOTP_SECRET_LENGTH,
     USER_AGENT_LENGTH,
     VERIFICATION_CODE_LENGTH,
 )
@@ -93,6 +94,10 @@ class Customer(SQLModel, table=True):
     address: str | None = Field(default=None, max_length=ADDRESS_LENGTH)
     created_at: datetime = _ts(default_factory=utcnow)
     updated_at: datetime = _ts(default_factory=utcnow)
+    # Set by the operator (CLI): its people must use a second factor to sign in.
+    requires_second_factor: bool = Field(
+        default=False, sa_column_kwargs={"server_default": sa.false()}
+    )
 
 
 class Account(SQLModel, table=True):
@@ -109,6 +114,14 @@ class Account(SQLModel, table=True):
     # whether it carries the signed PDFs. The Alta always goes (it has the link).
     notify_new_invoices: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
     attach_pdf: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    # Verificación en dos pasos (domain/second_factor.py): the TOTP secret,
+    # encrypted with a key derived from PORTAL_SECRET_KEY; "pending" while the
+    # person has not yet confirmed a code from their app.
+    totp_secret: str | None = Field(default=None, max_length=TOTP_SECRET_LENGTH)
+    totp_pending_secret: str | None = Field(default=None, max_length=TOTP_SECRET_LENGTH)
+    totp_enabled_at: datetime | None = _ts(default=None)
+    # The last 30-second step whose code was accepted: a code works once.
+    totp_last_step: int | None = Field(default=None, sa_type=sa.BigInteger)
 
 
 #: What Mis facturas reads of an invoice to count, sum and filter it.
@@ -279,6 +292,18 @@ class AuthSession(SQLModel, table=True):
     revoked_at: datetime | None = _ts(default=None)
     user_agent: str | None = Field(default=None, max_length=USER_AGENT_LENGTH)
     ip: str | None = Field(default=None, max_length=IP_LENGTH)
+
+
+class RecoveryCode(SQLModel, table=True):
+    """A single-use code that stands in for the second factor; only its HMAC is stored."""
+
+    __tablename__ = "recovery_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    code_hash: str = Field(max_length=SHA256_HEX_LENGTH)
+    created_at: datetime = _ts(default_factory=utcnow)
+    used_at: datetime | None = _ts(default=None)
 
 
 class KnownDevice(SQLModel, table=True):

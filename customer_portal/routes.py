@@ -11,6 +11,10 @@ from urllib.parse import quote, urlencode, urlsplit
 
 HOME = "/"
 LOGIN = "/entrar"
+#: Entrar's second step: the code of the person's authenticator app.
+SECOND_FACTOR = "/entrar/codigo"
+#: Server-rendered (it shows the secret): set up the second factor (api/second_factor.py).
+SECOND_FACTOR_SETUP = "/cuenta/verificacion"
 INVOICES = "/facturas"
 INVOICE_DETAIL = "/factura"
 PAYMENTS = "/pagos"
@@ -36,6 +40,10 @@ SET_PASSWORD_ACTION = "/sesion/contrasena"
 CHANGE_PASSWORD_ACTION = "/sesion/cambiar-contrasena"
 NOTIFICATIONS_ACTION = "/sesion/avisos"
 NOT_ME_ACTION = "/sesion/no-he-sido-yo"
+SECOND_FACTOR_ACTION = "/sesion/codigo"
+SECOND_FACTOR_SETUP_ACTION = "/sesion/verificacion"
+SECOND_FACTOR_OFF_ACTION = "/sesion/verificacion/desactivar"
+RECOVERY_CODES_ACTION = "/sesion/verificacion/codigos"
 REQUEST_LINK_ACTION = "/sesion/enlace"
 #: Mis facturas as CSV or XLSX (customer_portal/api/exports.py), with the list's query.
 EXPORT_INVOICES = "/facturas/exportar"

@@ -134,6 +134,10 @@ async def sign_in(request: Request, fields: dict[str, str]) -> Response:
     )
     if not result.ok:
         return _to(routes.login(next_path), Flash(result.message))
+    if result.second_factor:
+        from customer_portal.api.second_factor import after_password
+
+        return after_password(result, next_path)
     response = _to(next_path)
     set_session_cookie(response, settings, result.session_token)
     set_device_cookie(response, settings, result.device_token)

@@ -18,6 +18,7 @@ from http.cookies import CookieError, SimpleCookie
 from starlette.responses import Response
 
 from customer_portal.domain.devices import DEVICE_COOKIE, DEVICE_LIFETIME
+from customer_portal.domain.second_factor import CHALLENGE_COOKIE, CHALLENGE_SECONDS
 from customer_portal.domain.sessions import ABSOLUTE_LIFETIME, SESSION_COOKIE
 from customer_portal.domain.tokens import TokenPurpose
 from customer_portal.settings import Settings
@@ -65,6 +66,11 @@ def set_device_cookie(response: Response, settings: Settings, token: str | None)
     """Keep the browser's device token (domain/devices.py), renewed at every sign-in."""
     if token:
         _set(response, settings, DEVICE_COOKIE, token, int(DEVICE_LIFETIME.total_seconds()))
+
+
+def set_challenge_cookie(response: Response, settings: Settings, token: str) -> None:
+    """Hold Entrar's challenge between the password and the code (five minutes)."""
+    _set(response, settings, CHALLENGE_COOKIE, token, CHALLENGE_SECONDS)
 
 
 def clear_cookie(response: Response, settings: Settings, name: str) -> None:

@@ -34,6 +34,8 @@ _WORDS: dict[str, tuple[str, bool]] = {
     "password.reset_requested": ("Petición de un enlace para restablecer la contraseña", True),
     "notifications.changed": ("Cambio de los avisos por email", True),
     "account.not_me": ("«No he sido yo»: sesiones cerradas y contraseña anulada", True),
+    "second_factor.enabled": ("Verificación en dos pasos activada", True),
+    "second_factor.disabled": ("Verificación en dos pasos desactivada", True),
 }
 SHOWN_ACTIONS = tuple(_WORDS)
 

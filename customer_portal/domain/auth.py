@@ -7,6 +7,7 @@ customers. Messages are the Spanish texts customers read.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,7 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from customer_portal.db import unit_of_work
-from customer_portal.domain import throttle
+from customer_portal.domain import second_factor, throttle
 from customer_portal.domain.accounts import account_for, login_email, normalize_email
 from customer_portal.domain.activity import user_agent_detail
 from customer_portal.domain.audit import record_event
@@ -33,7 +34,7 @@ from customer_portal.settings import Settings
 log = logging.getLogger(__name__)
 
 LOGIN_FAILED = "El correo electrónico o la contraseña no son correctos."
-# {wait} is "1 minuto", "15 minutos", "3 horas"...: see _wait_words.
+# {wait} is "1 minuto", "15 minutos", "3 horas"...: see wait_words.
 LOCKED = (
     "Demasiados intentos fallidos. Por seguridad, espere {wait} antes de volver a "
     "intentarlo, o restablezca su contraseña con «¿Has olvidado tu contraseña?»."
@@ -46,6 +47,8 @@ LINK_EXPIRED = "El enlace ha caducado."
 LINK_INVALID = "El enlace no es válido o ya se ha utilizado."
 RULES_FAILED = "La contraseña no cumple los requisitos: {rules}."
 CURRENT_WRONG = "La contraseña actual no es correcta."
+CODE_WRONG = "El código no es correcto. Escriba el que muestra ahora su aplicación."
+CHALLENGE_EXPIRED = "Han pasado más de 5 minutos: vuelva a entrar con su contraseña."
 
 
 # Checked when the email is unknown, so both cases cost one bcrypt at the same
@@ -73,9 +76,13 @@ class AuthResult:
     account_id: int | None = None
     session_token: str | None = None
     device_token: str | None = None
+    #: After a right password: "code" (the app's code is asked next) or
+    #: "enrol" (the customer requires a second factor this person has not set up).
+    second_factor: str | None = None
+    next_path: str | None = None
 
 
-def _wait_words(minutes: int) -> str:
+def wait_words(minutes: int) -> str:
     """A wait as customers read it; the account ceiling can mean hours, not 900 minutos."""
     if minutes < 60:
         return "1 minuto" if minutes == 1 else f"{minutes} minutos"
@@ -124,7 +131,7 @@ def log_in(
         account = account_for(session=session, email=email)
     if not decision.allowed:
         log.info("sign-in throttled by rule %s", decision.rule)
-        return AuthResult(False, LOCKED.format(wait=_wait_words(decision.retry_after_minutes)))
+        return AuthResult(False, LOCKED.format(wait=wait_words(decision.retry_after_minutes)))
 
     usable = account is not None and account.password_hash is not None
     matches = verify_password(password, account.password_hash if usable else _DUMMY_HASH)
@@ -139,26 +146,139 @@ def log_in(
                 detail=user_agent_detail(user_agent),
             )
             return AuthResult(False, LOGIN_FAILED)
-        token = start_session(
-            session=session,
-            account=account,
-            idle=settings.session_idle,
-            user_agent=user_agent,
-            ip=ip,
-        )
-        # Only this address's failures: an attacker elsewhere keeps his count.
-        throttle.clear_pair(session=session, email=email, ip=ip)
-        record_event(
-            session=session,
-            actor=email,
-            action="login.succeeded",
-            ip=ip,
-            detail=user_agent_detail(user_agent),
-        )
-        device = recognise_device(session=session, account_id=account.id, token=device_token)
-        if device.new:
-            _notify(session, settings, account, EmailKind.NEW_SIGN_IN, ip, user_agent)
+        if second_factor.enabled(account) or second_factor.required_for(
+            session=session, account=account
+        ):
+            # The password is right, but no session yet: the code comes first
+            # (or, for a customer that requires one, the enrolment). The
+            # attempt stays counted until then, so codes are throttled too.
+            enrol = not second_factor.enabled(account)
+            return AuthResult(
+                True, account_id=account.id, second_factor="enrol" if enrol else "code"
+            )
+        return _sign_in(session, settings, account, ip, user_agent, device_token)
+
+
+def _sign_in(
+    session: Session,
+    settings: Settings,
+    account: Account,
+    ip: str | None,
+    user_agent: str | None,
+    device_token: str | None,
+    how: str | None = None,
+) -> AuthResult:
+    """Start the session of a person whose credentials are all checked, in ``session``."""
+    token = start_session(
+        session=session,
+        account=account,
+        idle=settings.session_idle,
+        user_agent=user_agent,
+        ip=ip,
+    )
+    # Only this address's failures: an attacker elsewhere keeps his count.
+    throttle.clear_pair(session=session, email=account.email, ip=ip)
+    detail = user_agent_detail(user_agent) or {}
+    if how:
+        detail["second_factor"] = how
+    record_event(
+        session=session,
+        actor=account.email,
+        action="login.succeeded",
+        ip=ip,
+        detail=detail or None,
+    )
+    device = recognise_device(session=session, account_id=account.id, token=device_token)
+    if device.new:
+        _notify(session, settings, account, EmailKind.NEW_SIGN_IN, ip, user_agent)
     return AuthResult(True, account_id=account.id, session_token=token, device_token=device.token)
+
+
+def complete_second_factor(
+    *,
+    engine: sa.Engine,
+    settings: Settings,
+    challenge: str | None,
+    code: str,
+    ip: str | None = None,
+    user_agent: str | None = None,
+    device_token: str | None = None,
+) -> AuthResult:
+    """The second step of Entrar: the code from the app, or a recovery code.
+
+    Throttled with the password (same email and address counts), so knowing
+    the password buys no more guesses at the code than at the password.
+
+    Returns:
+        Success with the session (``next_path`` says where to go), or failure
+        with the message; :data:`CHALLENGE_EXPIRED` sends the person back to Entrar.
+    """
+    keys = second_factor.SecondFactorKeys(settings.secret_key)
+    ip = (ip or "")[:IP_LENGTH] or None
+    with unit_of_work(engine) as session:
+        found = keys.read_challenge(session=session, token=challenge)
+        if found is None or found.enrol or not second_factor.enabled(found.account):
+            return AuthResult(False, CHALLENGE_EXPIRED)
+        decision = throttle.admit(session=session, email=found.account.email, ip=ip, now=utcnow())
+    if not decision.allowed:
+        return AuthResult(False, LOCKED.format(wait=wait_words(decision.retry_after_minutes)))
+    with unit_of_work(engine) as session:
+        account = session.get(Account, found.account.id)
+        how = second_factor.check_second_factor(
+            session=session, account=account, keys=keys, code=code
+        )
+        if how is None:
+            detail = user_agent_detail(user_agent) or {}
+            record_event(
+                session=session,
+                actor=account.email,
+                action="login.failed",
+                ip=ip,
+                detail={**detail, "second_factor": "wrong"},
+            )
+            return AuthResult(False, CODE_WRONG)
+        result = _sign_in(session, settings, account, ip, user_agent, device_token, how)
+    return dataclasses.replace(result, next_path=found.next_path)
+
+
+def complete_enrolment(
+    *,
+    engine: sa.Engine,
+    settings: Settings,
+    account_id: int,
+    code: str,
+    ip: str | None = None,
+    user_agent: str | None = None,
+    device_token: str | None = None,
+    sign_in: bool = False,
+) -> tuple[AuthResult, list[str]]:
+    """Confirm the code of a new second factor; sign in too when enrolling at Entrar.
+
+    Returns:
+        The result (with a session when ``sign_in``) and the recovery codes to
+        show once; no codes when the code was wrong.
+    """
+    keys = second_factor.SecondFactorKeys(settings.secret_key)
+    with unit_of_work(engine) as session:
+        decision = throttle.admit(
+            session=session,
+            email=session.get(Account, account_id).email,
+            ip=ip,
+            now=utcnow(),
+        )
+    if not decision.allowed:
+        return AuthResult(False, LOCKED.format(wait=wait_words(decision.retry_after_minutes))), []
+    with unit_of_work(engine) as session:
+        account = session.get(Account, account_id)
+        codes = second_factor.confirm_enrolment(
+            session=session, account=account, keys=keys, code=code, ip=ip
+        )
+        if codes is None:
+            return AuthResult(False, CODE_WRONG), []
+        if sign_in:
+            return _sign_in(session, settings, account, ip, user_agent, device_token, "totp"), codes
+        throttle.clear_pair(session=session, email=account.email, ip=ip)
+    return AuthResult(True, account_id=account_id), codes
 
 
 def _notify(

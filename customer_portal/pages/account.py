@@ -9,6 +9,7 @@ from customer_portal.components.forms import alert, field, new_password_fields, 
 from customer_portal.components.lists import plain_table
 from customer_portal.pages.credentials import enter_submits
 from customer_portal.pages.kit import portal_page
+from customer_portal.settings import get_settings
 from customer_portal.state.account import AccountState
 
 
@@ -48,6 +49,7 @@ def account() -> rx.Component:
             max_width="520px",
         ),
         rx.card(notification_form(), width="100%", max_width="520px"),
+        rx.card(second_factor_card(), width="100%", max_width="520px"),
         rx.card(activity_card(), width="100%"),
         rx.card(
             rx.vstack(
@@ -169,6 +171,88 @@ def activity_card() -> rx.Component:
             ),
             action=routes.NOT_ME_ACTION,
             id="no-he-sido-yo",
+        ),
+        spacing="3",
+        width="100%",
+    )
+
+
+def second_factor_card() -> rx.Component:
+    """Verificación en dos pasos: set it up, or (with a code) new recovery codes or off."""
+    backend = get_settings().backend_origin
+    return rx.vstack(
+        rx.heading("Verificación en dos pasos", as_="h2", size="4"),
+        rx.cond(
+            AccountState.second_factor_on,
+            post_form(
+                rx.vstack(
+                    rx.text(
+                        "Activada: al entrar, además de la contraseña, le pedimos el código de "
+                        "su aplicación. Le quedan ",
+                        AccountState.recovery_codes_left,
+                        " códigos de recuperación.",
+                        size="2",
+                    ),
+                    field(
+                        "Código de verificación",
+                        "codigo",
+                        required=True,
+                        auto_complete="one-time-code",
+                        max_length=16,
+                    ),
+                    rx.hstack(
+                        rx.button(
+                            "Generar nuevos códigos de recuperación",
+                            type="submit",
+                            variant="soft",
+                            custom_attrs={"formAction": backend + routes.RECOVERY_CODES_ACTION},
+                        ),
+                        rx.cond(
+                            AccountState.second_factor_required,
+                            rx.fragment(),
+                            rx.button(
+                                "Desactivar",
+                                type="submit",
+                                variant="soft",
+                                color_scheme="red",
+                            ),
+                        ),
+                        wrap="wrap",
+                        spacing="2",
+                    ),
+                    rx.cond(
+                        AccountState.second_factor_required,
+                        rx.text(
+                            "Su empresa exige la verificación en dos pasos.",
+                            size="2",
+                            color_scheme="gray",
+                            high_contrast=True,
+                        ),
+                    ),
+                    spacing="3",
+                    width="100%",
+                ),
+                action=routes.SECOND_FACTOR_OFF_ACTION,
+                id="verificacion",
+            ),
+            rx.vstack(
+                rx.text(
+                    "Desactivada. Con ella, al entrar le pediremos también un código de 6 cifras "
+                    "de una aplicación de su móvil: quien conozca su contraseña no podrá entrar.",
+                    size="2",
+                ),
+                rx.link(
+                    "Activar la verificación en dos pasos",
+                    href=backend + routes.SECOND_FACTOR_SETUP,
+                    id="activar-verificacion",
+                    # A page rendered by the server (it shows the secret), not one of the app's.
+                    custom_attrs={"reloadDocument": True},
+                    weight="bold",
+                    underline="always",
+                ),
+                spacing="3",
+                width="100%",
+            ),
         ),
         spacing="3",
         width="100%",

@@ -7,7 +7,7 @@ import reflex as rx
 from customer_portal import routes
 from customer_portal.components.forms import alert, email_field, field, form_card, post_form
 from customer_portal.pages.kit import Access, portal_page
-from customer_portal.state.login import LoginState
+from customer_portal.state.login import LoginState, SecondFactorState
 
 
 @portal_page(
@@ -43,5 +43,42 @@ def login() -> rx.Component:
                 ),
                 action=routes.SIGN_IN_ACTION,
             ),
+        ),
+    )
+
+
+@portal_page(
+    route=routes.SECOND_FACTOR,
+    title="Verificación en dos pasos",
+    on_load=SecondFactorState.open_code,
+    access=Access.PUBLIC,
+)
+def second_factor() -> rx.Component:
+    """Entrar, second step: the code of the authenticator app, or a recovery code."""
+    return form_card(
+        post_form(
+            rx.vstack(
+                rx.heading("Verificación en dos pasos", as_="h1", size="6"),
+                alert(SecondFactorState.error),
+                alert(SecondFactorState.notice, tone="green"),
+                rx.text(
+                    "Escriba el código de 6 cifras que muestra su aplicación de autenticación, "
+                    "o uno de sus códigos de recuperación.",
+                    size="2",
+                ),
+                field(
+                    "Código de verificación",
+                    "codigo",
+                    required=True,
+                    auto_complete="one-time-code",
+                    max_length=16,
+                    custom_attrs={"autocapitalize": "characters", "spellcheck": "false"},
+                ),
+                rx.button("Verificar", type="submit", size="3", width="100%"),
+                rx.link("Volver a Entrar", href=routes.LOGIN, size="2"),
+                spacing="4",
+                width="100%",
+            ),
+            action=routes.SECOND_FACTOR_ACTION,
         ),
     )

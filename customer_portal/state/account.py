@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import reflex as rx
 
-from customer_portal.domain import formats
+from customer_portal.domain import formats, second_factor
 from customer_portal.domain.activity import recent_activity
 from customer_portal.domain.sessions import end_other_sessions, live_sessions
 from customer_portal.models import Account
@@ -41,6 +41,10 @@ class AccountState(PasswordFormState):
     """The customer's open sessions; the password form posts to the server."""
 
     sessions: list[SessionView] = []
+    #: Verificación en dos pasos: on or off, required by the customer, codes left.
+    second_factor_on: bool = False
+    second_factor_required: bool = False
+    recovery_codes_left: int = 0
     #: Actividad reciente: sign-ins, downloads, password changes, newest first.
     activity: list[ActivityView] = []
     #: "Avisos por email", as saved: the form's initial ticks.
@@ -78,6 +82,16 @@ class AccountState(PasswordFormState):
         self.preferences_key = f"{int(self.new_invoices)}{int(self.attach_pdf)}"
         await self._load_sessions(account)
         await self._load_activity(account)
+        await self._load_second_factor(account)
+
+    async def _load_second_factor(self, account: Account) -> None:
+        self.second_factor_on = second_factor.enabled(account)
+        self.second_factor_required = await in_read_session(
+            second_factor.required_for, account=account
+        )
+        self.recovery_codes_left = await in_read_session(
+            second_factor.recovery_codes_left, account_id=account.id
+        )
 
     async def _load_activity(self, account: Account) -> None:
         settings = get_settings()

@@ -69,3 +69,15 @@ class ForgotPasswordState(AuthState):
     def open_form(self):
         """on_load: show the answer the redirect brought, if any."""
         self.answer = self._flash()[1]
+
+
+class SecondFactorState(AuthState):
+    """Entrar's second step: the message the code route sent back."""
+
+    error: str = ""
+    notice: str = ""
+
+    @rx.event
+    def open_code(self):
+        """on_load: the message of the redirect (a wrong code, or the password step's)."""
+        self.error, self.notice = self._flash()

@@ -13,7 +13,15 @@ from tests.e2e.helpers import signed_in
 
 pytestmark = pytest.mark.e2e
 
-PUBLIC = ["/", "/entrar", "/recuperar", "/credenciales", "/verificar", "/no-existe"]
+PUBLIC = [
+    "/",
+    "/entrar",
+    "/recuperar",
+    "/credenciales",
+    "/entrar/codigo",
+    "/verificar",
+    "/no-existe",
+]
 PRIVATE = [
     "/facturas",
     "/facturas?numero=no-existe",
