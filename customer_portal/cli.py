@@ -435,6 +435,36 @@ def archive_timestamp(older_than_days: int | None) -> None:
     sys.exit(0 if report.ok else 1)
 
 
+@main.command()
+@click.argument("customer_code")
+@click.option("--remove", "remove_email", metavar="EMAIL", help="Unlink this person from it.")
+def people(customer_code: str, remove_email: str | None) -> None:
+    """List the people of a customer (who see its invoices); remove one with --remove."""
+    from customer_portal.db import unit_of_work
+    from customer_portal.domain.people import describe_people, unlink_person
+
+    engine = _ready_engine()
+    if remove_email is not None:
+        with unit_of_work(engine) as session:
+            removed = unlink_person(
+                session=session, code=customer_code, email=remove_email, actor="cli"
+            )
+        if removed is None:
+            raise _Fail(f"no customer with code {customer_code!r}")
+        if not removed:
+            raise _Fail(f"{remove_email!r} is not a person of customer {customer_code!r}")
+        out.print(f"Removed {remove_email} from {customer_code}", markup=False, highlight=False)
+    with unit_of_work(engine, read_only=True) as session:
+        found = describe_people(session=session, code=customer_code)
+    if found is None:
+        raise _Fail(f"no customer with code {customer_code!r}")
+    for person in found:
+        state = "active" if person["active"] else "credentials not set yet"
+        factor = ", second factor on" if person["second_factor"] else ""
+        out.print(f"{person['email']}: {state}{factor}", markup=False, highlight=False)
+    out.print(f"{len(found)} people of {customer_code}", markup=False, highlight=False)
+
+
 @main.command("second-factor")
 @click.argument("customer_code")
 @click.option(
@@ -454,7 +484,8 @@ def second_factor_command(customer_code: str, require: bool | None, reset_email:
     from customer_portal.db import unit_of_work
     from customer_portal.domain import second_factor
     from customer_portal.domain.accounts import login_email
-    from customer_portal.models import Account, Customer
+    from customer_portal.domain.people import people_of
+    from customer_portal.models import Customer
 
     engine = _ready_engine()
     with unit_of_work(engine) as session:
@@ -464,17 +495,12 @@ def second_factor_command(customer_code: str, require: bool | None, reset_email:
         if require is not None:
             customer.requires_second_factor = require
             session.add(customer)
+        people = people_of(session=session, customer_id=customer.id)
         if reset_email is not None:
-            account = session.exec(
-                select(Account).where(
-                    Account.email == login_email(reset_email),
-                    Account.customer_id == customer.id,
-                )
-            ).first()
+            account = next((a for a in people if a.email == login_email(reset_email)), None)
             if account is None:
                 raise _Fail(f"{reset_email!r} is not a login of customer {customer_code!r}")
             second_factor.disable(session=session, account=account, ip=None, actor="cli")
-        people = session.exec(select(Account).where(Account.customer_id == customer.id)).all()
         rule = "required" if customer.requires_second_factor else "optional"
         lines = [f"{customer.code}: second factor {rule}"]
         lines += [f"  {a.email}: {'on' if second_factor.enabled(a) else 'off'}" for a in people]

@@ -15,7 +15,7 @@ from customer_portal.db import unit_of_work
 from customer_portal.domain.passwords import hash_password
 from customer_portal.domain.payments import record_payments
 from customer_portal.domain.publishing import Publisher
-from customer_portal.models import Account, Customer, utcnow
+from customer_portal.models import Account, Customer, CustomerAccess, utcnow
 
 DEMO_PASSWORD = "Demo-2026!"
 
@@ -110,30 +110,56 @@ def demo_payments(totals: dict[str, int]) -> list[dict]:
     return payments
 
 
+#: An outside accountant who is a person of two demo customers: the switcher.
+DEMO_ACCOUNTANT = "gestoria@example.com"
+ACCOUNTANT_OF = ("CLI-0001", "CLI-0002")
+
+
+def _active_person(session: Session, email: str) -> Account:
+    account = session.exec(select(Account).where(Account.email == email)).first()
+    if account is None:
+        now = utcnow()
+        account = Account(
+            email=email,
+            password_hash=hash_password(DEMO_PASSWORD),
+            activated_at=now,
+            password_changed_at=now,
+        )
+        session.add(account)
+        session.flush()
+    return account
+
+
+def _link(session: Session, customer: Customer, account: Account) -> None:
+    linked = session.exec(
+        select(CustomerAccess).where(
+            CustomerAccess.customer_id == customer.id, CustomerAccess.account_id == account.id
+        )
+    ).first()
+    if linked is None:
+        session.add(CustomerAccess(customer_id=customer.id, account_id=account.id))
+
+
 def _ensure_logins(session: Session) -> list[tuple[str, str]]:
     """Customers with active demo logins, so their invoices bring Nueva Factura emails."""
     logins = []
+    customers = {}
     for data in CUSTOMERS:
         customer = session.exec(select(Customer).where(Customer.code == data["code"])).first()
         if customer is None:
             customer = Customer(**data)
             session.add(customer)
             session.flush()
+        customers[data["code"]] = customer
         if data["code"] not in ACTIVE_LOGINS:
             continue
-        email = customer.email.lower()
-        if session.exec(select(Account).where(Account.email == email)).first() is None:
-            now = utcnow()
-            session.add(
-                Account(
-                    customer_id=customer.id,
-                    email=email,
-                    password_hash=hash_password(DEMO_PASSWORD),
-                    activated_at=now,
-                    password_changed_at=now,
-                )
-            )
-        logins.append((email, DEMO_PASSWORD))
+        account = _active_person(session, customer.email.lower())
+        _link(session, customer, account)
+        logins.append((account.email, DEMO_PASSWORD))
+    accountant = _active_person(session, DEMO_ACCOUNTANT)
+    for code in ACCOUNTANT_OF:
+        _link(session, customers[code], accountant)
+    logins.append((DEMO_ACCOUNTANT, DEMO_PASSWORD))
     return logins
 
 

@@ -101,10 +101,14 @@ class Customer(SQLModel, table=True):
 
 
 class Account(SQLModel, table=True):
-    """A login to the portal for one customer; no password until activated."""
+    """A person's login: one email, one password (none until activated).
+
+    Which customers' invoices the person sees is :class:`CustomerAccess`: a
+    company's clerk and its outside accountant are two people of one
+    customer, and an accountant may be a person of many customers.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
-    customer_id: int = Field(foreign_key="customer.id", index=True)
     email: str = Field(max_length=EMAIL_LENGTH, unique=True)  # always lower-cased
     password_hash: str | None = Field(default=None, max_length=PASSWORD_HASH_LENGTH)
     activated_at: datetime | None = _ts(default=None)
@@ -122,6 +126,30 @@ class Account(SQLModel, table=True):
     totp_enabled_at: datetime | None = _ts(default=None)
     # The last 30-second step whose code was accepted: a code works once.
     totp_last_step: int | None = Field(default=None, sa_type=sa.BigInteger)
+
+
+class CustomerAccess(SQLModel, table=True):
+    """A person (:class:`Account`) who may see a customer's invoices and gets its emails."""
+
+    __tablename__ = "customer_access"
+    __table_args__ = (sa.UniqueConstraint("customer_id", "account_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id", index=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    added_at: datetime = _ts(default_factory=utcnow)
+
+
+class RemovedPerson(SQLModel, table=True):
+    """An email the operator removed from a customer: invoices naming it do not link it again."""
+
+    __tablename__ = "removed_person"
+    __table_args__ = (sa.UniqueConstraint("customer_id", "email"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    email: str = Field(max_length=EMAIL_LENGTH)
+    removed_at: datetime = _ts(default_factory=utcnow)
 
 
 #: What Mis facturas reads of an invoice to count, sum and filter it.

@@ -19,11 +19,19 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from customer_portal.domain.money import compute_totals
 from customer_portal.domain.passwords import hash_password
-from customer_portal.models import Account, Customer, Invoice, InvoiceLine, Payment, utcnow
+from customer_portal.models import (
+    Account,
+    Customer,
+    CustomerAccess,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    utcnow,
+)
 
 _numbers = itertools.count(1)
 _rows = itertools.count(1)
@@ -145,7 +153,6 @@ def make_account(
     if password is None and activated:
         password = secrets.token_urlsafe()
     values: dict[str, Any] = {
-        "customer_id": customer.id,
         "email": (email or customer.email).strip().lower(),
         "password_hash": (
             hash_password(password, rounds=TEST_BCRYPT_ROUNDS) if password is not None else None
@@ -154,7 +161,9 @@ def make_account(
     if activated:
         values["activated_at"] = values["password_changed_at"] = utcnow()
     values.update(overrides)
-    return _insert(session, Account(**values))
+    account = _insert(session, Account(**values))
+    _insert(session, CustomerAccess(customer_id=customer.id, account_id=account.id))
+    return account
 
 
 def make_invoice(
@@ -338,19 +347,28 @@ def state_for(state_cls, *, url: str = "/", client_ip: str = "127.0.0.1", sessio
     return state
 
 
-def signed_in_as(account: Account | None, customer_name: str = "") -> None:
+def signed_in_as(account: Account | None, customer_code: str | None = None) -> None:
     """Make the next handler called in this task see ``account`` signed in (None: nobody).
 
     In the running portal, SessionGuard resolves the viewer from the session
-    cookie before every event; a state test calls handlers directly, so it
-    says who is asking here.
+    cookie (and the page's ``?cliente=``) before every event; a state test
+    calls handlers directly, so it says who is asking here. The customers are
+    the person's links, read from the portal's database.
     """
+    from customer_portal.db import unit_of_work
+    from customer_portal.domain.people import choose_customer, customers_of
     from customer_portal.state import auth
 
     viewer = None
     if account is not None:
+        with unit_of_work(read_only=True) as session:
+            customers = tuple(customers_of(session=session, account_id=account.id))
         viewer = auth.Viewer(
-            session_id=account.id, account=account, customer_name=customer_name, token="test"
+            session_id=account.id,
+            account=account,
+            token="test",
+            customer=choose_customer(customers, customer_code),
+            customers=customers,
         )
     auth._viewer.set(viewer)
 
@@ -363,3 +381,13 @@ def preview(engine, settings, purpose, token: str):
     return run_in_unit_of_work(
         auth.preview_link, engine=engine, settings=settings, purpose=purpose, token=token
     )
+
+
+def first_customer(session: Session, account: Account) -> Customer:
+    """The (first) customer ``account`` is a person of."""
+    return session.exec(
+        select(Customer)
+        .join(CustomerAccess, CustomerAccess.customer_id == Customer.id)
+        .where(CustomerAccess.account_id == account.id)
+        .order_by(CustomerAccess.id)
+    ).first()

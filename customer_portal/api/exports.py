@@ -28,8 +28,10 @@ from customer_portal.domain.bundles import MAX_INVOICES, TooManyInvoices, choose
 from customer_portal.domain.exports import csv_pieces, write_xlsx
 from customer_portal.domain.flash import Flash
 from customer_portal.domain.invoice_search import all_invoice_rows, parse_filters
-from customer_portal.domain.sessions import SESSION_COOKIE, look_up
+from customer_portal.domain.people import CUSTOMER_PARAM
+from customer_portal.domain.sessions import SESSION_COOKIE
 from customer_portal.domain.status import today_in
+from customer_portal.domain.viewer import find_viewer
 from customer_portal.limits import INVOICE_NUMBER_LENGTH, SESSION_TOKEN_MAX_LENGTH
 from customer_portal.models import utcnow
 from customer_portal.settings import get_settings
@@ -39,10 +41,15 @@ _CSV = "text/csv; charset=utf-8"
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _customer_of(cookie: str) -> int | None:
-    with unit_of_work(read_only=True) as session:
-        live, _ = look_up(session=session, token=cookie)
-    return live.account.customer_id if live is not None else None
+def _customer_of(cookie: str, code: str | None) -> tuple[int, str] | None:
+    """The customer the signed-in person looks at (``?cliente=``, if theirs) and who they are.
+
+    None without a live session; customer 0 (nobody's) for a person linked to none.
+    """
+    viewer = find_viewer(cookie, code)
+    if viewer is None:
+        return None
+    return (viewer.customer.id if viewer.customer else 0), viewer.account.email
 
 
 def _filename(extension: str, today: date) -> str:
@@ -52,11 +59,12 @@ def _filename(extension: str, today: date) -> str:
 async def export_invoices(request: Request) -> Response:
     """The customer's filtered invoices as CSV (streamed) or XLSX."""
     cookie = request.cookies.get(SESSION_COOKIE, "")[:SESSION_TOKEN_MAX_LENGTH]
-    customer_id = await run_in_threadpool(_customer_of, cookie)
     query = dict(request.query_params)
-    if customer_id is None:
+    found = await run_in_threadpool(_customer_of, cookie, query.pop(CUSTOMER_PARAM, None))
+    if found is None:
         back = routes.INVOICES + (f"?{request.url.query}" if request.url.query else "")
         return see_other(routes.login(back))
+    customer_id, _ = found
     kind = query.pop("formato", "csv")
     if kind not in ("csv", "xlsx"):
         return PlainTextResponse("Formato no válido: csv o xlsx.", status_code=400)
@@ -107,10 +115,11 @@ async def zip_invoices(request: Request) -> Response:
     matches nothing.
     """
     cookie = request.cookies.get(SESSION_COOKIE, "")[:SESSION_TOKEN_MAX_LENGTH]
-    customer_id = await run_in_threadpool(_customer_of, cookie)
+    found = await run_in_threadpool(_customer_of, cookie, request.query_params.get(CUSTOMER_PARAM))
     back = _list_page(request.url.query)
-    if customer_id is None:
+    if found is None:
         return see_other(routes.login(back))
+    customer_id, person = found
     numbers: list[str] | None = None
     if request.method == "POST":
         declared = request.headers.get("content-length", "")
@@ -136,7 +145,7 @@ async def zip_invoices(request: Request) -> Response:
             if chosen:
                 record_event(
                     session=session,
-                    actor=f"customer:{customer_id}",
+                    actor=person,
                     action="invoices.zipped",
                     subject=f"{len(chosen)} facturas",
                     ip=client_ip(request.scope, settings.trusted_proxy_hops),

@@ -12,9 +12,11 @@ from customer_portal.db import unit_of_work
 from customer_portal.documents.signing import get_signer
 from customer_portal.documents.statement import render_statement_pdf
 from customer_portal.domain import formats
-from customer_portal.domain.sessions import SESSION_COOKIE, look_up
+from customer_portal.domain.people import CUSTOMER_PARAM
+from customer_portal.domain.sessions import SESSION_COOKIE
 from customer_portal.domain.statements import account_statement, period
 from customer_portal.domain.status import today_in
+from customer_portal.domain.viewer import find_viewer
 from customer_portal.limits import SESSION_TOKEN_MAX_LENGTH
 from customer_portal.models import Customer
 from customer_portal.settings import get_settings
@@ -25,12 +27,13 @@ def _signed_statement(cookie: str, query: dict[str, str]) -> tuple[bool, bytes, 
     settings = get_settings()
     today = today_in(settings.timezone)
     date_from, date_to, _ = period(query, today)
+    viewer = find_viewer(cookie, query.get(CUSTOMER_PARAM))
+    if viewer is None:
+        return False, b"", ""
     with unit_of_work(read_only=True) as session:
-        live, _ = look_up(session=session, token=cookie)
-        if live is None:
+        customer = session.get(Customer, viewer.customer.id) if viewer.customer else None
+        if customer is None:
             return False, b"", ""
-        customer = session.get(Customer, live.account.customer_id)
-        assert customer is not None
         statements = account_statement(
             session=session, customer_id=customer.id, date_from=date_from, date_to=date_to
         )

@@ -1,14 +1,13 @@
-"""Customer accounts: one login per customer, created unactivated on first invoice."""
+"""People's logins: emails as they are stored, and each person's own choices."""
 
 from __future__ import annotations
 
 import logging
 
-import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from customer_portal.limits import EMAIL_LENGTH
-from customer_portal.models import Account, Customer
+from customer_portal.models import Account
 
 log = logging.getLogger(__name__)
 
@@ -26,44 +25,6 @@ def login_email(typed: str) -> str:
 def account_for(*, session: Session, email: str) -> Account | None:
     """The login of ``email`` (already :func:`login_email`), if there is one."""
     return session.exec(select(Account).where(Account.email == email)).first()
-
-
-def ensure_account(*, session: Session, customer: Customer) -> Account | None:
-    """The customer's account, created (without a password) if it has none.
-
-    While an account is not activated it follows the customer's notice email,
-    so the Alta email and the activation check always name the same address.
-
-    Args:
-        session: the unit of work (flushed, not committed).
-        customer: the customer, already flushed (it has an id).
-
-    Returns:
-        The account; the existing one, unchanged, or None, when that email
-        already belongs to another customer's login.
-    """
-    email = normalize_email(customer.email)
-    # The customer's account and the login of its email, in one query (this
-    # runs for every invoice published; both are unique, so at most two rows).
-    found = session.exec(
-        select(Account).where(
-            sa.or_(col(Account.customer_id) == customer.id, col(Account.email) == email)
-        )
-    ).all()
-    account = next((row for row in found if row.customer_id == customer.id), None)
-    owner = next((row for row in found if row.email == email), None)
-    if owner is not None and owner.customer_id != customer.id:
-        log.warning("email of customer %s already used by another customer's login", customer.code)
-        return account
-    if account is None:
-        account = Account(customer_id=customer.id, email=email)
-        session.add(account)
-        session.flush()
-    elif account.activated_at is None and account.email != email:
-        account.email = email
-        session.add(account)
-        session.flush()
-    return account
 
 
 def set_notification_preferences(

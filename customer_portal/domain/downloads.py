@@ -35,7 +35,14 @@ from customer_portal.domain.sessions import (
     token_hash,
 )
 from customer_portal.limits import SESSION_TOKEN_MAX_LENGTH
-from customer_portal.models import Account, AuthSession, Invoice, SignedDocument, utcnow
+from customer_portal.models import (
+    Account,
+    AuthSession,
+    CustomerAccess,
+    Invoice,
+    SignedDocument,
+    utcnow,
+)
 
 DOWNLOAD_MAX_AGE_SECONDS = 60
 DOWNLOAD_PREFIX = "/api/v1/descargas/"
@@ -67,9 +74,9 @@ def mint_download_path(
         session_token: the asking browser's session token; the link is bound to it.
     """
     invoice_id = session.exec(
-        select(Invoice.id).where(
-            Invoice.number == number, Invoice.customer_id == account.customer_id
-        )
+        select(Invoice.id)
+        .join(CustomerAccess, col(CustomerAccess.customer_id) == col(Invoice.customer_id))
+        .where(Invoice.number == number, col(CustomerAccess.account_id) == account.id)
     ).first()
     if invoice_id is None:
         return None
@@ -95,7 +102,9 @@ _DOWNLOAD = (
         SignedDocument.size,
     )
     .join(Account, col(Account.id) == col(AuthSession.account_id))
-    .join(Invoice, col(Invoice.customer_id) == col(Account.customer_id))
+    # The invoice of a customer the person is (still) linked to.
+    .join(CustomerAccess, col(CustomerAccess.account_id) == col(Account.id))
+    .join(Invoice, col(Invoice.customer_id) == col(CustomerAccess.customer_id))
     .join(SignedDocument, col(SignedDocument.invoice_id) == col(Invoice.id))
     .where(
         *live_session_bound(),

@@ -92,6 +92,8 @@ class CustomerIn(StrictModel):
     tax_id: _text(TAX_ID_LENGTH, TAX_ID_PATTERN)
     email: Email
     address: Annotated[str | None, Field(default=None, max_length=ADDRESS_LENGTH)] = None
+    #: More people of the customer (an accountant, a clerk): each gets a login.
+    contacts: Annotated[list[Email], Field(default_factory=list, max_length=10)]
 
 
 class LineIn(StrictModel):
@@ -222,6 +224,9 @@ class InvoiceData:
     # sent, so not part of the content hash either.
     verification_code: str = ""
     tax_agency_qr: TaxAgencyQr | None = None
+    #: The customer's other people, as named by this invoice: who gets a
+    #: login, not what the invoice says, so not part of the content hash.
+    contacts: tuple[str, ...] = ()
 
     def content_hash(self) -> str:
         """sha256 of a canonical form: equal for the same invoice however it was written."""
@@ -287,6 +292,7 @@ def parse_invoice(raw: Any) -> InvoiceData:
             if model.tax_agency_qr is not None
             else None
         ),
+        contacts=tuple(dict.fromkeys(customer.contacts)),
     )
 
 

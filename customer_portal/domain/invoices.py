@@ -22,7 +22,7 @@ from customer_portal.documents.verify import (
 from customer_portal.domain.invoice_input import LineData
 from customer_portal.domain.money import TaxGroup, compute_totals
 from customer_portal.domain.status import InvoiceStatus, invoice_status, is_overdue
-from customer_portal.models import Invoice, InvoiceLine, Payment, SignedDocument
+from customer_portal.models import CustomerAccess, Invoice, InvoiceLine, Payment, SignedDocument
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,26 @@ class InvoiceDetail:
     signer: SignerSummary | None = None
     #: What /verificar asks for (domain/verification.py), bare.
     verification_code: str = ""
+
+
+def invoice_for_person(
+    *, session: Session, account_id: int, number: str, today: date | None = None
+) -> InvoiceDetail | None:
+    """The invoice ``number`` if it belongs to any customer the person is linked to.
+
+    Invoice numbers are unique, so a link to an invoice (an email's, a
+    list's) opens it whichever of the person's customers is chosen.
+    """
+    customer_id = session.exec(
+        select(Invoice.customer_id)
+        .join(CustomerAccess, col(CustomerAccess.customer_id) == col(Invoice.customer_id))
+        .where(col(Invoice.number) == number, col(CustomerAccess.account_id) == account_id)
+    ).first()
+    if customer_id is None:
+        return None
+    return invoice_for_customer(
+        session=session, customer_id=customer_id, number=number, today=today
+    )
 
 
 def invoice_for_customer(

@@ -32,7 +32,7 @@ from sqlmodel import Session, col, select
 
 from customer_portal.domain.audit import record_event
 from customer_portal.domain.tokens import TokenKeys
-from customer_portal.models import Account, Customer, RecoveryCode, utcnow
+from customer_portal.models import Account, Customer, CustomerAccess, RecoveryCode, utcnow
 
 RECOVERY_CODES = 10
 #: How long the step between the password and the code may take.
@@ -114,9 +114,18 @@ def _normalise(code: str) -> str:
 
 
 def required_for(*, session: Session, account: Account) -> bool:
-    """Whether the account's customer requires a second factor of its people."""
-    customer = session.get(Customer, account.customer_id)
-    return bool(customer and customer.requires_second_factor)
+    """Whether any customer the person belongs to requires a second factor of its people."""
+    return (
+        session.exec(
+            select(Customer.id)
+            .join(CustomerAccess, col(CustomerAccess.customer_id) == col(Customer.id))
+            .where(
+                col(CustomerAccess.account_id) == account.id,
+                col(Customer.requires_second_factor).is_(True),
+            )
+        ).first()
+        is not None
+    )
 
 
 def enabled(account: Account) -> bool:

@@ -17,8 +17,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from customer_portal.domain.people import CustomerChoice
 from customer_portal.limits import SESSION_TOKEN_MAX_LENGTH, USER_AGENT_LENGTH
-from customer_portal.models import Account, AuthSession, Customer, utcnow
+from customer_portal.models import Account, AuthSession, Customer, CustomerAccess, utcnow
 
 ABSOLUTE_LIFETIME = timedelta(days=7)
 #: The browser cookie that holds the token (pages set it; the download route reads it).
@@ -140,14 +141,13 @@ class LiveSession:
     Attributes:
         id: the session's row id.
         account: the account it signs in.
-        customer_name: the account's customer's name, as pages greet them
-            (the account's email if the customer is gone); filled by
+        customers: the customers the person may see, by name; filled by
             :func:`look_up` only.
     """
 
     id: int
     account: Account
-    customer_name: str = ""
+    customers: tuple[CustomerChoice, ...] = ()
 
 
 def resume_session(*, session: Session, token: str, idle: timedelta) -> Account | None:
@@ -184,12 +184,18 @@ def resume(*, session: Session, token: str, idle: timedelta) -> LiveSession | No
     return live
 
 
-# One query for session, account and customer name, built once: it runs before every event.
+# One query for session, account and the person's customers (a row each, by
+# name; one row with none for a person linked to none), built once: it runs
+# before every event.
 _LOOK_UP = (
-    select(AuthSession.id, AuthSession.last_seen_at, Account, Customer.name)
+    select(
+        AuthSession.id, AuthSession.last_seen_at, Account, Customer.id, Customer.code, Customer.name
+    )
     .join(Account, col(Account.id) == AuthSession.account_id)
-    .outerjoin(Customer, col(Customer.id) == Account.customer_id)
+    .outerjoin(CustomerAccess, col(CustomerAccess.account_id) == col(Account.id))
+    .outerjoin(Customer, col(Customer.id) == col(CustomerAccess.customer_id))
     .where(*live_session_bound(), col(Account.activated_at).is_not(None))
+    .order_by(col(Customer.name), col(Customer.id))
 )
 
 
@@ -207,18 +213,23 @@ def look_up(*, session: Session, token: str) -> tuple[LiveSession | None, bool]:
     if not token or len(token) > SESSION_TOKEN_MAX_LENGTH:
         return None, False
     now = utcnow()
-    found = session.exec(
+    rows = session.exec(
         _LOOK_UP,
         params={
             "token_hash": token_hash(token),
             "now": now,
             "born_after": now - ABSOLUTE_LIFETIME,
         },
-    ).first()
-    if found is None:
+    ).all()
+    if not rows:
         return None, False
-    session_id, last_seen_at, account, name = found
-    live = LiveSession(id=session_id, account=account, customer_name=name or account.email)
+    session_id, last_seen_at, account = rows[0][:3]
+    customers = tuple(
+        CustomerChoice(id=cid, code=code, name=name)
+        for *_, cid, code, name in rows
+        if cid is not None
+    )
+    live = LiveSession(id=session_id, account=account, customers=customers)
     return live, needs_sliding(last_seen_at, now)
 
 

@@ -53,14 +53,22 @@ from customer_portal import routes
 from customer_portal.db import unit_of_work
 from customer_portal.documents.integrity import TamperedDocument, intact_pdf
 from customer_portal.domain import formats
-from customer_portal.domain.accounts import ensure_account, normalize_email
+from customer_portal.domain.accounts import normalize_email
 from customer_portal.domain.downloads import download_filename
 from customer_portal.domain.invoice_input import InvoiceData
+from customer_portal.domain.people import customers_of, ensure_people, may_see
 from customer_portal.domain.status import invoice_status, is_overdue, status_label, today_in
 from customer_portal.domain.tokens import TokenKeys, TokenPurpose
 from customer_portal.mail.outbox import SIGNED_LINK, NothingToSend, enqueue
 from customer_portal.mail.render import Attachment, EmailKind, TemplateProblem
-from customer_portal.models import Account, Customer, Invoice, OutboxEmail, utcnow
+from customer_portal.models import (
+    Account,
+    Customer,
+    CustomerAccess,
+    Invoice,
+    OutboxEmail,
+    utcnow,
+)
 from customer_portal.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -71,8 +79,8 @@ NOTICE_HOLD = timedelta(seconds=15)
 #: The most a Nueva Factura email carries in attached PDFs: many mail servers
 #: refuse messages over 10-25 MB, and base64 adds a third.
 MAX_ATTACHMENT_BYTES = 7 * 1024 * 1024
-#: The dedupe key of an invoice's notice: at most one per invoice, ever.
-INVOICE_NOTICE = "invoice-notice:{number}"
+#: The dedupe key of an invoice's notice: at most one per invoice and person, ever.
+INVOICE_NOTICE = "invoice-notice:{number}:{account}"
 # How many dedupe keys one UPDATE names when a batch releases its notices.
 _RELEASE_CHUNK = 500
 
@@ -91,12 +99,15 @@ def invoice_group(customer_id: int) -> str:
     return f"invoices:{customer_id}"
 
 
-def _alta_queued(session: Session, group: str, to: str) -> bool:
-    """Whether this customer already has an Alta to this address that was not dropped."""
+def _alta_queued(session: Session, to: str) -> bool:
+    """Whether this address already has an Alta that was not dropped (from any customer).
+
+    A person linked to two customers gets one Alta; the other customer's
+    invoices remind them of the credentials instead.
+    """
     return (
         session.exec(
             select(OutboxEmail.id).where(
-                col(OutboxEmail.group_key) == group,
                 col(OutboxEmail.to_address) == to,
                 col(OutboxEmail.kind) == EmailKind.WELCOME.value,
                 col(OutboxEmail.failed_at).is_(None),
@@ -114,53 +125,58 @@ def notify_invoice_published(
     data: InvoiceData,
     settings: Settings,
     hold: timedelta = NOTICE_HOLD,
-) -> OutboxEmail | None:
-    """Queue the notice of a just-stored invoice: an Alta or a Nueva Factura to be.
+) -> list[OutboxEmail]:
+    """Queue the notices of a just-stored invoice, one per person of its customer.
 
     A publication hook (:class:`~customer_portal.domain.publishing.AfterStore`).
-    The row is held for ``hold`` so the customer's other invoices of the same
+    The customer's people are made sure of first (its email and the invoice's
+    ``contacts``, see :func:`customer_portal.domain.people.ensure_people`).
+    Each row is held for ``hold`` so the customer's other invoices of the same
     publication join its email.
 
     Args:
         session: the invoice's unit of work.
         invoice: the invoice just stored.
-        customer: its customer; its account is created here if it has none.
-        data: the invoice as published (unused; part of the hook's shape).
+        customer: its customer.
+        data: the invoice as published (its ``contacts``).
         settings: the portal's settings (links, Message-ID domain).
-        hold: how long the notice waits for others of the same customer.
+        hold: how long the notices wait for others of the same customer.
 
     Returns:
-        The queued row, or None if this invoice was notified before or its
-        customer's account asked for no Nueva Factura emails.
+        The rows queued: none for a person who asked for no Nueva Factura
+        emails, or who was notified of this invoice before.
     """
-    account = ensure_account(session=session, customer=customer)
     group = invoice_group(customer.id)
-    context: dict[str, Any] = {
-        "customer_name": customer.name,
-        "invoice_number": invoice.number,
-        "invoice_date": formats.short_date(invoice.issue_date),
-    }
-    if account is not None and account.activated_at is None:
-        to = account.email
-        # The first publication brings the Alta; later ones, while the
-        # credentials are still to be set, a Nueva Factura that reminds.
-        kind = EmailKind.NEW_INVOICE if _alta_queued(session, group, to) else EmailKind.WELCOME
-        context.update(_signed_link(account, TokenPurpose.ACTIVATION))
-    else:
-        if account is not None and not account.notify_new_invoices:
-            return None  # turned off in Mi cuenta: the invoice is on the portal all the same
-        kind = EmailKind.NEW_INVOICE
-        to = account.email if account is not None else customer.email
-    return enqueue(
-        session=session,
-        kind=kind,
-        to=to,
-        context=context,
-        dedupe_key=INVOICE_NOTICE.format(number=invoice.number),
-        domain=_domain(settings),
-        group_key=group,
-        not_before=utcnow() + hold,
-    )
+    queued = []
+    for account in ensure_people(session=session, customer=customer, contacts=data.contacts):
+        context: dict[str, Any] = {
+            "customer_name": customer.name,
+            "invoice_number": invoice.number,
+            "invoice_date": formats.short_date(invoice.issue_date),
+        }
+        if account.activated_at is None:
+            # The first publication brings the Alta; later ones, while the
+            # credentials are still to be set, a Nueva Factura that reminds.
+            alta = not _alta_queued(session, account.email)
+            kind = EmailKind.WELCOME if alta else EmailKind.NEW_INVOICE
+            context.update(_signed_link(account, TokenPurpose.ACTIVATION))
+        elif not account.notify_new_invoices:
+            continue  # turned off in Mi cuenta: the invoice is on the portal all the same
+        else:
+            kind = EmailKind.NEW_INVOICE
+        row = enqueue(
+            session=session,
+            kind=kind,
+            to=account.email,
+            context=context,
+            dedupe_key=INVOICE_NOTICE.format(number=invoice.number, account=account.id),
+            domain=_domain(settings),
+            group_key=group,
+            not_before=utcnow() + hold,
+        )
+        if row is not None:
+            queued.append(row)
+    return queued
 
 
 class InvoiceNotices:
@@ -196,14 +212,19 @@ class InvoiceNotices:
             engine: the portal's database.
             published: the numbers of the invoices the batch published.
         """
-        keys = [INVOICE_NOTICE.format(number=number) for number in published]
+        numbers = list(dict.fromkeys(published))
         now = utcnow()
-        for start in range(0, len(keys), _RELEASE_CHUNK):
+        for start in range(0, len(numbers), _RELEASE_CHUNK):
             with unit_of_work(engine) as session:
+                customers = session.exec(
+                    select(Invoice.customer_id)
+                    .where(col(Invoice.number).in_(numbers[start : start + _RELEASE_CHUNK]))
+                    .distinct()
+                ).all()
                 session.exec(
                     sa.update(OutboxEmail)
                     .where(
-                        col(OutboxEmail.dedupe_key).in_(keys[start : start + _RELEASE_CHUNK]),
+                        col(OutboxEmail.group_key).in_([invoice_group(c) for c in customers]),
                         col(OutboxEmail.sent_at).is_(None),
                         col(OutboxEmail.attempts) == 0,
                         col(OutboxEmail.next_attempt_at) > now,
@@ -220,13 +241,13 @@ def queue_activation(
     Returns:
         The queued email (each request is its own email).
     """
-    customer = session.get(Customer, account.customer_id)
+    customers = customers_of(session=session, account_id=account.id)
     return enqueue(
         session=session,
         kind=EmailKind.WELCOME,
         to=account.email,
         context={
-            "customer_name": customer.name if customer else "",
+            "customer_name": customers[0].name if customers else "",
             "invoice_number": "",
             "invoice_date": "",
             **_signed_link(account, TokenPurpose.ACTIVATION),
@@ -380,12 +401,11 @@ def _invoice_items(
 
 
 def _alta_sent(session: Session, rows: list[OutboxEmail]) -> bool:
-    """Whether an Alta already went out to this group's customer at this address."""
+    """Whether an Alta already went out to this address (for any of its customers)."""
     first = rows[0]
     return (
         session.exec(
             select(OutboxEmail.id).where(
-                col(OutboxEmail.group_key) == first.group_key,
                 col(OutboxEmail.to_address) == first.to_address,
                 col(OutboxEmail.kind) == EmailKind.WELCOME.value,
                 col(OutboxEmail.sent_at).is_not(None),
@@ -420,7 +440,12 @@ def _attachments(
         invoice_id = session.exec(
             select(Invoice.id).where(
                 col(Invoice.number) == item["number"],
-                col(Invoice.customer_id) == account.customer_id,
+                # Only invoices of a customer the person still belongs to.
+                col(Invoice.customer_id).in_(
+                    select(CustomerAccess.customer_id).where(
+                        col(CustomerAccess.account_id) == account.id
+                    )
+                ),
             )
         ).first()
         try:
@@ -434,6 +459,24 @@ def _attachments(
         total += len(pdf)
         found.append(Attachment(download_filename(item["number"]), pdf))
     return tuple(found), left_out
+
+
+def _check_still_linked(session: Session, first: OutboxEmail) -> None:
+    """A customer's invoice email goes only to a person still linked to that customer.
+
+    Raises:
+        NothingToSend: the operator removed the person after the email was queued.
+    """
+    if not (first.group_key or "").startswith("invoices:"):
+        return
+    customer_id = int(first.group_key.partition(":")[2])
+    account = session.exec(
+        select(Account).where(col(Account.email) == normalize_email(first.to_address))
+    ).first()
+    if account is not None and not may_see(
+        session=session, account_id=account.id, customer_id=customer_id
+    ):
+        raise NothingToSend("the person no longer belongs to the invoices' customer")
 
 
 def delivery_context(
@@ -456,6 +499,7 @@ def delivery_context(
         TemplateProblem: a row's link description cannot be read.
     """
     first = rows[0]
+    _check_still_linked(session, first)
     contexts = [json.loads(row.context) for row in rows]
     specs = [_read_spec(row, context) for row, context in zip(rows, contexts, strict=True)]
     spec = next((s for s in specs if s is not None), None)

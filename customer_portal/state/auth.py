@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import reflex as rx
 import sqlalchemy as sa
@@ -25,9 +25,11 @@ from reflex.middleware import Middleware
 from reflex.state import OnLoadInternalState
 
 from customer_portal.api.cookies import LINK_COOKIE
-from customer_portal.db import is_unreachable, unit_of_work
+from customer_portal.db import is_unreachable
 from customer_portal.domain.flash import QUERY_KEY, read_flash
-from customer_portal.domain.sessions import SESSION_COOKIE, look_up, slide
+from customer_portal.domain.people import CUSTOMER_PARAM
+from customer_portal.domain.sessions import SESSION_COOKIE
+from customer_portal.domain.viewer import Viewer, find_viewer
 from customer_portal.models import Account
 from customer_portal.settings import get_settings
 from customer_portal.state.connection import connection_cookies
@@ -35,38 +37,15 @@ from customer_portal.state.server_problem import EVENTS_WITHOUT_DATABASE, hold_f
 
 
 @dataclass(frozen=True)
-class Viewer:
-    """The signed-in customer behind one event (kept in memory, never in state)."""
+class CustomerOption:
+    """A customer in the switcher: its code (for the URL) and name."""
 
-    session_id: int
-    account: Account
-    customer_name: str
-    token: str
+    code: str
+    name: str
 
 
 # Set by SessionGuard before each event's handler runs, in the same task.
 _viewer: contextvars.ContextVar[Viewer | None] = contextvars.ContextVar("viewer", default=None)
-
-
-def find_viewer(token: str) -> Viewer | None:
-    """The live session ``token`` names, with its account and customer name; None if dead.
-
-    Asked before every event, so it only reads (on SQLite, without the write
-    lock, which would queue every customer's events behind each other); the
-    once-a-minute slide of the session's expiry is a write of its own.
-    """
-    if not token:
-        return None
-    with unit_of_work(read_only=True) as session:
-        live, due = look_up(session=session, token=token)
-    if live is None:
-        return None
-    if due:
-        with unit_of_work() as session:
-            slide(session=session, session_id=live.id, idle=get_settings().session_idle)
-    return Viewer(
-        session_id=live.id, account=live.account, customer_name=live.customer_name, token=token
-    )
 
 
 class AuthState(rx.State):
@@ -79,13 +58,35 @@ class AuthState(rx.State):
 
     signed_in: bool = False
     customer_name: str = ""
-    # The session row the private data was loaded for; 0 for nobody. Not a secret.
-    _owner_session: int = 0
+    #: The customer looked at, and the person's others (the switcher); not secrets.
+    customer_code: str = ""
+    customer_choices: list[CustomerOption] = []
+    #: "?cliente=CODE" for a person of several customers, so links keep the choice.
+    customer_query: str = ""
+    # The session and customer the private data was loaded for; "" for nobody. Not a secret.
+    _owner: str = ""
 
     async def _current_account(self) -> Account | None:
         """The account of this connection's live session, as resolved for this event."""
         viewer = _viewer.get()
         return viewer.account if viewer is not None else None
+
+    def _customer_id(self) -> int:
+        """The customer this event looks at: linked to the person, checked for this event.
+
+        0 (no customer has it) when the person is linked to none: every query
+        then finds nothing.
+        """
+        viewer = _viewer.get()
+        return viewer.customer.id if viewer is not None and viewer.customer is not None else 0
+
+    def _with_customer(self, url: str) -> str:
+        """``url`` keeping the customer choice of a person of several customers."""
+        viewer = _viewer.get()
+        if viewer is None or viewer.customer is None or len(viewer.customers) < 2:
+            return url
+        separator = "&" if "?" in url else "?"
+        return f"{url}{separator}{urlencode({CUSTOMER_PARAM: viewer.customer.code})}"
 
     def _session_token(self) -> str:
         """The session token the browser sent on this connection (memory only)."""
@@ -140,8 +141,11 @@ class SessionGuard(Middleware):
             _viewer.set(None)  # nobody, should anything private ever run here
             return None
         token = connection_cookies(state).get(SESSION_COOKIE, "")
+        query = event.router_data.get("query") or {}
+        code = query.get(CUSTOMER_PARAM) if isinstance(query, dict) else None
+        code = code if isinstance(code, str) else None
         try:
-            viewer = await asyncio.to_thread(find_viewer, token) if token else None
+            viewer = await asyncio.to_thread(find_viewer, token, code) if token else None
         except sa.exc.DBAPIError as exc:
             if is_unreachable(exc):
                 # Nothing has run yet: safe to run again once the database is back
@@ -150,12 +154,26 @@ class SessionGuard(Middleware):
             raise
         _viewer.set(viewer)
         auth = await state.get_state(AuthState)
-        owner = viewer.session_id if viewer is not None else 0
-        if auth._owner_session != owner:
+        # Data loaded for another session, or for another of the person's
+        # customers, is forgotten before anything runs.
+        owner = (
+            f"{viewer.session_id}:{viewer.customer.id if viewer.customer else 0}"
+            if viewer is not None
+            else ""
+        )
+        if auth._owner != owner:
             for cls in _private_state_classes():
                 (await state.get_state(cls)).reset()
-            auth._owner_session = owner
+            auth._owner = owner
         name = viewer.customer_name if viewer is not None else ""
         if auth.signed_in != (viewer is not None) or auth.customer_name != name:
             auth.signed_in, auth.customer_name = viewer is not None, name
+        code = viewer.customer.code if viewer is not None and viewer.customer else ""
+        if auth.customer_code != code:
+            auth.customer_code = code
+            several = viewer is not None and len(viewer.customers) > 1
+            auth.customer_choices = (
+                [CustomerOption(c.code, c.name) for c in viewer.customers] if several else []
+            )
+            auth.customer_query = f"?{urlencode({CUSTOMER_PARAM: code})}" if several else ""
         return None

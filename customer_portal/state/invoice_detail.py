@@ -12,7 +12,7 @@ from babel import Locale
 from customer_portal import routes
 from customer_portal.documents.verify import SignerSummary
 from customer_portal.domain import formats
-from customer_portal.domain.invoices import InvoiceDetail, invoice_for_customer
+from customer_portal.domain.invoices import InvoiceDetail, invoice_for_person
 from customer_portal.domain.listing import clean_text
 from customer_portal.domain.status import today_in
 from customer_portal.domain.verification import grouped
@@ -162,8 +162,8 @@ class InvoiceDetailState(AuthState):
         detail = None
         if number:
             detail = await in_session(
-                invoice_for_customer,
-                customer_id=account.customer_id,
+                invoice_for_person,
+                account_id=account.id,
                 number=number,
                 today=today_in(get_settings().timezone),
             )

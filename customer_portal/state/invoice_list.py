@@ -84,7 +84,7 @@ class InvoiceListState(ListPageState, AuthState):
         self.problem, self.notice = self._flash()
         found: InvoicePage = await in_read_session(
             search_invoices,
-            customer_id=account.customer_id,
+            customer_id=self._customer_id(),
             filters=filters,
             today=today_in(get_settings().timezone),
         )
@@ -92,7 +92,7 @@ class InvoiceListState(ListPageState, AuthState):
         self.pending_total = formats.money_totals(found.pending)
         query = filters_to_query(filters)
         origin = get_settings().backend_origin  # `make dev`: the route is on the backend's port
-        self.csv_href = origin + routes.export_invoices("csv", query)
-        self.xlsx_href = origin + routes.export_invoices("xlsx", query)
-        self.zip_href = origin + routes.zip_invoices(query)
+        self.csv_href = origin + self._with_customer(routes.export_invoices("csv", query))
+        self.xlsx_href = origin + self._with_customer(routes.export_invoices("xlsx", query))
+        self.zip_href = origin + self._with_customer(routes.zip_invoices(query))
         return found

@@ -8,7 +8,7 @@ A new private page's state is usually three things::
 
         async def _load(self, account: Account, filters: PaymentFilters) -> Page:
             found = await in_read_session(search_payments,
-                                          customer_id=account.customer_id, filters=filters)
+                                          customer_id=self._customer_id(), filters=filters)
             self.rows = [...]
             return found
 
@@ -278,7 +278,7 @@ class ListPageState(rx.State, mixin=True):
         self.has_any = found.has_any
         self.sort, self.descending = filters.ordering.sort, filters.ordering.descending
         url_query = self.listing.to_query(filters)
-        self.address = self.listing.url(filters)
+        self.address = self._with_customer(self.listing.url(filters))
         self.query = lists.form_values(url_query)
         self.form_key = urlencode(url_query)
         self.active_filters = [FilterChip(k, text) for k, text in self.listing.describe(filters)]
@@ -295,7 +295,7 @@ class ListPageState(rx.State, mixin=True):
     async def _go(self, account: Account, filters: Any, *, focus: str = SUMMARY_ID) -> None:
         """Show the list of ``filters`` now; it is announced and ``focus`` focused."""
         self.focus_target = focus
-        if not self.loaded or self.listing.url(filters) != self.address:
+        if not self.loaded or self._with_customer(self.listing.url(filters)) != self.address:
             # The form is drawn again from the new list's URL: a message about
             # text typed before would stand beside text no longer there.
             self.problems = {}

@@ -53,7 +53,7 @@ class PaymentsState(ListPageState, AuthState):
 
     async def _load(self, account: Account, filters: PaymentFilters) -> PaymentPage:
         found: PaymentPage = await in_read_session(
-            search_payments, customer_id=account.customer_id, filters=filters
+            search_payments, customer_id=self._customer_id(), filters=filters
         )
         self.rows = [
             PaymentRowView(

@@ -83,12 +83,13 @@ class StatementState(AuthState):
         date_from, date_to, self.problem = period(query, today_in(get_settings().timezone))
         found = await in_read_session(
             account_statement,
-            customer_id=account.customer_id,
+            customer_id=self._customer_id(),
             date_from=date_from,
             date_to=date_to,
         )
         self.statements = [present(statement) for statement in found]
         self.period_text = f"Del {formats.short_date(date_from)} al {formats.short_date(date_to)}"
         dates = {"desde": date_from.isoformat(), "hasta": date_to.isoformat()}
-        self.pdf_href = f"{get_settings().backend_origin}{routes.STATEMENT_PDF}?{urlencode(dates)}"
+        pdf = self._with_customer(f"{routes.STATEMENT_PDF}?{urlencode(dates)}")
+        self.pdf_href = get_settings().backend_origin + pdf
         self.loaded = True

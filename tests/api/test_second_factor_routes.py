@@ -14,9 +14,10 @@ from customer_portal.db import unit_of_work
 from customer_portal.domain import auth
 from customer_portal.domain.second_factor import SecondFactorKeys
 from customer_portal.domain.sessions import start_session
-from customer_portal.models import Account, Customer
+from customer_portal.models import Account
 from tests.api.test_accounts import client, flash_of  # noqa: F401 (the fixture)
 from tests.domain.test_auth import PASSWORD, create_account
+from tests.factories import first_customer
 from tests.test_cli import cli
 
 SIGN_IN = {"email": "ana@example.com", "password": PASSWORD, "next": "/factura?numero=F-9"}
@@ -94,7 +95,7 @@ async def test_a_required_factor_is_set_up_at_entrar_and_cannot_be_turned_off(
 ):
     account = create_account(engine)
     with unit_of_work(engine) as session:
-        customer = session.get(Customer, account.customer_id)
+        customer = first_customer(session, account)
         customer.requires_second_factor = True
         session.add(customer)
     first = await client.post("/sesion/entrar", data=SIGN_IN)
@@ -136,7 +137,7 @@ async def test_turning_it_off_and_new_codes_need_a_right_code(engine, settings, 
 def test_the_operator_requires_it_and_resets_a_lost_one(engine, settings):
     account = create_account(engine)
     with unit_of_work(engine) as session:
-        code = session.get(Customer, account.customer_id).code
+        code = first_customer(session, account).code
         stored = session.get(Account, account.id)
         stored.totp_secret = SecondFactorKeys(settings.secret_key).seal("A" * 32)
         stored.totp_enabled_at = stored.created_at
@@ -147,5 +148,5 @@ def test_the_operator_requires_it_and_resets_a_lost_one(engine, settings):
     assert "ana@example.com: off" in reset
     assert "no customer" in cli("second-factor", "NOPE", check_code=2).stderr
     with unit_of_work(engine, read_only=True) as session:
-        assert session.get(Customer, account.customer_id).requires_second_factor
+        assert first_customer(session, account).requires_second_factor
         assert session.get(Account, account.id).totp_secret is None

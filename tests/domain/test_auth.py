@@ -540,7 +540,7 @@ def test_a_session_in_use_slides_and_its_account_stays_readable(engine, settings
     with unit_of_work(engine) as session:
         account = resume_session(session=session, token=token, idle=IDLE)
     # Read after the session closed, as the pages do.
-    assert (account.email, account.customer_id) == ("ana@example.com", account.customer_id)
+    assert (account.email, account.id) == ("ana@example.com", account.id)
     with unit_of_work(engine) as session:
         row = session.exec(select(AuthSession)).one()
     assert row.expires_at > utcnow() + IDLE - timedelta(minutes=1)

@@ -15,8 +15,9 @@ from sqlmodel import select
 from customer_portal.db import unit_of_work
 from customer_portal.domain import auth, second_factor
 from customer_portal.domain.second_factor import SecondFactorKeys
-from customer_portal.models import Account, AuditEvent, AuthSession, Customer, RecoveryCode
+from customer_portal.models import Account, AuditEvent, AuthSession, RecoveryCode
 from tests.domain.test_auth import PASSWORD, create_account
+from tests.factories import first_customer
 
 
 def keys(settings) -> SecondFactorKeys:
@@ -180,7 +181,7 @@ def test_guessing_codes_is_throttled_like_passwords(engine, settings):
 def test_a_customer_that_requires_it_gets_its_people_enrolled_at_entrar(engine, settings):
     account = create_account(engine)
     with unit_of_work(engine) as session:
-        customer = session.get(Customer, account.customer_id)
+        customer = first_customer(session, account)
         customer.requires_second_factor = True
         session.add(customer)
     result = password_step(engine, settings)
