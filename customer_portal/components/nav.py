@@ -93,5 +93,5 @@ def _switcher(current: str) -> rx.Component:
         method="get",
         action=current,
         class_name="nombre-cliente cambio-cliente",
-        aria_label="Cliente",
+        aria_label="Elegir cliente",
     )

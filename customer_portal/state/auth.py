@@ -141,7 +141,9 @@ class SessionGuard(Middleware):
             _viewer.set(None)  # nobody, should anything private ever run here
             return None
         token = connection_cookies(state).get(SESSION_COOKIE, "")
-        query = event.router_data.get("query") or {}
+        # The page's query as Reflex merged it into the state (an event may
+        # carry only what changed): which customer the page asks for.
+        query = (state.router_data or {}).get("query") or {}
         code = query.get(CUSTOMER_PARAM) if isinstance(query, dict) else None
         code = code if isinstance(code, str) else None
         try:
