@@ -30,6 +30,7 @@ from customer_portal.domain.flash import QUERY_KEY, read_flash
 from customer_portal.domain.people import CUSTOMER_PARAM
 from customer_portal.domain.sessions import SESSION_COOKIE
 from customer_portal.domain.viewer import Viewer, find_viewer
+from customer_portal.limits import CUSTOMER_CODE_LENGTH
 from customer_portal.models import Account
 from customer_portal.settings import get_settings
 from customer_portal.state.connection import connection_cookies
@@ -132,6 +133,18 @@ BOOKKEEPING_EVENTS = frozenset(
 )
 
 
+def asked_customer(router_data: dict | None) -> str | None:
+    """The ``?cliente=`` of the page, from the state's router data; None if absent or odd.
+
+    The state's, not the event's: Reflex merges each event's router data into
+    the state, and an event may carry only what changed. Only a hint: the
+    viewer honours it for a customer the person is linked to.
+    """
+    query = (router_data or {}).get("query") or {}
+    code = query.get(CUSTOMER_PARAM) if isinstance(query, dict) else None
+    return code[:CUSTOMER_CODE_LENGTH] if isinstance(code, str) else None
+
+
 class SessionGuard(Middleware):
     """Before every event: resolve the caller, and forget data loaded for anyone else."""
 
@@ -141,11 +154,7 @@ class SessionGuard(Middleware):
             _viewer.set(None)  # nobody, should anything private ever run here
             return None
         token = connection_cookies(state).get(SESSION_COOKIE, "")
-        # The page's query as Reflex merged it into the state (an event may
-        # carry only what changed): which customer the page asks for.
-        query = (state.router_data or {}).get("query") or {}
-        code = query.get(CUSTOMER_PARAM) if isinstance(query, dict) else None
-        code = code if isinstance(code, str) else None
+        code = asked_customer(state.router_data)
         try:
             viewer = await asyncio.to_thread(find_viewer, token, code) if token else None
         except sa.exc.DBAPIError as exc:

@@ -97,3 +97,34 @@ async def test_reflex_navigation_bookkeeping_is_not_looked_up(monkeypatch):
         event = Event(name=name, payload={})
         assert await SessionGuard().preprocess(app=None, state=None, event=event) is None
         assert auth._viewer.get() is None
+
+
+@pytest.mark.parametrize(
+    ("router_data", "code"),
+    [
+        ({"query": {"cliente": "CLI-0002", "estado": "pendiente"}}, "CLI-0002"),
+        ({"query": {"estado": "pendiente"}}, None),
+        ({"query": {"cliente": ["A", "B"]}}, None),
+        ({"query": "cliente=X"}, None),
+        ({}, None),
+        (None, None),
+        ({"query": {"cliente": "X" * 500}}, "X" * 40),
+    ],
+)
+def test_the_customer_a_page_asks_for(router_data, code):
+    from customer_portal.state.auth import asked_customer
+
+    assert asked_customer(router_data) == code
+
+
+def test_the_viewer_honours_only_the_persons_own_customers(engine):
+    with unit_of_work(engine) as session:
+        alfa = factories.make_customer(session, code="ALFA", name="Alfa")
+        beta = factories.make_customer(session, code="BETA", name="Beta")
+        factories.make_customer(session, code="GAMMA", name="Gamma")
+        account = factories.make_account(session, customer=alfa, email="g@x.es")
+        session.add(factories.CustomerAccess(customer_id=beta.id, account_id=account.id))
+        token = start_session(session=session, account=account, idle=IDLE)
+    assert find_viewer(token, "BETA").customer.code == "BETA"
+    assert find_viewer(token, "GAMMA").customer.code == "ALFA"
+    assert [c.code for c in find_viewer(token).customers] == ["ALFA", "BETA"]
