@@ -29,7 +29,7 @@ from customer_portal.api.cookies import (
 from customer_portal.api.edge import client_ip
 from customer_portal.api.redirects import see_other
 from customer_portal.db import get_engine, unit_of_work
-from customer_portal.documents.render import qr_modules
+from customer_portal.documents.render import qr_modules, qr_runs
 from customer_portal.domain import auth, second_factor, throttle
 from customer_portal.domain.devices import DEVICE_COOKIE
 from customer_portal.domain.flash import QUERY_KEY, Flash, read_flash
@@ -324,17 +324,7 @@ def _qr_svg(text: str) -> str:
     """``text`` as an inline SVG QR code, one path of dark modules, with a quiet zone."""
     modules = qr_modules(text)
     size = len(modules) + 8
-    runs = []
-    for r, row in enumerate(modules):
-        c = 0
-        while c < len(row):
-            if not row[c]:
-                c += 1
-                continue
-            start = c
-            while c < len(row) and row[c]:
-                c += 1
-            runs.append(f"M{start + 4} {r + 4}h{c - start}v1h-{c - start}z")
+    runs = [f"M{c + 4} {r + 4}h{n}v1h-{n}z" for r, c, n in qr_runs(modules)]
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" role="img" '
         'aria-label="Código QR para su aplicación de autenticación" '

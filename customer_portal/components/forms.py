@@ -72,6 +72,18 @@ def email_field() -> rx.Component:
     )
 
 
+def code_field() -> rx.Component:
+    """«Código de verificación»: six digits from the app, or a recovery code (letters too)."""
+    return field(
+        "Código de verificación",
+        "codigo",
+        required=True,
+        auto_complete="one-time-code",
+        max_length=16,
+        custom_attrs={"autocapitalize": "characters", "spellcheck": "false"},
+    )
+
+
 def alert(message: rx.Var, *, tone: str = "red") -> rx.Component:
     """A message that screen readers announce as soon as it appears."""
     return rx.box(

@@ -14,7 +14,7 @@ import hashlib
 import os
 import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from io import BytesIO
 from pathlib import Path
 from urllib.parse import urlencode
@@ -414,12 +414,9 @@ def qr_modules(text: str) -> list[list[bool]]:
     return [[flat[r * columns + c] < 128 for c in range(columns)] for r in range(rows)]
 
 
-def _draw_qr(canvas: Canvas, modules: list[list[bool]], x: float, y: float, size: float) -> None:
-    """``modules`` as one filled path: a rectangle per run of dark modules in a row."""
-    cell = size / len(modules)
-    path = canvas.beginPath()
+def qr_runs(modules: list[list[bool]]) -> Iterator[tuple[int, int, int]]:
+    """``(row, first column, length)`` of each run of dark modules: one rectangle each."""
     for r, row in enumerate(modules):
-        top = y + size - (r + 1) * cell
         c = 0
         while c < len(row):
             if not row[c]:
@@ -428,7 +425,15 @@ def _draw_qr(canvas: Canvas, modules: list[list[bool]], x: float, y: float, size
             start = c
             while c < len(row) and row[c]:
                 c += 1
-            path.rect(x + start * cell, top, (c - start) * cell, cell)
+            yield r, start, c - start
+
+
+def _draw_qr(canvas: Canvas, modules: list[list[bool]], x: float, y: float, size: float) -> None:
+    """``modules`` as one filled path: a rectangle per run of dark modules in a row."""
+    cell = size / len(modules)
+    path = canvas.beginPath()
+    for r, start, length in qr_runs(modules):
+        path.rect(x + start * cell, y + size - (r + 1) * cell, length * cell, cell)
     canvas.drawPath(path, stroke=0, fill=1)
 
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 import reflex as rx
 
 from customer_portal import routes
-from customer_portal.components.forms import alert, field, new_password_fields, post_form
+from customer_portal.components.forms import (
+    alert,
+    code_field,
+    field,
+    new_password_fields,
+    post_form,
+)
 from customer_portal.components.lists import plain_table
 from customer_portal.pages.credentials import enter_submits
 from customer_portal.pages.kit import portal_page
@@ -193,13 +199,7 @@ def second_factor_card() -> rx.Component:
                         " códigos de recuperación.",
                         size="2",
                     ),
-                    field(
-                        "Código de verificación",
-                        "codigo",
-                        required=True,
-                        auto_complete="one-time-code",
-                        max_length=16,
-                    ),
+                    code_field(),
                     rx.hstack(
                         rx.button(
                             "Generar nuevos códigos de recuperación",

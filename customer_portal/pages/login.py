@@ -5,7 +5,14 @@ from __future__ import annotations
 import reflex as rx
 
 from customer_portal import routes
-from customer_portal.components.forms import alert, email_field, field, form_card, post_form
+from customer_portal.components.forms import (
+    alert,
+    code_field,
+    email_field,
+    field,
+    form_card,
+    post_form,
+)
 from customer_portal.pages.kit import Access, portal_page
 from customer_portal.state.login import LoginState, SecondFactorState
 
@@ -66,14 +73,7 @@ def second_factor() -> rx.Component:
                     "o uno de sus códigos de recuperación.",
                     size="2",
                 ),
-                field(
-                    "Código de verificación",
-                    "codigo",
-                    required=True,
-                    auto_complete="one-time-code",
-                    max_length=16,
-                    custom_attrs={"autocapitalize": "characters", "spellcheck": "false"},
-                ),
+                code_field(),
                 rx.button("Verificar", type="submit", size="3", width="100%"),
                 rx.link("Volver a Entrar", href=routes.LOGIN, size="2"),
                 spacing="4",

@@ -21,15 +21,6 @@ import sqlalchemy as sa
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESPassed
 from pyhanko.sign.validation.ades import ades_lta_validation
-from pyhanko.sign.validation.policy_decl import (
-    PdfSignatureValidationSpec,
-    RevinfoOnlineFetchingRule,
-    RevocationInfoGatheringSpec,
-    SignatureValidationSpec,
-)
-from pyhanko_certvalidator.context import CertValidationPolicySpec
-from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, CertRevTrustPolicy
-from pyhanko_certvalidator.registry import SimpleTrustManager
 from sqlmodel import select
 
 from customer_portal.db import unit_of_work
@@ -47,7 +38,7 @@ from customer_portal.domain.invoice_input import parse_invoice
 from customer_portal.domain.publishing import Publisher
 from customer_portal.models import AuditEvent, Invoice, SignedDocument, utcnow
 from customer_portal.settings import Branding
-from tests.documents.ltv_pki import LivePki
+from tests.documents.ltv_pki import LivePki, offline_spec
 from tests.documents.test_long_term import signer_for
 from tests.factories import invoice_input
 from tests.test_cli import cli
@@ -65,17 +56,7 @@ def live_pki(tmp_path):
 
 def lta_offline(pdf: bytes, root) -> object:
     """pyHanko's AdES B-LTA validation with no network: only what the file carries."""
-    spec = PdfSignatureValidationSpec(
-        SignatureValidationSpec(
-            cert_validation_policy=CertValidationPolicySpec(
-                trust_manager=SimpleTrustManager.build(trust_roots=[root]),
-                revinfo_policy=CertRevTrustPolicy(REQUIRE_REVINFO),
-            ),
-            revinfo_gathering_policy=RevocationInfoGatheringSpec(
-                RevinfoOnlineFetchingRule.LOCAL_ONLY
-            ),
-        )
-    )
+    spec = offline_spec(root)
     signature = PdfFileReader(BytesIO(pdf)).embedded_regular_signatures[0]
     return asyncio.run(ades_lta_validation(signature, spec)).ades_subindic
 

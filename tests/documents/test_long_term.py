@@ -18,22 +18,13 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESPassed
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.validation.ades import simulate_future_ades_lta_validation
-from pyhanko.sign.validation.policy_decl import (
-    PdfSignatureValidationSpec,
-    RevinfoOnlineFetchingRule,
-    RevocationInfoGatheringSpec,
-    SignatureValidationSpec,
-)
-from pyhanko_certvalidator.context import CertValidationPolicySpec
-from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, CertRevTrustPolicy
-from pyhanko_certvalidator.registry import SimpleTrustManager
 
 from customer_portal.documents.render import render_invoice_pdf
 from customer_portal.documents.signing import InvoiceSigner
 from customer_portal.documents.verify import verify_pdf
 from customer_portal.domain.invoice_input import parse_invoice
 from customer_portal.settings import Branding
-from tests.documents.ltv_pki import P12_PASSWORD, LivePki
+from tests.documents.ltv_pki import P12_PASSWORD, LivePki, offline_spec
 from tests.factories import invoice_input
 
 
@@ -52,17 +43,7 @@ def signer_for(pki: LivePki) -> InvoiceSigner:
 
 def long_term_offline(pdf: bytes, root) -> object:
     """pyHanko's answer, with no network, to "will this still validate in five years?"."""
-    spec = PdfSignatureValidationSpec(
-        SignatureValidationSpec(
-            cert_validation_policy=CertValidationPolicySpec(
-                trust_manager=SimpleTrustManager.build(trust_roots=[root]),
-                revinfo_policy=CertRevTrustPolicy(REQUIRE_REVINFO),
-            ),
-            revinfo_gathering_policy=RevocationInfoGatheringSpec(
-                RevinfoOnlineFetchingRule.LOCAL_ONLY
-            ),
-        )
-    )
+    spec = offline_spec(root)
     signature = PdfFileReader(BytesIO(pdf)).embedded_regular_signatures[0]
     future = datetime.now(UTC) + timedelta(days=5 * 365)
     result = asyncio.run(
