@@ -44,15 +44,16 @@ def _whole_invoices(engine: sa.Engine, prefix: str = "K", lines: int = 2) -> set
             ),
             {"prefix": f"{prefix}%"},
         ).all()
-        notices = conn.execute(
+        keys = conn.execute(
             sa.text("SELECT dedupe_key FROM outbox_email WHERE dedupe_key LIKE :key"),
-            {"key": INVOICE_NOTICE.format(number=f"{prefix}%")},
+            {"key": INVOICE_NOTICE.format(number=prefix, account="").rstrip(":") + "%"},
         ).scalars()
-        notices = sorted(notices)
+        # "invoice-notice:<number>:<person>": one person (the customer's email) each here.
+        notices = sorted(key.rsplit(":", 1)[0] for key in keys)
     numbers = {number for number, _, _ in rows}
     # Its lines and one signed PDF each; one notice each, and none for an invoice not stored.
     assert all((found, documents) == (lines, 1) for _, found, documents in rows), rows[:5]
-    assert notices == sorted(INVOICE_NOTICE.format(number=number) for number in numbers)
+    assert notices == sorted(f"invoice-notice:{number}" for number in numbers)
     return numbers
 
 

@@ -395,6 +395,10 @@ def test_records_made_without_the_factory_are_redacted_by_existing_handlers():
 
 
 def test_install_is_idempotent():
+    # From no redaction, whatever an earlier test in this process left (importing
+    # the app module installs it): otherwise "original" is already ours.
+    left = logging.getLogRecordFactory()
+    logs.uninstall()
     original = logging.getLogRecordFactory()
     handler = logging.StreamHandler(io.StringIO())
     logger = logging.getLogger("customer_portal.twice")
@@ -410,6 +414,8 @@ def test_install_is_idempotent():
         assert len(logging.lastResort.filters) == 1
     finally:
         logs.uninstall()
+        if left is not original:
+            logs.install()  # as it was found
         logger.removeHandler(handler)
 
     assert logging.getLogRecordFactory() is original
