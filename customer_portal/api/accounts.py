@@ -200,6 +200,13 @@ async def set_password(request: Request, fields: dict[str, str]) -> Response:
     )
     if not result.ok:
         return _to(_PAGE_OF_PURPOSE[purpose], Flash(result.message))
+    if result.second_factor:
+        from customer_portal.api.second_factor import after_password
+
+        response = after_password(result, routes.INVOICES)
+        set_device_cookie(response, settings, result.device_token)
+        clear_cookie(response, settings, LINK_COOKIE)
+        return response
     response = _to(routes.INVOICES, Flash(PASSWORD_SET, "green"))
     set_session_cookie(response, settings, result.session_token)
     set_device_cookie(response, settings, result.device_token)

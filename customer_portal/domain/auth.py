@@ -399,12 +399,23 @@ def set_password_with_link(
         end_other_sessions(session=session, account_id=account.id, keep_token=None)
         fresh = session.get(Account, account.id)
         session.refresh(fresh)
-        token_out = start_session(
-            session=session,
-            account=fresh,
-            idle=settings.session_idle,
-            user_agent=user_agent,
-            ip=ip,
+        # The email alone never opens a session past a second factor: with one
+        # set up (or required), the code (or its enrolment) comes next, as at Entrar.
+        factor = None
+        if second_factor.enabled(fresh):
+            factor = "code"
+        elif second_factor.required_for(session=session, account=fresh):
+            factor = "enrol"
+        token_out = (
+            None
+            if factor
+            else start_session(
+                session=session,
+                account=fresh,
+                idle=settings.session_idle,
+                user_agent=user_agent,
+                ip=ip,
+            )
         )
         action = "account.activated" if purpose is TokenPurpose.ACTIVATION else "password.reset"
         record_event(
@@ -414,12 +425,21 @@ def set_password_with_link(
             ip=ip,
             detail=user_agent_detail(user_agent),
         )
-        # The browser that set the password is known from now on, without an email.
-        device = recognise_device(session=session, account_id=account.id, token=device_token)
+        # The browser that set the password, and signed in, is known from now on,
+        # without an email (with a second factor, once the code is right).
+        device = (
+            recognise_device(session=session, account_id=account.id, token=device_token)
+            if token_out
+            else None
+        )
         if purpose is TokenPurpose.PASSWORD_RESET:
             _notify(session, settings, fresh, EmailKind.PASSWORD_CHANGED, ip, user_agent)
     return AuthResult(
-        True, account_id=account.id, session_token=token_out, device_token=device.token
+        True,
+        account_id=account.id,
+        session_token=token_out,
+        device_token=device.token if device else None,
+        second_factor=factor,
     )
 
 

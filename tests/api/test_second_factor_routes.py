@@ -150,3 +150,22 @@ def test_the_operator_requires_it_and_resets_a_lost_one(engine, settings):
     with unit_of_work(engine, read_only=True) as session:
         assert first_customer(session, account).requires_second_factor
         assert session.get(Account, account.id).totp_secret is None
+
+
+async def test_a_reset_link_leads_to_the_code_step_not_to_a_session(engine, settings, client):  # noqa: F811
+    from customer_portal.domain.tokens import TokenKeys, TokenPurpose
+
+    secret, _ = await set_up_factor(client, engine, settings)
+    with unit_of_work(engine) as session:
+        account = session.exec(select(Account)).one()
+        link = TokenKeys(settings.secret_key).issue(TokenPurpose.PASSWORD_RESET, account)
+    opened = await client.get(f"/restablecer/{link}")
+    assert opened.status_code == 303
+    form = {"email": "ana@example.com", "password": "Nueva-Clave8", "repeat": "Nueva-Clave8"}
+    done = await client.post("/sesion/contrasena", data=form)
+    assert done.headers["location"].startswith("/entrar/codigo")
+    assert "portal_session=" not in done.headers.get("set-cookie", "")
+    assert "HttpOnly" in cookie_header(done, "portal_2fa")
+    finished = await client.post("/sesion/codigo", data={"codigo": pyotp.TOTP(secret).now()})
+    assert finished.headers["location"] == "/facturas"
+    assert "HttpOnly" in cookie_header(finished, "portal_session")

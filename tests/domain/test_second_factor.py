@@ -208,3 +208,48 @@ def test_malformed_codes_are_just_wrong(engine, settings, wrong):
     enrol(engine, settings, account.id)
     challenge = challenge_for(engine, settings, account.id)
     assert code_step(engine, settings, challenge, wrong).message == auth.CODE_WRONG
+
+
+def test_a_reset_link_alone_does_not_get_past_the_second_factor(engine, settings):
+    """Someone who reads the mailbox but has not the phone: the code is still asked."""
+    from customer_portal.domain.tokens import TokenKeys, TokenPurpose
+
+    account = create_account(engine)
+    enrol(engine, settings, account.id)
+    with unit_of_work(engine) as session:
+        stored = session.get(Account, account.id)
+        link = TokenKeys(settings.secret_key).issue(TokenPurpose.PASSWORD_RESET, stored)
+    result = auth.set_password_with_link(
+        engine=engine,
+        settings=settings,
+        purpose=TokenPurpose.PASSWORD_RESET,
+        token=link,
+        email="ana@example.com",
+        password="Nueva-Clave8",
+        repeat="Nueva-Clave8",
+    )
+    assert result.ok and result.second_factor == "code" and result.session_token is None
+    assert sessions(engine) == 0
+
+
+def test_an_activation_for_a_customer_that_requires_it_enrols_first(engine, settings):
+    from customer_portal.domain.tokens import TokenKeys, TokenPurpose
+
+    account = create_account(engine, password=None)
+    with unit_of_work(engine) as session:
+        customer = first_customer(session, account)
+        customer.requires_second_factor = True
+        session.add(customer)
+        link = TokenKeys(settings.secret_key).issue(
+            TokenPurpose.ACTIVATION, session.get(Account, account.id)
+        )
+    result = auth.set_password_with_link(
+        engine=engine,
+        settings=settings,
+        purpose=TokenPurpose.ACTIVATION,
+        token=link,
+        email="ana@example.com",
+        password="Nueva-Clave8",
+        repeat="Nueva-Clave8",
+    )
+    assert result.ok and result.second_factor == "enrol" and sessions(engine) == 0
