@@ -60,3 +60,12 @@ def test_one_companys_person_sees_no_switcher(portal, browser):
     page = signed_in(browser, portal)  # cliente1@example.com: CLI-0001 only
     expect(page.get_by_label("Cliente", exact=True)).to_have_count(0)
     expect(page.locator(".nombre-cliente")).to_have_text("CLIENTE PRUEBA CUSTOMER WEB 1")
+
+
+def test_the_switcher_on_a_phone(portal, browser):
+    page = signed_in(browser, portal, email=ACCOUNTANT, viewport={"width": 360, "height": 740})
+    switcher = page.get_by_label("Cliente", exact=True)
+    expect(switcher).to_be_visible()
+    box = switcher.bounding_box()
+    assert box["height"] >= 44 and box["x"] + box["width"] <= 360  # tappable, on screen
+    assert serious(page) == []
