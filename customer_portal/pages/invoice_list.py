@@ -92,8 +92,10 @@ def _export_link(label: str, href: rx.Var) -> rx.Component:
         rx.icon("file-down", size=16, aria_hidden="true"),
         label,
         href=href,
-        # A file, not a page of the app: the browser downloads it.
-        custom_attrs={"reloadDocument": True},
+        # A file, not a page of the app: the browser downloads it, without
+        # navigating (a second export pressed while the first one's navigation
+        # was still settling was dropped by Chromium).
+        custom_attrs={"reloadDocument": True, "download": ""},
         size="2",
         underline="always",
         style={
