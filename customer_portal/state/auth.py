@@ -180,11 +180,11 @@ class SessionGuard(Middleware):
         if auth.signed_in != (viewer is not None) or auth.customer_name != name:
             auth.signed_in, auth.customer_name = viewer is not None, name
         code = viewer.customer.code if viewer is not None and viewer.customer else ""
-        if auth.customer_code != code:
+        several = viewer is not None and len(viewer.customers) > 1
+        choices = [CustomerOption(c.code, c.name) for c in viewer.customers] if several else []
+        # Assigned only when changed: an assignment is a delta sent to the browser.
+        if auth.customer_code != code or auth.customer_choices != choices:
             auth.customer_code = code
-            several = viewer is not None and len(viewer.customers) > 1
-            auth.customer_choices = (
-                [CustomerOption(c.code, c.name) for c in viewer.customers] if several else []
-            )
+            auth.customer_choices = choices
             auth.customer_query = f"?{urlencode({CUSTOMER_PARAM: code})}" if several else ""
         return None
