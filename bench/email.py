@@ -42,7 +42,7 @@ from bench.common import machine, postgres_schema
 from customer_portal import db
 from customer_portal.mail.notices import notify_invoice_published
 from customer_portal.mail.worker import deliver_once
-from customer_portal.models import Account, Customer, Invoice, OutboxEmail, utcnow
+from customer_portal.models import Account, Customer, CustomerAccess, Invoice, OutboxEmail, utcnow
 from customer_portal.settings import Settings, load_settings
 from tests.mail.smtp_server import free_port
 
@@ -143,14 +143,14 @@ def _queue(engine: sa.Engine, settings: Settings, count: int) -> None:
                 session.add(customer)
                 session.flush()
                 active = n % ALTA_EVERY != 0
-                session.add(
-                    Account(
-                        customer_id=customer.id,
-                        email=customer.email,
-                        password_hash=UNUSABLE_HASH if active else None,
-                        activated_at=utcnow() if active else None,
-                    )
+                account = Account(
+                    email=customer.email,
+                    password_hash=UNUSABLE_HASH if active else None,
+                    activated_at=utcnow() if active else None,
                 )
+                session.add(account)
+                session.flush()
+                session.add(CustomerAccess(customer_id=customer.id, account_id=account.id))
                 invoice = Invoice(
                     number=f"F2026-{n:06d}",
                     customer_id=customer.id,

@@ -148,7 +148,8 @@ def notify_invoice_published(
     """
     group = invoice_group(customer.id)
     queued = []
-    for account in ensure_people(session=session, customer=customer, contacts=data.contacts):
+    contacts = data.contacts if data is not None else ()
+    for account in ensure_people(session=session, customer=customer, contacts=contacts):
         context: dict[str, Any] = {
             "customer_name": customer.name,
             "invoice_number": invoice.number,
