@@ -34,12 +34,12 @@ from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError
 from sqlmodel import col, select
 
 from customer_portal.db import unit_of_work
-from customer_portal.documents.integrity import check_pdf
+from customer_portal.documents.integrity import check_pdf, stored_rows
 from customer_portal.documents.signing import FetchingValidationContext
 from customer_portal.documents.threads import outside_event_loop
 from customer_portal.documents.verify import verify_pdf
 from customer_portal.domain.audit import record_event
-from customer_portal.models import Invoice, SignedDocument, utcnow
+from customer_portal.models import SignedDocument, utcnow
 
 #: PDFs read per transaction: a few MB in memory, whatever the store's size.
 ARCHIVE_BATCH_SIZE = 20
@@ -162,14 +162,7 @@ def archive_due(
     while True:
         with unit_of_work(engine, read_only=True) as session:
             rows = session.exec(
-                select(
-                    SignedDocument.id,
-                    Invoice.number,
-                    sa.cast(col(SignedDocument.pdf), sa.LargeBinary),
-                    SignedDocument.sha256,
-                    SignedDocument.size,
-                )
-                .join(Invoice, col(Invoice.id) == col(SignedDocument.invoice_id))
+                stored_rows()
                 .where(_due(cutoff), col(SignedDocument.id) > last_id)
                 .order_by(col(SignedDocument.id))
                 .limit(batch_size)

@@ -79,7 +79,7 @@ def check_pdf(number: str, pdf: bytes, *, sha256: str, size: int) -> Mismatch | 
     )
 
 
-def _stored_rows():
+def stored_rows():
     """``(id, number, pdf, sha256, size)`` of every signed PDF, to be filtered.
 
     The PDF is read through ``CAST(pdf AS BLOB)``: SQLite's dynamic typing lets
@@ -98,7 +98,7 @@ def _stored_rows():
 
 
 def _read_intact(session: Session, condition: sa.ColumnElement[bool]) -> bytes | None:
-    row = session.exec(_stored_rows().where(condition)).first()
+    row = session.exec(stored_rows().where(condition)).first()
     if row is None:
         return None
     _id, number, pdf, sha256, size = row
@@ -171,7 +171,7 @@ def verify_store(
     while True:
         with unit_of_work(engine) as session:
             rows = session.exec(
-                _stored_rows()
+                stored_rows()
                 .where(col(SignedDocument.id) > last_id)
                 .order_by(col(SignedDocument.id))
                 .limit(batch_size)

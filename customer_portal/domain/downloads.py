@@ -96,7 +96,7 @@ _DOWNLOAD = (
         AuthSession.last_seen_at,
         Account.email,
         Invoice.number,
-        # Raw bytes even if an UPDATE left text in the column (see integrity._stored_rows).
+        # Raw bytes even if an UPDATE left text in the column (see integrity.stored_rows).
         sa.cast(col(SignedDocument.pdf), sa.LargeBinary),
         SignedDocument.sha256,
         SignedDocument.size,

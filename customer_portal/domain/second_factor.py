@@ -202,8 +202,7 @@ def replace_recovery_codes(
     *, session: Session, account: Account, keys: SecondFactorKeys
 ) -> list[str]:
     """Ten new recovery codes for ``account``; the old ones stop working."""
-    for old in session.exec(select(RecoveryCode).where(RecoveryCode.account_id == account.id)):
-        session.delete(old)
+    _forget_recovery_codes(session, account)
     codes = []
     for _ in range(RECOVERY_CODES):
         raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(10))
@@ -262,8 +261,7 @@ def disable(*, session: Session, account: Account, ip: str | None, actor: str) -
     account.totp_enabled_at = None
     account.totp_last_step = None
     session.add(account)
-    for old in session.exec(select(RecoveryCode).where(RecoveryCode.account_id == account.id)):
-        session.delete(old)
+    _forget_recovery_codes(session, account)
     record_event(
         session=session,
         actor=actor,
@@ -271,3 +269,8 @@ def disable(*, session: Session, account: Account, ip: str | None, actor: str) -
         subject=account.email,
         ip=ip,
     )
+
+
+def _forget_recovery_codes(session: Session, account: Account) -> None:
+    for old in session.exec(select(RecoveryCode).where(RecoveryCode.account_id == account.id)):
+        session.delete(old)

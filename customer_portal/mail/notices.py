@@ -417,8 +417,15 @@ def _alta_sent(session: Session, rows: list[OutboxEmail]) -> bool:
     )
 
 
+def _recipient(session: Session, first: OutboxEmail) -> Account | None:
+    """The person the email goes to, if its address is a login (read once per email)."""
+    return session.exec(
+        select(Account).where(col(Account.email) == normalize_email(first.to_address))
+    ).first()
+
+
 def _attachments(
-    session: Session, first: OutboxEmail, invoices: list[dict[str, str]]
+    session: Session, account: Account | None, invoices: list[dict[str, str]]
 ) -> tuple[tuple[Attachment, ...], int]:
     """The signed PDFs of ``invoices`` if the recipient asked for them, and how many were left out.
 
@@ -427,12 +434,7 @@ def _attachments(
     no more than :data:`MAX_ATTACHMENT_BYTES` in all: mail servers refuse
     larger messages, and the rest are a click away on the portal.
     """
-    if not invoices:
-        return (), 0
-    account = session.exec(
-        select(Account).where(col(Account.email) == normalize_email(first.to_address))
-    ).first()
-    if account is None or not account.attach_pdf:
+    if not invoices or account is None or not account.attach_pdf:
         return (), 0
     found: list[Attachment] = []
     left_out = 0
@@ -462,7 +464,7 @@ def _attachments(
     return tuple(found), left_out
 
 
-def _check_still_linked(session: Session, first: OutboxEmail) -> None:
+def _check_still_linked(session: Session, first: OutboxEmail, account: Account | None) -> None:
     """A customer's invoice email goes only to a person still linked to that customer.
 
     Raises:
@@ -471,9 +473,6 @@ def _check_still_linked(session: Session, first: OutboxEmail) -> None:
     if not (first.group_key or "").startswith("invoices:"):
         return
     customer_id = int(first.group_key.partition(":")[2])
-    account = session.exec(
-        select(Account).where(col(Account.email) == normalize_email(first.to_address))
-    ).first()
     if account is not None and not may_see(
         session=session, account_id=account.id, customer_id=customer_id
     ):
@@ -500,7 +499,8 @@ def delivery_context(
         TemplateProblem: a row's link description cannot be read.
     """
     first = rows[0]
-    _check_still_linked(session, first)
+    recipient = _recipient(session, first)
+    _check_still_linked(session, first, recipient)
     contexts = [json.loads(row.context) for row in rows]
     specs = [_read_spec(row, context) for row, context in zip(rows, contexts, strict=True)]
     spec = next((s for s in specs if s is not None), None)
@@ -516,7 +516,7 @@ def delivery_context(
     kind: EmailKind | str = EmailKind.WELCOME if welcome else first.kind
     if spec is None:
         # Nueva Factura for an active account: plain page links, no secret.
-        attachments, left_out = _attachments(session, first, invoices)
+        attachments, left_out = _attachments(session, recipient, invoices)
         context = {
             **base,
             "credentials_link": "",
