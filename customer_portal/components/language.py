@@ -1,0 +1,42 @@
+"""«Idioma»: the language picker every page's footer shows.
+
+A plain form posted to the server (``/sesion/idioma``): it works before the
+page is live, saves the choice for a signed-in person (their emails follow
+it) and remembers it in this browser; the page comes back in the new
+language. Each language is named in its own words.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from customer_portal import routes
+from customer_portal.components.text import t
+from customer_portal.i18n import language_name, languages
+from customer_portal.state.language import LanguageState
+
+
+def language_picker() -> rx.Component:
+    """The select of languages and its button, or nothing when there is only Spanish."""
+    codes = languages()
+    if len(codes) < 2:
+        return rx.fragment()
+    return rx.el.form(
+        rx.el.label(t("Idioma"), html_for="idioma", style={"font_size": "0.875em"}),
+        rx.el.select(
+            *(rx.el.option(language_name(code), value=code, lang=code) for code in codes),
+            id="idioma",
+            name="idioma",
+            # Mounted again when the server says which language the page is in.
+            key=LanguageState.lang,
+            default_value=LanguageState.lang,
+            style={"min_height": "44px", "font_size": "1em"},
+        ),
+        # The page to come back to: filled in by assets/portal.js when sent.
+        rx.el.input(type="hidden", name="next", value="/"),
+        rx.el.button(t("Cambiar idioma"), type="submit", style={"min_height": "44px"}),
+        action=routes.LANGUAGE_ACTION,
+        method="post",
+        class_name="idioma",
+        style={"display": "flex", "gap": "0.5em", "align_items": "center", "flex_wrap": "wrap"},
+    )

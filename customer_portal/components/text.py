@@ -1,0 +1,137 @@
+"""Page texts in every language, chosen in the browser: :func:`t` and :func:`tn`.
+
+A page is compiled once, so its words cannot be translated on the server per
+visitor. ``t("Entrar")`` compiles every catalog's translation of "Entrar" into
+the page, as a small object the browser indexes with the language of the
+page (:class:`customer_portal.state.language.LanguageState`, then the guess
+``assets/portal.js`` made before the page went live); a language without the
+string falls back to the Spanish source. Values are filled in by name::
+
+    rx.heading(t("Factura {number}", number=InvoiceState.number))
+
+The strings are found by ``make messages`` like ``_()``'s, so a catalog
+(customer_portal/i18n/locale) holds them all.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import reflex as rx
+from reflex.vars.base import Var, VarData
+
+from customer_portal.i18n import (
+    DEFAULT_LANGUAGE,
+    LOCALE_DIR,
+    languages,
+    translate,
+    translate_plural,
+)
+from customer_portal.state.language import LanguageState
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def _language() -> Var:
+    """The page's language in the browser: the server's word, else portal.js's guess."""
+    lang = LanguageState.lang
+    # One short name per component (a hook), not the state's long name in every text.
+    hook = f"const portal_lang = {lang._js_expr} || globalThis.portalLang || {json.dumps(DEFAULT_LANGUAGE)};"
+    return Var(
+        _js_expr="portal_lang",
+        _var_type=str,
+        _var_data=VarData.merge(lang._get_all_var_data(), VarData(hooks={hook: None})),
+    )
+
+
+def _template(text: str, values: dict[str, Var]) -> str:
+    """``text`` as a JS template literal, each ``{name}`` replaced by its value."""
+
+    def literal(part: str) -> str:
+        return part.replace("\\", "\\\\").replace("`", "\\`").replace("${", "\\${")
+
+    pieces: list[str] = []
+    position = 0
+    for match in _PLACEHOLDER.finditer(text):
+        name = match.group(1)
+        if name not in values:
+            raise KeyError(f"{text!r}: no value for {{{name}}}")
+        pieces.append(literal(text[position : match.start()]))
+        pieces.append(f"${{{values[name]}}}")
+        position = match.end()
+    pieces.append(literal(text[position:]))
+    return "`" + "".join(pieces) + "`"
+
+
+def _values(values: dict[str, object]) -> dict[str, Var]:
+    return {name: rx.Var.create(value).to(str) for name, value in values.items()}
+
+
+def _pick(by_language: dict[str, str], fallback: str, data: list[VarData | None]) -> Var:
+    lang = _language()
+    expr = f"({{{', '.join(f'{json.dumps(k)}: {v}' for k, v in by_language.items())}}}[{lang}] ?? {fallback})"
+    return Var(
+        _js_expr=expr,
+        _var_type=str,
+        _var_data=VarData.merge(lang._get_all_var_data(), *data),
+    )
+
+
+def t(message: str, **values: object) -> Var:
+    """``message`` in the page's language; ``{name}`` placeholders filled from ``values``.
+
+    Raises:
+        KeyError: a placeholder without a value (found when the page compiles).
+    """
+    filled = _values(values)
+    data = [value._get_all_var_data() for value in filled.values()]
+    by_language = {
+        code: _template(translate(code, message), filled)
+        for code in languages()
+        if code != DEFAULT_LANGUAGE
+    }
+    return _pick(by_language, _template(message, filled), data)
+
+
+def tn(singular: str, plural: str, count: object, **values: object) -> Var:
+    """A counted message: ``tn("{n} factura", "{n} facturas", State.count, n=State.count)``.
+
+    Each language's own plural rule (from its catalog's header) picks the form
+    in the browser.
+    """
+    filled = _values(values)
+    count_var = rx.Var.create(count)
+    data = [count_var._get_all_var_data(), *(v._get_all_var_data() for v in filled.values())]
+    by_language = {}
+    for code in languages():
+        forms = [
+            _template(translate_plural(code, singular, plural, n), filled)
+            for n in _plural_samples(code)
+        ]
+        rule = _plural_rule(code)
+        by_language[code] = f"[{', '.join(forms)}][({rule})({count_var})]"
+    fallback = by_language.pop(DEFAULT_LANGUAGE)
+    return _pick(by_language, fallback, data)
+
+
+def _plural_rule(code: str) -> str:
+    """The catalog's plural expression as a JS function of n (C syntax is JS syntax here)."""
+    expression = "(n != 1)"
+    if code != DEFAULT_LANGUAGE:
+        path = LOCALE_DIR / code / "LC_MESSAGES" / "messages.po"
+        header = re.search(r"plural=([^;\\\"]+)", path.read_text(encoding="utf-8"))
+        if header:
+            expression = header.group(1).strip()
+    return f"(n) => Number({expression})"
+
+
+def _plural_samples(code: str) -> list[int]:
+    """One count for each plural form of the language, in form order (0, 1, ...)."""
+    from customer_portal.i18n import _translations
+
+    plural = getattr(_translations(code), "plural", lambda n: int(n != 1))
+    samples: dict[int, int] = {}
+    for n in range(0, 200):
+        samples.setdefault(plural(n), n)
+    return [samples[index] for index in sorted(samples)]
