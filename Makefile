@@ -19,7 +19,7 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(PATH)
 export PORTAL_PORT
 
-.PHONY: run dev test bench soak lighthouse setup system-packages lint clean
+.PHONY: run dev test bench soak lighthouse setup system-packages lint clean messages
 
 # Loopback unless PORTAL_HOST says otherwise (PORTAL_HOST=0.0.0.0 make run).
 # .states/ held pickled tab state in earlier versions: state now lives in memory.
@@ -38,6 +38,18 @@ dev: setup
 	$(BIN)/customer-portal seed-demo
 	@echo "Serving the portal with hot reload at http://localhost:$(PORTAL_PORT)"
 	PORTAL_BACKEND_PORT=$(PORTAL_BACKEND_PORT) $(BIN)/reflex run --env dev
+
+# The catalogs (customer_portal/i18n): the template from every marked string
+# (_, N_, t, tn, ngettext, the email templates' trans), then each language's
+# catalog updated from it; a new string shows up there untranslated, and the
+# catalog test fails until a translator fills it in. A new language:
+# `$(BIN)/pybabel init -D messages -i customer_portal/i18n/messages.pot -d customer_portal/i18n/locale -l ca`.
+MESSAGE_KEYWORDS := -k t -k tn:1,2 -k N_
+messages: setup
+	$(BIN)/pybabel extract -F customer_portal/i18n/babel.cfg $(MESSAGE_KEYWORDS) --no-location \
+		--sort-output --project "Link Customer Portal" -w 100 -o customer_portal/i18n/messages.pot .
+	$(BIN)/pybabel update -D messages -i customer_portal/i18n/messages.pot \
+		-d customer_portal/i18n/locale --no-fuzzy-matching --ignore-obsolete -w 100
 
 # Unit and integration tests on two workers, then the browser tests in one
 # process, so a single portal is built and started for them.

@@ -12,7 +12,12 @@
  *   wait for the connection to come back when it is down.
  * - A list's controls (a sort, a page, Buscar) are busy from the press until
  *   the server answers.
- * - Required fields complain in Spanish, not in the browser's language.
+ * - Required fields complain in the page's language, not in the browser's:
+ *   the words come from the frame's hidden #textos-portal (its data-*
+ *   attributes, translated like every page text), Spanish if it is missing.
+ * - window.portalLang: the language to show before the server has said
+ *   (the «Idioma» cookie, else the browser's first language), and the
+ *   «Idioma» form sends the page it was on.
  *
  * No eval, no inline script: the Content-Security-Policy allows neither.
  */
@@ -20,6 +25,36 @@
   "use strict";
 
   var ORDER_ID = "anuncio_orden";
+  var TEXTS_ID = "textos-portal";
+
+  // Read by every page text (components/text.py) until the server names the language.
+  window.portalLang = (function () {
+    var chosen = document.cookie.match(/(?:^|;\s*)portal_idioma=([a-z]{2,3})(?:;|$)/);
+    if (chosen) {
+      return chosen[1];
+    }
+    var preferred = (navigator.languages && navigator.languages[0]) || navigator.language || "";
+    return String(preferred).split("-")[0].toLowerCase();
+  })();
+
+  // A text of the page's language for what this script says itself.
+  function said(key, spanish) {
+    var texts = document.getElementById(TEXTS_ID);
+    var value = texts && texts.getAttribute("data-" + key);
+    return value || spanish;
+  }
+
+  // «Idioma» comes back to the page it was sent from (with its query: ?cliente=...).
+  document.addEventListener(
+    "submit",
+    function (event) {
+      var form = event.target;
+      if (form.matches && form.matches("form.idioma") && form.elements.next) {
+        form.elements.next.value = window.location.pathname + window.location.search;
+      }
+    },
+    true,
+  );
   var SUBMITTED_KEY = "portal:enviado";
   var OFFLINE_ID = "sin-conexion";
 
@@ -151,6 +186,9 @@
     } catch (error) {
       return;
     }
+    if (typeof order.idioma === "string") {
+      document.documentElement.lang = order.idioma;
+    }
     if (typeof order.titulo === "string") {
       document.title = order.titulo;
     }
@@ -169,20 +207,20 @@
     }
   }
 
-  // Reflex's own banner after a new deployment is in English: say it in Spanish.
+  // Reflex's own banner after a new deployment is in English: say it in the page's language.
   function translateNewVersionBanner() {
     var banner = document.getElementById("reflex-new-version-banner");
     if (!banner || banner.getAttribute("data-es") === "true") {
       return;
     }
     banner.setAttribute("data-es", "true");
-    banner.setAttribute("lang", "es");
+    banner.setAttribute("lang", document.documentElement.lang || "es");
     for (var i = 0; i < banner.childNodes.length; i++) {
       var node = banner.childNodes[i];
       if (node.nodeType === 3) {
-        node.textContent = "Hay una versión nueva del portal.";
+        node.textContent = said("version-nueva", "Hay una versión nueva del portal.");
       } else if (node.tagName === "BUTTON") {
-        node.textContent = "Recargar";
+        node.textContent = said("recargar", "Recargar");
       }
     }
   }
@@ -330,27 +368,27 @@
     }
   };
 
-  // ---- Validation messages in Spanish --------------------------------------
+  // ---- Validation messages in the page's language --------------------------------------
 
-  function spanishMessage(field) {
+  function validationMessage(field) {
     var validity = field.validity;
     if (validity.valueMissing) {
-      return field.type === "checkbox" ? "Marque esta casilla." : "Rellene este campo.";
+      return field.type === "checkbox" ? said("casilla", "Marque esta casilla.") : said("campo-vacio", "Rellene este campo.");
     }
     if (validity.typeMismatch && field.type === "email") {
-      return "Escriba una dirección de correo válida.";
+      return said("correo", "Escriba una dirección de correo válida.");
     }
     if (validity.typeMismatch || validity.patternMismatch || validity.badInput) {
-      return "Revise el formato de este campo.";
+      return said("formato", "Revise el formato de este campo.");
     }
     if (validity.tooLong) {
-      return "El texto es demasiado largo.";
+      return said("largo", "El texto es demasiado largo.");
     }
     if (validity.tooShort) {
-      return "El texto es demasiado corto.";
+      return said("corto", "El texto es demasiado corto.");
     }
     if (validity.rangeUnderflow || validity.rangeOverflow || validity.stepMismatch) {
-      return "Revise el valor de este campo.";
+      return said("valor", "Revise el valor de este campo.");
     }
     return "";
   }
@@ -365,7 +403,7 @@
       }
       field.setCustomValidity("");
       if (!field.validity.valid) {
-        field.setCustomValidity(spanishMessage(field));
+        field.setCustomValidity(validationMessage(field));
       }
       // Marked as ours: an aria-invalid the page sets itself is left alone.
       field.setAttribute("aria-invalid", "true");

@@ -28,6 +28,8 @@ CURRENCY_LENGTH = 3
 SHA256_HEX_LENGTH = 64
 #: A Fernet token of a 32-character base-32 TOTP secret (about 140 characters).
 TOTP_SECRET_LENGTH = 200
+# A language code of the catalogs ("es", "en", "ca"...).
+LANGUAGE_LENGTH = 8
 # An invoice's verification code, bare (domain/verification.py).
 VERIFICATION_CODE_LENGTH = 20
 LINE_DESCRIPTION_LENGTH = 1000

@@ -28,6 +28,7 @@ from customer_portal.limits import (
     EMAIL_LENGTH,
     EMAIL_SUBJECT_LENGTH,
     GROUP_KEY_LENGTH,
+    LANGUAGE_LENGTH,
     INVOICE_NUMBER_LENGTH,
     IP_LENGTH,
     LAST_ERROR_LENGTH,
@@ -126,6 +127,11 @@ class Account(SQLModel, table=True):
     totp_enabled_at: datetime | None = _ts(default=None)
     # The last 30-second step whose code was accepted: a code works once.
     totp_last_step: int | None = Field(default=None, sa_type=sa.BigInteger)
+    # Idioma (customer_portal/i18n): the person's own choice, and the language
+    # their browser asked for when they last signed in; emails use the first
+    # known of the two, else Spanish.
+    language: str | None = Field(default=None, max_length=LANGUAGE_LENGTH)
+    browser_language: str | None = Field(default=None, max_length=LANGUAGE_LENGTH)
 
 
 class CustomerAccess(SQLModel, table=True):

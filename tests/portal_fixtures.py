@@ -192,6 +192,22 @@ def browser():
                 "--no-first-run",
             ],
         )
+        # A browser speaks Spanish unless a test says otherwise (the portal follows
+        # Accept-Language, and Chromium's default is English).
+        new_context = browser.new_context
+
+        def spanish_by_default(**options):
+            options.setdefault("locale", "es-ES")
+            return new_context(**options)
+
+        new_page = browser.new_page
+
+        def spanish_page(**options):
+            options.setdefault("locale", "es-ES")
+            return new_page(**options)
+
+        browser.new_context = spanish_by_default
+        browser.new_page = spanish_page
         yield browser
         browser.close()
 

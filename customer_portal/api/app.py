@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Route
 
 from customer_portal import routes
@@ -11,6 +12,7 @@ from customer_portal.api import (
     accounts,
     downloads,
     exports,
+    language,
     people,
     publishing,
     second_factor,
@@ -30,6 +32,7 @@ def build_api() -> Starlette:
             Route(routes.CHANGE_PASSWORD_ACTION, accounts.change_password, methods=["POST"]),
             Route(routes.NOTIFICATIONS_ACTION, accounts.save_notifications, methods=["POST"]),
             Route(routes.NOT_ME_ACTION, accounts.not_me, methods=["POST"]),
+            Route(routes.LANGUAGE_ACTION, language.pick_language, methods=["POST"]),
             Route(routes.SECOND_FACTOR_ACTION, second_factor.verify_code, methods=["POST"]),
             Route(routes.SECOND_FACTOR_SETUP, second_factor.setup_page, methods=["GET"]),
             Route(routes.SECOND_FACTOR_SETUP_ACTION, second_factor.confirm_setup, methods=["POST"]),
@@ -57,4 +60,6 @@ def build_api() -> Starlette:
         ],
         # A PostgreSQL restart or outage: a 503 that says so (other errors stay 500s).
         exception_handlers={sa.exc.DBAPIError: database_unreachable},
+        # Every answer (messages, pages, files) in the browser's language.
+        middleware=[Middleware(language.RequestLanguage)],
     )

@@ -21,10 +21,12 @@ from customer_portal.domain.devices import DEVICE_COOKIE, DEVICE_LIFETIME
 from customer_portal.domain.second_factor import CHALLENGE_COOKIE, CHALLENGE_SECONDS
 from customer_portal.domain.sessions import ABSOLUTE_LIFETIME, SESSION_COOKIE
 from customer_portal.domain.tokens import TokenPurpose
+from customer_portal.i18n import LANGUAGE_COOKIE, LANGUAGE_COOKIE_MAX_AGE
 from customer_portal.settings import Settings
 
 LINK_COOKIE = "portal_link"
-PORTAL_COOKIES = (SESSION_COOKIE, LINK_COOKIE)
+# The language cookie is no secret (a script reads it) but the guard needs it per event.
+PORTAL_COOKIES = (SESSION_COOKIE, LINK_COOKIE, LANGUAGE_COOKIE)
 _MAX_VALUE = 500
 
 
@@ -99,3 +101,20 @@ def read_link_cookie(value: str | None) -> tuple[TokenPurpose, str] | None:
         return TokenPurpose(purpose), token
     except ValueError:
         return None
+
+
+def set_language_cookie(response: Response, settings: Settings, code: str) -> None:
+    """Remember this browser's language (readable by portal.js, so not HttpOnly; Lax, 400 days).
+
+    Not a secret: it only says which catalog to show, so a script may read it
+    to show the right language before the page is live.
+    """
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        code,
+        max_age=LANGUAGE_COOKIE_MAX_AGE,
+        path="/",
+        httponly=False,
+        samesite="lax",
+        secure=settings.is_https,
+    )

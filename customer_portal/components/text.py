@@ -37,7 +37,11 @@ def _language() -> Var:
     """The page's language in the browser: the server's word, else portal.js's guess."""
     lang = LanguageState.lang
     # One short name per component (a hook), not the state's long name in every text.
-    hook = f"const portal_lang = {lang._js_expr} || globalThis.portalLang || {json.dumps(DEFAULT_LANGUAGE)};"
+    # The browser's guess counts only for a language the portal speaks.
+    spoken = json.dumps(list(languages()))
+    default = json.dumps(DEFAULT_LANGUAGE)
+    guess = f"({spoken}.includes(globalThis.portalLang) ? globalThis.portalLang : {default})"
+    hook = f"const portal_lang = {lang._js_expr} || {guess};"
     return Var(
         _js_expr="portal_lang",
         _var_type=str,
@@ -70,7 +74,8 @@ def _values(values: dict[str, object]) -> dict[str, Var]:
 
 def _pick(by_language: dict[str, str], fallback: str, data: list[VarData | None]) -> Var:
     lang = _language()
-    expr = f"({{{', '.join(f'{json.dumps(k)}: {v}' for k, v in by_language.items())}}}[{lang}] ?? {fallback})"
+    entries = ", ".join(f"{json.dumps(code)}: {text}" for code, text in by_language.items())
+    expr = f"({{{entries}}}[{lang}] ?? {fallback})"
     return Var(
         _js_expr=expr,
         _var_type=str,

@@ -5,6 +5,9 @@ Data and drawing are kept apart: :func:`line_rows`, :func:`tax_rows` and
 check content without parsing a PDF; :func:`render_invoice_pdf` only lays
 them out. Every page repeats the company header, the invoice number and the
 table header, and says "Página n de m".
+
+Its words are in the current language (:func:`customer_portal.i18n.use_language`,
+set by whoever asks for the PDF): Spanish unless told otherwise.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from customer_portal import routes
 from customer_portal.domain import formats
 from customer_portal.domain.invoice_input import InvoiceData, TaxAgencyQr
 from customer_portal.domain.verification import grouped
+from customer_portal.i18n import N_, _, current_language
 from customer_portal.settings import Branding
 
 DEFAULT_LOGO = Path(__file__).with_name("logo.png")
@@ -66,9 +70,16 @@ MUTED = colors.HexColor("#555555")
 RULE = colors.HexColor("#d0d7de")
 ZEBRA = colors.HexColor("#f5f7fa")
 
-LINE_HEADER = ["Descripción", "Cantidad", "Precio unitario", "Impuesto", "Importe"]
+#: The tables' headers, in Spanish: translated as each PDF is drawn.
+LINE_HEADER = [
+    N_("Descripción"),
+    N_("Cantidad"),
+    N_("Precio unitario"),
+    N_("Impuesto"),
+    N_("Importe"),
+]
 LINE_WIDTHS = [CONTENT_WIDTH - 98 * mm, 18 * mm, 28 * mm, 24 * mm, 28 * mm]
-TAX_HEADER = ["Impuesto", "Base imponible", "Cuota"]
+TAX_HEADER = [N_("Impuesto"), N_("Base imponible"), N_("Cuota")]
 TAX_WIDTHS = [40 * mm, 40 * mm, 36 * mm]
 
 _BODY = ParagraphStyle("body", fontName="Helvetica", fontSize=9, leading=11.5)
@@ -79,7 +90,7 @@ _CELL = ParagraphStyle("cell", parent=_BODY, fontSize=8.5, leading=10.5)
 
 def line_rows(invoice: InvoiceData) -> list[list[str]]:
     """The lines table as text, header first."""
-    rows = [LINE_HEADER]
+    rows = [[_(label) for label in LINE_HEADER]]
     for line in invoice.lines:
         rows.append(
             [
@@ -95,7 +106,7 @@ def line_rows(invoice: InvoiceData) -> list[list[str]]:
 
 def tax_rows(invoice: InvoiceData) -> list[list[str]]:
     """The tax breakdown: one row per tax and rate (IGIC 7 %, IVA 21 %...)."""
-    rows = [TAX_HEADER]
+    rows = [[_(label) for label in TAX_HEADER]]
     for group in invoice.totals.taxes:
         rows.append(
             [
@@ -111,9 +122,9 @@ def total_rows(invoice: InvoiceData) -> list[list[str]]:
     """The totals box as ``[label, amount]`` rows: base, taxes, then the invoice total."""
     totals, currency = invoice.totals, invoice.currency
     return [
-        ["Base imponible", formats.money(totals.subtotal_cents, currency)],
-        ["Impuestos", formats.money(totals.tax_cents, currency)],
-        ["TOTAL FACTURA", formats.money(totals.total_cents, currency)],
+        [_("Base imponible"), formats.money(totals.subtotal_cents, currency)],
+        [_("Impuestos"), formats.money(totals.tax_cents, currency)],
+        [_("TOTAL FACTURA"), formats.money(totals.total_cents, currency)],
     ]
 
 
@@ -123,12 +134,12 @@ def detail_rows(invoice: InvoiceData) -> list[list[str]]:
     Number, issue date, due date (only when the invoice has one) and customer code.
     """
     rows = [
-        ["Nº de factura", invoice.number],
-        ["Fecha de emisión", formats.short_date(invoice.issue_date)],
+        [_("Nº de factura"), invoice.number],
+        [_("Fecha de emisión"), formats.short_date(invoice.issue_date)],
     ]
     if invoice.due_date:
-        rows.append(["Fecha de vencimiento", formats.short_date(invoice.due_date)])
-    rows.append(["Código de cliente", invoice.customer.code])
+        rows.append([_("Fecha de vencimiento"), formats.short_date(invoice.due_date)])
+    rows.append([_("Código de cliente"), invoice.customer.code])
     return rows
 
 
@@ -216,8 +227,9 @@ def _customer_box(invoice: InvoiceData) -> Table:
     kept for a line too long for the box, which wraps.
     """
     customer = invoice.customer
-    lines = [customer.name, f"NIF: {customer.tax_id}", *(customer.address or "").splitlines()]
-    rows = [["Facturar a"]] + [
+    tax_id = _("NIF: {tax_id}").format(tax_id=customer.tax_id)
+    lines = [customer.name, tax_id, *(customer.address or "").splitlines()]
+    rows = [[_("Facturar a")]] + [
         [_fitted(text, _BODY, _CUSTOMER_ROOM)] for text in lines if text.strip()
     ]
     return Table(
@@ -369,9 +381,9 @@ def draw_letterhead(
     canvas.setFont("Helvetica", 8)
     canvas.setFillColor(MUTED)
     info = [
-        f"NIF: {branding.tax_id}",
+        _("NIF: {tax_id}").format(tax_id=branding.tax_id),
         branding.address,
-        "Tel. " + " · ".join(branding.phones),
+        _("Tel. {phones}").format(phones=" · ".join(branding.phones)),
         branding.web,
     ]
     for i, text in enumerate(info, start=1):
@@ -440,7 +452,7 @@ def _draw_qr(canvas: Canvas, modules: list[list[bool]], x: float, y: float, size
 #: The tax agency's QR: between 30 and 40 mm a side (Orden HAC/1177/2024 and the
 #: agency's QR specification), error correction M, once, at the start of page 1.
 TAX_AGENCY_QR_SIZE = 30 * mm
-TAX_AGENCY_TITLE = "QR tributario:"
+TAX_AGENCY_TITLE = "QR tributario:"  # not translated: the wording the regulation requires
 #: What a VERI*FACTU system prints with it (the shorter of the two forms allowed).
 VERIFACTU_PHRASE = "VERI*FACTU"
 
@@ -500,23 +512,44 @@ def _draw_footer(canvas: Canvas, page: int, total: int, branding: Branding, invo
         canvas.drawString(
             MARGIN,
             y + 8 * mm,
-            f"Código seguro de verificación: {grouped(invoice.verification_code)}",
+            _("Código seguro de verificación: {code}").format(
+                code=grouped(invoice.verification_code)
+            ),
         )
         canvas.setFont("Helvetica", 7.5)
         canvas.setFillColor(MUTED)
         canvas.drawString(
             MARGIN,
             y + 4 * mm,
-            f"Compruebe su autenticidad en {branding.portal_url.rstrip('/')}{routes.VERIFY}",
+            _("Compruebe su autenticidad en {address}").format(
+                address=f"{branding.portal_url.rstrip('/')}{routes.VERIFY}"
+            ),
         )
     canvas.setFont("Helvetica", 7.5)
     canvas.drawString(
         MARGIN,
         y,
-        f"Documento firmado digitalmente por {branding.legal_name} · Factura {invoice.number}",
+        _("Documento firmado digitalmente por {company} · Factura {number}").format(
+            company=branding.legal_name, number=invoice.number
+        ),
     )
-    canvas.drawRightString(right, y, f"Página {page} de {total}")
+    canvas.drawRightString(right, y, page_of(page, total))
     canvas.restoreState()
+
+
+def page_of(page: int, total: int) -> str:
+    """A page's number in the footer: "Página 2 de 3"."""
+    return _("Página {page} de {total}").format(page=page, total=total)
+
+
+#: The PDF's language tag (/Lang) for a portal language, where it names a country too.
+_PDF_LANGUAGE_TAGS = {"es": "es-ES"}
+
+
+def pdf_language() -> str:
+    """The /Lang of a PDF in the current language: ``es-ES``, ``en``..."""
+    code = current_language()
+    return _PDF_LANGUAGE_TAGS.get(code, code)
 
 
 def letterhead_pdf(
@@ -551,7 +584,7 @@ def letterhead_pdf(
         author=branding.legal_name,
         subject=subject,
         creator=branding.portal_name,
-        lang="es-ES",
+        lang=pdf_language(),
     )
     frame = Frame(
         doc.leftMargin,
@@ -594,9 +627,11 @@ def render_invoice_pdf(invoice: InvoiceData, branding: Branding) -> bytes:
 
     return letterhead_pdf(
         story,
-        heading=("FACTURA", f"Nº {invoice.number}"),
-        title=f"Factura {invoice.number}",
-        subject=f"Factura {invoice.number} de {branding.legal_name} a {invoice.customer.name}",
+        heading=(_("FACTURA"), _("Nº {number}").format(number=invoice.number)),
+        title=_("Factura {number}").format(number=invoice.number),
+        subject=_("Factura {number} de {company} a {customer}").format(
+            number=invoice.number, company=branding.legal_name, customer=invoice.customer.name
+        ),
         branding=branding,
         footer=footer,
     )

@@ -1,7 +1,8 @@
 """The Extracto de cuenta as a PDF: the invoice's letterhead, one table per currency.
 
 Signed like an invoice (the caller signs it) but not stored: it is made for
-the moment it is asked, and says so ("a fecha de …").
+the moment it is asked, and says so ("a fecha de …"). Its words are in the
+current language (the reader's, set by whoever asks for it).
 """
 
 from __future__ import annotations
@@ -22,14 +23,17 @@ from customer_portal.documents.render import (
     RULE,
     ZEBRA,
     letterhead_pdf,
+    page_of,
 )
 from customer_portal.domain import formats
 from customer_portal.domain.statements import Statement
+from customer_portal.i18n import N_, _
 from customer_portal.settings import Branding
 
 _BODY = ParagraphStyle("statement-body", fontName="Helvetica", fontSize=9, leading=12)
 _LABEL = ParagraphStyle("statement-label", parent=_BODY, fontName="Helvetica-Bold", textColor=BRAND)
-HEADER = ["Fecha", "Concepto", "Cargo", "Abono", "Saldo"]
+#: The table's header, in Spanish: translated as each PDF is drawn.
+HEADER = [N_("Fecha"), N_("Concepto"), N_("Cargo"), N_("Abono"), N_("Saldo")]
 WIDTHS = [24 * mm, CONTENT_WIDTH - 24 * mm - 3 * 30 * mm, 30 * mm, 30 * mm, 30 * mm]
 
 
@@ -39,7 +43,7 @@ def statement_rows(statement: Statement) -> list[list[str]]:
     rows = [
         [
             formats.short_date(statement.date_from),
-            "Saldo inicial",
+            _("Saldo inicial"),
             "",
             "",
             money(statement.opening_cents),
@@ -58,7 +62,7 @@ def statement_rows(statement: Statement) -> list[list[str]]:
     rows.append(
         [
             formats.short_date(statement.date_to),
-            "Saldo final",
+            _("Saldo final"),
             money(statement.charged_cents),
             money(statement.credited_cents),
             money(statement.closing_cents),
@@ -68,7 +72,7 @@ def statement_rows(statement: Statement) -> list[list[str]]:
 
 
 def _table(statement: Statement) -> Table:
-    rows = [HEADER, *statement_rows(statement)]
+    rows = [[_(label) for label in HEADER], *statement_rows(statement)]
     table = Table(rows, colWidths=WIDTHS, repeatRows=1)
     last = len(rows) - 1
     table.setStyle(
@@ -100,24 +104,26 @@ def render_statement_pdf(
     """The unsigned PDF of a customer's statements for one period."""
     first = statements[0] if statements else None
     period = (
-        f"del {formats.short_date(first.date_from)} al {formats.short_date(first.date_to)}"
+        _("del {start} al {end}").format(
+            start=formats.short_date(first.date_from), end=formats.short_date(first.date_to)
+        )
         if first
         else ""
     )
+    # Paragraphs read markup: every text is escaped ("&" in a name prints as itself).
+    tax_id = _("NIF {tax_id}").format(tax_id=customer_tax_id)
+    code = _("Cliente {code}").format(code=customer_code)
     story = [
-        Paragraph(
-            f"<b>{escape(customer_name)}</b> · NIF {escape(customer_tax_id)} · "
-            f"Cliente {escape(customer_code)}",
-            _BODY,
-        ),
-        Paragraph(f"Emitido el {made_on}.", _BODY),
+        Paragraph(f"<b>{escape(customer_name)}</b> · {escape(tax_id)} · {escape(code)}", _BODY),
+        Paragraph(escape(_("Emitido el {date}.").format(date=made_on)), _BODY),
         Spacer(1, 5 * mm),
     ]
     if not statements:
-        story.append(Paragraph("No hay facturas ni cobros en este periodo.", _BODY))
+        story.append(Paragraph(escape(_("No hay facturas ni cobros en este periodo.")), _BODY))
     for statement in statements:
         if len(statements) > 1:
-            story += [Paragraph(f"En {statement.currency}", _LABEL), Spacer(1, 2 * mm)]
+            currency = _("En {currency}").format(currency=statement.currency)
+            story += [Paragraph(escape(currency), _LABEL), Spacer(1, 2 * mm)]
         story += [_table(statement), Spacer(1, 6 * mm)]
 
     def footer(canvas, page, total):
@@ -126,16 +132,22 @@ def render_statement_pdf(
         canvas.setFillColor(MUTED)
         y = MARGIN - 6 * mm
         canvas.drawString(
-            MARGIN, y, f"Documento firmado digitalmente por {branding.legal_name} · Extracto"
+            MARGIN,
+            y,
+            _("Documento firmado digitalmente por {company} · Extracto").format(
+                company=branding.legal_name
+            ),
         )
-        canvas.drawRightString(PAGE_WIDTH - MARGIN, y, f"Página {page} de {total}")
+        canvas.drawRightString(PAGE_WIDTH - MARGIN, y, page_of(page, total))
         canvas.restoreState()
 
     return letterhead_pdf(
         story,
-        heading=("EXTRACTO DE CUENTA", period),
-        title=f"Extracto de cuenta {period}",
-        subject=f"Extracto de cuenta de {customer_name} {period}",
+        heading=(_("EXTRACTO DE CUENTA"), period),
+        title=_("Extracto de cuenta {period}").format(period=period),
+        subject=_("Extracto de cuenta de {customer} {period}").format(
+            customer=customer_name, period=period
+        ),
         branding=branding,
         footer=footer,
     )

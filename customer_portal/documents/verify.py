@@ -29,6 +29,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
 from customer_portal.documents.threads import outside_event_loop
+from customer_portal.i18n import _
 from customer_portal.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -341,50 +342,67 @@ def compare_with_original(
     Byte for byte is the question that matters: the portal keeps the signed
     original, so any difference, however small, means a different file. The
     signature check then says what kind of file it is (a copy altered after
-    signing, one with changes appended, an unsigned print...).
+    signing, one with changes appended, an unsigned print...). The answer is in
+    the current language (the request's).
     """
     if uploaded == original:
         report = verify_pdf(original, trust_roots)
         if report.valid:
             return Comparison(
                 True,
-                "El archivo es idéntico, byte a byte, a la factura original. Su firma "
-                "digital está intacta y es de confianza.",
+                _(
+                    "El archivo es idéntico, byte a byte, a la factura original. Su firma "
+                    "digital está intacta y es de confianza."
+                ),
             )
         return Comparison(
             True,
-            "El archivo es idéntico, byte a byte, a la factura original, pero su firma "
-            "no se ha podido validar en este momento.",
+            _(
+                "El archivo es idéntico, byte a byte, a la factura original, pero su firma "
+                "no se ha podido validar en este momento."
+            ),
         )
     if _is_revision_before_archiving(uploaded, original):
         report = verify_pdf(uploaded, trust_roots)
         state = (
-            "Su firma digital está intacta y es de confianza."
+            _("Su firma digital está intacta y es de confianza.")
             if report.valid
-            else "Su firma no se ha podido validar en este momento."
+            else _("Su firma no se ha podido validar en este momento.")
         )
         return Comparison(
             True,
-            "El archivo es la factura original, byte a byte, tal como era antes de su "
-            "sello de tiempo de archivo (el que el portal añade después, sin tocar lo "
-            "firmado, para que la firma se pueda comprobar durante años). " + state,
+            _sentences(
+                _(
+                    "El archivo es la factura original, byte a byte, tal como era antes de su "
+                    "sello de tiempo de archivo (el que el portal añade después, sin tocar lo "
+                    "firmado, para que la firma se pueda comprobar durante años)."
+                ),
+                state,
+            ),
         )
-    prefix = "El archivo no es la factura original: su contenido es distinto. "
     report = verify_pdf(uploaded, trust_roots)
     if not report.signed:
         if any("not a readable PDF" in problem for problem in report.problems):
-            return Comparison(False, prefix + "Además, no es un PDF legible.")
-        return Comparison(False, prefix + "No lleva firma digital.")
+            return _different(_("Además, no es un PDF legible."))
+        return _different(_("No lleva firma digital."))
     if not report.intact:
-        return Comparison(
-            False, prefix + "Su firma digital no es válida: se modificó después de firmarse."
-        )
+        return _different(_("Su firma digital no es válida: se modificó después de firmarse."))
     if not report.covers_whole_file:
-        return Comparison(
-            False,
-            prefix + "Conserva la firma original, pero se le añadieron cambios después "
-            "de firmarla.",
+        return _different(
+            _("Conserva la firma original, pero se le añadieron cambios después de firmarla.")
         )
     if not report.trusted:
-        return Comparison(False, prefix + "Su firma no es de un certificado de confianza.")
-    return Comparison(False, prefix + "Lleva una firma válida, pero corresponde a otro documento.")
+        return _different(_("Su firma no es de un certificado de confianza."))
+    return _different(_("Lleva una firma válida, pero corresponde a otro documento."))
+
+
+def _sentences(*sentences: str) -> str:
+    """Whole sentences, each translated on its own, one after another."""
+    return " ".join(sentences)
+
+
+def _different(why: str) -> Comparison:
+    """The answer for a file that is not the original: that first, then ``why`` (a sentence)."""
+    return Comparison(
+        False, _sentences(_("El archivo no es la factura original: su contenido es distinto."), why)
+    )

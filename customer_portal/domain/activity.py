@@ -18,24 +18,29 @@ from sqlmodel import Session, col, select
 
 from customer_portal.domain.places import place_of
 from customer_portal.domain.sessions import device_name
+from customer_portal.i18n import N_, _
 from customer_portal.models import AuditEvent
 
 #: How many events Mi cuenta lists.
 ACTIVITY_LIMIT = 20
 
-#: The events a person sees, in their words; ``{subject}`` is the event's subject.
+#: The events a person sees, in their words (msgids, translated when listed);
+#: ``{subject}`` is the event's subject.
 _WORDS: dict[str, tuple[str, bool]] = {
-    "login.succeeded": ("Inicio de sesión", True),
-    "login.failed": ("Intento de entrar con una contraseña incorrecta", False),
-    "invoice.downloaded": ("Descarga de la factura {subject}", True),
-    "password.changed": ("Cambio de contraseña", True),
-    "password.reset": ("Contraseña restablecida desde el email", True),
-    "account.activated": ("Alta: contraseña elegida", True),
-    "password.reset_requested": ("Petición de un enlace para restablecer la contraseña", True),
-    "notifications.changed": ("Cambio de los avisos por email", True),
-    "account.not_me": ("«No he sido yo»: sesiones cerradas y contraseña anulada", True),
-    "second_factor.enabled": ("Verificación en dos pasos activada", True),
-    "second_factor.disabled": ("Verificación en dos pasos desactivada", True),
+    "login.succeeded": (N_("Inicio de sesión"), True),
+    "login.failed": (N_("Intento de entrar con una contraseña incorrecta"), False),
+    "invoice.downloaded": (N_("Descarga de la factura {subject}"), True),
+    "password.changed": (N_("Cambio de contraseña"), True),
+    "password.reset": (N_("Contraseña restablecida desde el email"), True),
+    "account.activated": (N_("Alta: contraseña elegida"), True),
+    "password.reset_requested": (
+        N_("Petición de un enlace para restablecer la contraseña"),
+        True,
+    ),
+    "notifications.changed": (N_("Cambio de los avisos por email"), True),
+    "account.not_me": (N_("«No he sido yo»: sesiones cerradas y contraseña anulada"), True),
+    "second_factor.enabled": (N_("Verificación en dos pasos activada"), True),
+    "second_factor.disabled": (N_("Verificación en dos pasos desactivada"), True),
 }
 SHOWN_ACTIONS = tuple(_WORDS)
 
@@ -46,7 +51,7 @@ class ActivityItem:
 
     Attributes:
         at: when (UTC).
-        what: what happened, in Spanish.
+        what: what happened, in the current language.
         device: the browser and system ("Chrome en Linux"), "" if not recorded.
         place: "Sevilla, España", "Red local", or "" when not known.
         ip: the client address, "" if none.
@@ -83,7 +88,7 @@ def recent_activity(
         items.append(
             ActivityItem(
                 at=row.at,
-                what=words.format(subject=row.subject or ""),
+                what=_(words).format(subject=row.subject or ""),
                 device=device_name(user_agent) if user_agent else "",
                 place=place_of(row.ip, geoip_database),
                 ip=row.ip or "",

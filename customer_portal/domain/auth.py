@@ -2,7 +2,9 @@
 
 Every function is synchronous and may run bcrypt; callers in an event loop
 run them with ``asyncio.to_thread`` so one login never stalls other
-customers. Messages are the Spanish texts customers read.
+customers. Messages are the texts customers read: the constants below are the
+Spanish msgids (marked with ``N_``), returned translated into the current
+language (:mod:`customer_portal.i18n`).
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from customer_portal.domain.accounts import account_for, login_email, normalize_
 from customer_portal.domain.activity import user_agent_detail
 from customer_portal.domain.audit import record_event
 from customer_portal.domain.devices import recognise_device
+from customer_portal.domain.languages import email_language
 from customer_portal.domain.password_rules import check_password
 from customer_portal.domain.passwords import hash_password, verify_password
 from customer_portal.domain.places import place_of
 from customer_portal.domain.sessions import device_name, end_other_sessions, start_session
 from customer_portal.domain.tokens import TokenError, TokenKeys, TokenPurpose
+from customer_portal.i18n import N_, _, ngettext, use_language
 from customer_portal.limits import IP_LENGTH
 from customer_portal.mail.render import EmailKind
 from customer_portal.models import Account, utcnow
@@ -33,22 +37,23 @@ from customer_portal.settings import Settings
 
 log = logging.getLogger(__name__)
 
-LOGIN_FAILED = "El correo electrónico o la contraseña no son correctos."
+# The Spanish msgids; an AuthResult carries them translated (``_(LOGIN_FAILED)``).
+LOGIN_FAILED = N_("El correo electrónico o la contraseña no son correctos.")
 # {wait} is "1 minuto", "15 minutos", "3 horas"...: see wait_words.
-LOCKED = (
+LOCKED = N_(
     "Demasiados intentos fallidos. Por seguridad, espere {wait} antes de volver a "
     "intentarlo, o restablezca su contraseña con «¿Has olvidado tu contraseña?»."
 )
-EMAIL_MISMATCH = (
+EMAIL_MISMATCH = N_(
     "La dirección de correo electrónico debe ser la misma a la que le ha llegado el correo. "
     "Si indica otra cuenta de correo, no le llegarán las facturas."
 )
-LINK_EXPIRED = "El enlace ha caducado."
-LINK_INVALID = "El enlace no es válido o ya se ha utilizado."
-RULES_FAILED = "La contraseña no cumple los requisitos: {rules}."
-CURRENT_WRONG = "La contraseña actual no es correcta."
-CODE_WRONG = "El código no es correcto. Escriba el que muestra ahora su aplicación."
-CHALLENGE_EXPIRED = "Han pasado más de 5 minutos: vuelva a entrar con su contraseña."
+LINK_EXPIRED = N_("El enlace ha caducado.")
+LINK_INVALID = N_("El enlace no es válido o ya se ha utilizado.")
+RULES_FAILED = N_("La contraseña no cumple los requisitos: {rules}.")
+CURRENT_WRONG = N_("La contraseña actual no es correcta.")
+CODE_WRONG = N_("El código no es correcto. Escriba el que muestra ahora su aplicación.")
+CHALLENGE_EXPIRED = N_("Han pasado más de 5 minutos: vuelva a entrar con su contraseña.")
 
 
 # Checked when the email is unknown, so both cases cost one bcrypt at the same
@@ -63,7 +68,8 @@ class AuthResult:
 
     Attributes:
         ok: whether the flow succeeded.
-        message: on failure, the Spanish text to show the customer; empty on success.
+        message: on failure, the text to show the customer (in the current
+            language); empty on success.
         account_id: on success, the account concerned.
         session_token: when the flow signed the customer in, the new session's
             token for the browser's cookie; None otherwise.
@@ -85,9 +91,22 @@ class AuthResult:
 def wait_words(minutes: int) -> str:
     """A wait as customers read it; the account ceiling can mean hours, not 900 minutos."""
     if minutes < 60:
-        return "1 minuto" if minutes == 1 else f"{minutes} minutos"
+        return ngettext("{n} minuto", "{n} minutos", minutes).format(n=minutes)
     hours = -(-minutes // 60)
-    return "1 hora" if hours == 1 else f"{hours} horas"
+    return ngettext("{n} hora", "{n} horas", hours).format(n=hours)
+
+
+def locked_message(minutes: int) -> str:
+    """:data:`LOCKED` in the current language, with the wait in words."""
+    return _(LOCKED).format(wait=wait_words(minutes))
+
+
+def _link_problem(exc: TokenError) -> str:
+    return _(LINK_EXPIRED) if exc.reason == "expired" else _(LINK_INVALID)
+
+
+def _rules_failed(failed: list[str]) -> str:
+    return _(RULES_FAILED).format(rules=", ".join(failed).lower())
 
 
 def log_in(
@@ -131,7 +150,7 @@ def log_in(
         account = account_for(session=session, email=email)
     if not decision.allowed:
         log.info("sign-in throttled by rule %s", decision.rule)
-        return AuthResult(False, LOCKED.format(wait=wait_words(decision.retry_after_minutes)))
+        return AuthResult(False, locked_message(decision.retry_after_minutes))
 
     usable = account is not None and account.password_hash is not None
     matches = verify_password(password, account.password_hash if usable else _DUMMY_HASH)
@@ -145,7 +164,7 @@ def log_in(
                 ip=ip,
                 detail=user_agent_detail(user_agent),
             )
-            return AuthResult(False, LOGIN_FAILED)
+            return AuthResult(False, _(LOGIN_FAILED))
         if second_factor.enabled(account) or second_factor.required_for(
             session=session, account=account
         ):
@@ -218,10 +237,10 @@ def complete_second_factor(
     with unit_of_work(engine) as session:
         found = keys.read_challenge(session=session, token=challenge)
         if found is None or found.enrol or not second_factor.enabled(found.account):
-            return AuthResult(False, CHALLENGE_EXPIRED)
+            return AuthResult(False, _(CHALLENGE_EXPIRED))
         decision = throttle.admit(session=session, email=found.account.email, ip=ip, now=utcnow())
     if not decision.allowed:
-        return AuthResult(False, LOCKED.format(wait=wait_words(decision.retry_after_minutes)))
+        return AuthResult(False, locked_message(decision.retry_after_minutes))
     with unit_of_work(engine) as session:
         account = session.get(Account, found.account.id)
         how = second_factor.check_second_factor(
@@ -236,7 +255,7 @@ def complete_second_factor(
                 ip=ip,
                 detail={**detail, "second_factor": "wrong"},
             )
-            return AuthResult(False, CODE_WRONG)
+            return AuthResult(False, _(CODE_WRONG))
         result = _sign_in(session, settings, account, ip, user_agent, device_token, how)
     return dataclasses.replace(result, next_path=found.next_path)
 
@@ -267,14 +286,14 @@ def complete_enrolment(
             now=utcnow(),
         )
     if not decision.allowed:
-        return AuthResult(False, LOCKED.format(wait=wait_words(decision.retry_after_minutes))), []
+        return AuthResult(False, locked_message(decision.retry_after_minutes)), []
     with unit_of_work(engine) as session:
         account = session.get(Account, account_id)
         codes = second_factor.confirm_enrolment(
             session=session, account=account, keys=keys, code=code, ip=ip
         )
         if codes is None:
-            return AuthResult(False, CODE_WRONG), []
+            return AuthResult(False, _(CODE_WRONG)), []
         if sign_in:
             return _sign_in(session, settings, account, ip, user_agent, device_token, "totp"), codes
         throttle.clear_pair(session=session, email=account.email, ip=ip)
@@ -292,15 +311,17 @@ def _notify(
     """Queue a "was it you?" email about ``account``, naming this request's device and place."""
     from customer_portal.mail.notices import queue_security_notice
 
-    queue_security_notice(
-        session=session,
-        account=account,
-        settings=settings,
-        kind=kind,
-        device=device_name(user_agent or "") if user_agent else "",
-        place=place_of(ip, settings.geoip_database),
-        ip=ip,
-    )
+    # Worded now, in the language the email will be read in.
+    with use_language(email_language(account)):
+        queue_security_notice(
+            session=session,
+            account=account,
+            settings=settings,
+            kind=kind,
+            device=device_name(user_agent or "") if user_agent else "",
+            place=place_of(ip, settings.geoip_database),
+            ip=ip,
+        )
 
 
 def preview_link(
@@ -325,7 +346,7 @@ def preview_link(
             max_age_seconds=_max_age(settings, purpose),
         )
     except TokenError as exc:
-        return AuthResult(False, LINK_EXPIRED if exc.reason == "expired" else LINK_INVALID)
+        return AuthResult(False, _link_problem(exc))
     return AuthResult(True, account_id=account.id)
 
 
@@ -361,7 +382,7 @@ def set_password_with_link(
     """
     check = check_password(password, repeat, min_length=settings.password_min_length)
     if not check.acceptable:
-        return AuthResult(False, RULES_FAILED.format(rules=", ".join(check.failed()).lower()))
+        return AuthResult(False, _rules_failed(check.failed()))
     keys = TokenKeys(settings.secret_key)
     with unit_of_work(engine) as session:
         try:
@@ -372,9 +393,9 @@ def set_password_with_link(
                 max_age_seconds=_max_age(settings, purpose),
             )
         except TokenError as exc:
-            return AuthResult(False, LINK_EXPIRED if exc.reason == "expired" else LINK_INVALID)
+            return AuthResult(False, _link_problem(exc))
     if normalize_email(email) != account.email:
-        return AuthResult(False, EMAIL_MISMATCH)
+        return AuthResult(False, _(EMAIL_MISMATCH))
 
     new_hash = hash_password(password)  # slow: outside any transaction
     now = utcnow()
@@ -393,7 +414,7 @@ def set_password_with_link(
             )
         ).rowcount
         if updated != 1:
-            return AuthResult(False, LINK_INVALID)
+            return AuthResult(False, _(LINK_INVALID))
         # A completed reset always lets the owner in, even under attack.
         throttle.forget_failures(session=session, email=account.email)
         end_other_sessions(session=session, account_id=account.id, keep_token=None)
@@ -530,13 +551,13 @@ def change_password(
     """
     check = check_password(password, repeat, min_length=settings.password_min_length)
     if not check.acceptable:
-        return AuthResult(False, RULES_FAILED.format(rules=", ".join(check.failed()).lower()))
+        return AuthResult(False, _rules_failed(check.failed()))
     with unit_of_work(engine) as session:
         account = session.get(Account, account_id)
     if account is None or not account.password_hash:
-        return AuthResult(False, CURRENT_WRONG)
+        return AuthResult(False, _(CURRENT_WRONG))
     if not verify_password(current, account.password_hash):
-        return AuthResult(False, CURRENT_WRONG)
+        return AuthResult(False, _(CURRENT_WRONG))
     new_hash = hash_password(password)
     with unit_of_work(engine) as session:
         stored = session.get(Account, account_id)

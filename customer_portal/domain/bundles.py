@@ -23,6 +23,7 @@ from customer_portal.documents.integrity import check_pdf
 from customer_portal.domain.downloads import download_filename
 from customer_portal.domain.exports import csv_pieces
 from customer_portal.domain.invoice_search import InvoiceFilters, InvoiceRow, all_invoice_rows
+from customer_portal.i18n import _
 from customer_portal.models import Invoice, SignedDocument
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,7 @@ def zip_pieces(
         included: set[str] = set()
         # The PDFs first, so the manifest can say which could not be included.
         for start in range(0, len(chosen), _PER_READ):
-            ids = [invoice_id for invoice_id, _ in chosen[start : start + _PER_READ]]
+            ids = [invoice_id for invoice_id, _row in chosen[start : start + _PER_READ]]
             for number, pdf, sha256, size in session.exec(
                 select(
                     Invoice.number,
@@ -119,11 +120,12 @@ def zip_pieces(
                 bundle.writestr(zipfile.ZipInfo(download_filename(number), stamp), bytes(pdf))
                 included.add(number)
                 yield pipe.take()
+        missing = _("No disponible")
         manifest = b"".join(
             csv_pieces(
-                (row for _, row in chosen),
+                (row for _invoice_id, row in chosen),
                 file_column=lambda row: (
-                    download_filename(row.number) if row.number in included else "No disponible"
+                    download_filename(row.number) if row.number in included else missing
                 ),
             )
         )

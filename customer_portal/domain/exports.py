@@ -21,8 +21,18 @@ import xlsxwriter
 
 from customer_portal.domain.invoice_search import InvoiceRow
 from customer_portal.domain.status import status_label
+from customer_portal.i18n import N_, _
 
-HEADER = ("Número", "Fecha", "Vencimiento", "Moneda", "Total", "Pendiente", "Estado")
+#: The columns' titles (msgids: the files are written in the current language).
+HEADER = (
+    N_("Número"),
+    N_("Fecha"),
+    N_("Vencimiento"),
+    N_("Moneda"),
+    N_("Total"),
+    N_("Pendiente"),
+    N_("Estado"),
+)
 #: Rows per piece of a streamed CSV.
 _ROWS_PER_PIECE = 500
 # A cell starting with one of these is a formula to a spreadsheet (CSV injection).
@@ -58,7 +68,8 @@ def csv_pieces(
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     buffer.write("\ufeff")
-    writer.writerow(HEADER + (("Archivo",) if file_column else ()))
+    titles = tuple(_(title) for title in HEADER)
+    writer.writerow(titles + ((_("Archivo"),) if file_column else ()))
     count = 0
     for row in rows:
         cells = (
@@ -83,13 +94,13 @@ def write_xlsx(rows: Iterable[InvoiceRow], path: Path) -> None:
     """The XLSX file at ``path``: numbers as numbers, dates as dates, one row at a time."""
     # constant_memory: each row goes to disk once the next begins.
     workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "in_memory": False})
-    sheet = workbook.add_worksheet("Facturas")
+    sheet = workbook.add_worksheet(_("Facturas"))
     bold = workbook.add_format({"bold": True})
     day = workbook.add_format({"num_format": "dd/mm/yyyy"})
     money = workbook.add_format({"num_format": "#,##0.00"})
     for column, (title, width) in enumerate(zip(HEADER, (16, 12, 12, 8, 14, 14, 30), strict=True)):
         sheet.set_column(column, column, width)
-        sheet.write_string(0, column, title, bold)
+        sheet.write_string(0, column, _(title), bold)
     sheet.freeze_panes(1, 0)
     for index, row in enumerate(rows, start=1):
         sheet.write_string(index, 0, row.number)

@@ -1,4 +1,9 @@
-"""Spanish formatting of money, quantities, rates and dates (babel, es_ES)."""
+"""Spanish formatting of money, quantities, rates and dates (babel, es_ES).
+
+Numbers and dates keep the Spanish forms in every language (the invoices'
+own); the words among them (a time zone's name, a country's) are in the
+current language (:mod:`customer_portal.i18n`).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from babel.dates import format_datetime
 from babel.numbers import parse_pattern
 
 from customer_portal.domain.money import QUANTITY_SCALE, RATE_SCALE, UNIT_PRICE_SCALE
+from customer_portal.i18n import DEFAULT_LANGUAGE, current_language
 
 LOCALE = "es_ES"
 
@@ -63,6 +69,17 @@ def short_date(value: date) -> str:
     return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
 
 
+def words_locale() -> str:
+    """The locale whose words name zones and countries: es_ES, or the current language."""
+    language = current_language()
+    return LOCALE if language == DEFAULT_LANGUAGE else language
+
+
+def country_name(code: str) -> str:
+    """A country's name in the current language (``ES`` → ``España``), "" if unknown."""
+    return Locale.parse(words_locale()).territories.get(code.upper(), "")
+
+
 def timestamp(value: datetime, tz: str, *, zone: bool = True) -> str:
     """A moment in the company's time zone, saying which.
 
@@ -75,7 +92,7 @@ def timestamp(value: datetime, tz: str, *, zone: bool = True) -> str:
         zone: Whether to name the zone.
     """
     pattern = "dd/MM/yyyy HH:mm, VVVV" if zone else "dd/MM/yyyy HH:mm"
-    return format_datetime(value, pattern, tzinfo=tz, locale=LOCALE)
+    return format_datetime(value, pattern, tzinfo=tz, locale=words_locale())
 
 
 def money_totals(by_currency: Mapping[str, int], currency: str = "EUR") -> str:
@@ -94,5 +111,5 @@ def optional_date(value: date | None) -> str:
 
 
 def zone_name(tz: str) -> str:
-    """How a Spanish reader names a zone: ``hora de España (Madrid)``."""
-    return format_datetime(datetime.now(UTC), "VVVV", tzinfo=tz, locale=LOCALE)
+    """How a reader names a zone: ``hora de España (Madrid)``, ``Spain (Madrid) Time``."""
+    return format_datetime(datetime.now(UTC), "VVVV", tzinfo=tz, locale=words_locale())

@@ -27,6 +27,7 @@ from sqlmodel import Session, col, func, select
 from customer_portal.domain import listing
 from customer_portal.domain.listing import Ordering, Page, clean_text
 from customer_portal.domain.status import InvoiceStatus, invoice_status, is_overdue
+from customer_portal.i18n import N_, _, ngettext
 from customer_portal.models import Invoice
 
 
@@ -43,18 +44,38 @@ class InvoiceSort(StrEnum):
 
 #: How each sort reads in the list's summary ("ordenadas por fecha, más recientes primero").
 SORT_NAMES: dict[str, listing.SortName] = {
-    InvoiceSort.DATE: listing.SortName("fecha", "más antiguas primero", "más recientes primero"),
-    InvoiceSort.NUMBER: listing.SortName("número", "de menor a mayor", "de mayor a menor"),
+    InvoiceSort.DATE: listing.SortName(
+        N_("ordenadas por fecha, más antiguas primero"),
+        N_("ordenadas por fecha, más recientes primero"),
+    ),
+    InvoiceSort.NUMBER: listing.SortName(
+        N_("ordenadas por número, de menor a mayor"),
+        N_("ordenadas por número, de mayor a menor"),
+    ),
     InvoiceSort.DUE: listing.SortName(
-        "vencimiento", "las que vencen antes primero", "las que vencen más tarde primero"
+        N_("ordenadas por vencimiento, las que vencen antes primero"),
+        N_("ordenadas por vencimiento, las que vencen más tarde primero"),
     ),
-    InvoiceSort.TOTAL: listing.SortName("total", "de menor a mayor", "de mayor a menor"),
+    InvoiceSort.TOTAL: listing.SortName(
+        N_("ordenadas por total, de menor a mayor"),
+        N_("ordenadas por total, de mayor a menor"),
+    ),
     InvoiceSort.PENDING: listing.SortName(
-        "importe pendiente", "de menor a mayor", "de mayor a menor"
+        N_("ordenadas por importe pendiente, de menor a mayor"),
+        N_("ordenadas por importe pendiente, de mayor a menor"),
     ),
-    InvoiceSort.STATUS: listing.SortName("estado", "pendientes primero", "cobradas primero"),
+    InvoiceSort.STATUS: listing.SortName(
+        N_("ordenadas por estado, pendientes primero"),
+        N_("ordenadas por estado, cobradas primero"),
+    ),
 }
-NOUN = listing.Noun("factura", "facturas", "ordenadas")
+
+
+def _invoices(count: int) -> str:
+    return ngettext("{n} factura", "{n} facturas", count).format(n=count)
+
+
+NOUN = listing.Noun(_invoices)
 
 
 #: The status filter's URL keys and what each selects, in the order the page lists them.
@@ -145,7 +166,7 @@ def parse_filters(query: Mapping[str, Any]) -> InvoiceFilters:
 
 
 def filter_problems(query: Mapping[str, Any]) -> dict[str, str]:
-    """What the customer must correct in the filters, by URL key, in Spanish.
+    """What the customer must correct in the filters, by URL key, in the current language.
 
     :func:`parse_filters` ignores what it cannot use; this says so, so that
     the page shows the message beside the field instead of a list that looks
@@ -155,7 +176,7 @@ def filter_problems(query: Mapping[str, Any]) -> dict[str, str]:
     low = listing.read_cents(listing.query_value(query, "min"))
     high = listing.read_cents(listing.query_value(query, "max"))
     if low is not None and high is not None and low > high:
-        problems["max"] = "El importe máximo es menor que el mínimo."
+        problems["max"] = _("El importe máximo es menor que el mínimo.")
     return {key: text for key, text in problems.items() if text} | listing.date_range_problems(
         query
     )
@@ -168,17 +189,22 @@ def active_filters(filters: InvoiceFilters) -> list[tuple[str, str]]:
     """
     found: list[tuple[str, str]] = []
     if filters.number:
-        found.append(("numero", f"Número: {filters.number}"))
+        found.append(("numero", _("Número: {number}").format(number=filters.number)))
     found.extend(listing.date_range_filters(filters.date_from, filters.date_to))
     if filters.amount_min_cents is not None:
-        found.append(("min", f"Importe mínimo: {listing.write_cents(filters.amount_min_cents)} €"))
+        amount = listing.write_cents(filters.amount_min_cents)
+        found.append(("min", _("Importe mínimo: {amount} €").format(amount=amount)))
     if filters.amount_max_cents is not None:
-        found.append(("max", f"Importe máximo: {listing.write_cents(filters.amount_max_cents)} €"))
+        amount = listing.write_cents(filters.amount_max_cents)
+        found.append(("max", _("Importe máximo: {amount} €").format(amount=amount)))
     if filters.statuses:
-        names = [status.value for key, status in STATUS_FILTERS.items() if key in filters.statuses]
-        found.append(("estado", "Estado: " + ", ".join(names)))
+        # The statuses' values are keys; each is shown in the current language.
+        names = [
+            _(status.value) for key, status in STATUS_FILTERS.items() if key in filters.statuses
+        ]
+        found.append(("estado", _("Estado: {statuses}").format(statuses=", ".join(names))))
     if filters.overdue:
-        found.append(("vencidas", "Solo vencidas"))
+        found.append(("vencidas", _("Solo vencidas")))
     return found
 
 

@@ -12,7 +12,7 @@ with these pieces and :func:`fetch_page` runs the query.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -23,6 +23,7 @@ from babel.numbers import format_decimal
 from sqlmodel import Session, func
 
 from customer_portal.domain.money import cents_to_decimal, to_cents
+from customer_portal.i18n import _
 from customer_portal.limits import INVOICE_NUMBER_LENGTH
 
 PAGE_SIZES = (10, 25, 50, 100)
@@ -110,9 +111,9 @@ def date_range_filters(date_from: date | None, date_to: date | None) -> list[tup
     """A date range's entries under "Filtros (n)": (URL key, "Desde 05/03/2026"...)."""
     found = []
     if date_from:
-        found.append(("desde", f"Desde {show_date(date_from)}"))
+        found.append(("desde", _("Desde {date}").format(date=show_date(date_from))))
     if date_to:
-        found.append(("hasta", f"Hasta {show_date(date_to)}"))
+        found.append(("hasta", _("Hasta {date}").format(date=show_date(date_to))))
     return found
 
 
@@ -169,33 +170,35 @@ def write_cents(cents: int) -> str:
 
 
 def amount_problem(query: Mapping[str, Any], key: str) -> str | None:
-    """What is wrong with the amount under ``key``, in Spanish; None if it is fine or empty."""
+    """What is wrong with the amount under ``key``, for the customer; None if fine or empty."""
     value = query_value(query, key)
     if not value or read_cents(value) is not None:
         return None
-    return f"«{value}» no es un importe válido. Escríbalo así: 1.210,50"
+    return _("«{value}» no es un importe válido. Escríbalo así: 1.210,50").format(value=value)
 
 
 def date_problem(query: Mapping[str, Any], key: str) -> str | None:
-    """What is wrong with the date under ``key``, in Spanish; None if it is fine or empty."""
+    """What is wrong with the date under ``key``, for the customer; None if fine or empty."""
     value = query_value(query, key)
     if not value or read_date(value) is not None:
         return None
-    return f"«{value}» no es una fecha válida. Escríbala así: 05/03/2026 (dd/mm/aaaa)"
+    return _("«{value}» no es una fecha válida. Escríbala así: 05/03/2026 (dd/mm/aaaa)").format(
+        value=value
+    )
 
 
 def date_range_problems(query: Mapping[str, Any]) -> dict[str, str]:
-    """What is wrong with ``desde`` and ``hasta``, by key, in Spanish: unreadable or reversed."""
+    """What is wrong with ``desde`` and ``hasta``, by key: unreadable or reversed dates."""
     problems = {key: date_problem(query, key) for key in ("desde", "hasta")}
     problems["hasta"] = problems["hasta"] or date_range_problem(query)
     return {key: text for key, text in problems.items() if text}
 
 
 def date_range_problem(query: Mapping[str, Any]) -> str | None:
-    """A reversed ``desde``/``hasta`` range, in Spanish; None if it is fine."""
+    """A reversed ``desde``/``hasta`` range, for the customer; None if it is fine."""
     date_from, date_to = read_date_range(query)
     if date_from and date_to and date_from > date_to:
-        return "La fecha «Desde» es posterior a «Hasta»."
+        return _("La fecha «Desde» es posterior a «Hasta».")
     return None
 
 
@@ -285,25 +288,29 @@ def ordering_query(ordering: Ordering) -> dict[str, str]:
 class SortName:
     """How a sort reads in a list's summary: ``ordenadas por fecha, más recientes primero``.
 
+    Whole phrases, so a translator sees the participle agree with the list's
+    noun ("ordenadas" facturas, "ordenados" pagos): msgids marked with ``N_``
+    where they are declared, translated when the summary is built.
+
     Attributes:
-        label: The column, as in "ordenadas por <label>".
-        ascending: What an ascending sort puts first.
-        descending: What a descending sort puts first.
+        ascending: The phrase of an ascending sort ("ordenadas por fecha, más antiguas primero").
+        descending: The phrase of a descending sort.
     """
 
-    label: str
     ascending: str
     descending: str
 
 
 @dataclass(frozen=True)
 class Noun:
-    """What a list lists, for its summary: ``factura``, ``facturas``, ``ordenadas``."""
+    """What a list lists, for its summary: ``count(12)`` is "12 facturas".
 
-    singular: str
-    plural: str
-    #: The participle agreeing with the plural: "ordenadas", "ordenados".
-    sorted_as: str
+    Attributes:
+        count: How many of it, in the current language (an ``ngettext`` of the
+            list's module, so the catalog has both forms).
+    """
+
+    count: Callable[[int], str]
 
 
 def results_summary(
@@ -323,15 +330,17 @@ def results_summary(
         descending: The direction.
     """
     if count == 0:
-        return "Ningún resultado con estos filtros."
+        return _("Ningún resultado con estos filtros.")
+    text = noun.count(count)
     if count == 1:
-        return f"1 {noun.singular}"
-    text = f"{count} {noun.plural}"
+        return text
     if pages > 1:
-        text += f" · página {page} de {pages}"
+        text = _("{results} · página {page} de {pages}").format(
+            results=text, page=page, pages=pages
+        )
     if sort is not None:
-        first = sort.descending if descending else sort.ascending
-        text += f", {noun.sorted_as} por {sort.label}, {first}"
+        order = _(sort.descending if descending else sort.ascending)
+        text = _("{results}, {order}").format(results=text, order=order)
     return text
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from customer_portal.domain.passwords import MAX_PASSWORD_BYTES
+from customer_portal.i18n import N_, _
 
 MIN_LENGTH = 6
 
@@ -29,7 +30,7 @@ class Rule:
     Attributes:
         key: a stable name for the rule (``length``, ``symbol``...), for the
             page to tag its checklist item with.
-        label: the requirement as customers read it, in Spanish.
+        label: the requirement as customers read it, in the current language.
         passed: whether the password meets it.
     """
 
@@ -60,14 +61,14 @@ class PasswordCheck:
         return [rule.label for rule in self.rules if not rule.passed]
 
 
-ASTERISK_WARNING = "Desaconsejamos el uso del símbolo del asterisco (*)."
+ASTERISK_WARNING = N_("Desaconsejamos el uso del símbolo del asterisco (*).")
 
 
 def check_password(password: str, repeat: str, *, min_length: int = MIN_LENGTH) -> PasswordCheck:
     """Check a new password and its repetition against every rule.
 
     Pure and cheap, so the form can run it on every keystroke and the server
-    once more on submit.
+    once more on submit. The labels are in the current language.
 
     Args:
         password: the new password as typed.
@@ -78,20 +79,26 @@ def check_password(password: str, repeat: str, *, min_length: int = MIN_LENGTH) 
         Every rule's outcome, and the asterisk warning when the password has one.
     """
     rules = (
-        Rule("length", f"Al menos {min_length} caracteres", len(password) >= min_length),
+        Rule(
+            "length",
+            _("Al menos {n} caracteres").format(n=min_length),
+            len(password) >= min_length,
+        ),
         Rule(
             "symbol",
-            "Un carácter que no sea una letra ni un dígito",
+            _("Un carácter que no sea una letra ni un dígito"),
             any(not ch.isalnum() for ch in password),
         ),
-        Rule("lower", "Una letra en minúscula ('a'-'z')", any(ch.islower() for ch in password)),
-        Rule("upper", "Una letra en mayúscula ('A'-'Z')", any(ch.isupper() for ch in password)),
+        Rule("lower", _("Una letra en minúscula ('a'-'z')"), any(ch.islower() for ch in password)),
+        Rule("upper", _("Una letra en mayúscula ('A'-'Z')"), any(ch.isupper() for ch in password)),
         Rule(
             "max_bytes",
-            f"No más de {MAX_PASSWORD_BYTES} caracteres (menos si usa acentos, eñes o emojis)",
+            _("No más de {n} caracteres (menos si usa acentos, eñes o emojis)").format(
+                n=MAX_PASSWORD_BYTES
+            ),
             len(password.encode("utf-8")) <= MAX_PASSWORD_BYTES,
         ),
-        Rule("match", "Las dos contraseñas coinciden", bool(password) and password == repeat),
+        Rule("match", _("Las dos contraseñas coinciden"), bool(password) and password == repeat),
     )
-    warnings = (ASTERISK_WARNING,) if "*" in password else ()
+    warnings = (_(ASTERISK_WARNING),) if "*" in password else ()
     return PasswordCheck(rules=rules, warnings=warnings)

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, func, select
 
 from customer_portal.domain import listing
 from customer_portal.domain.listing import Ordering, Page, clean_text
+from customer_portal.i18n import N_, _, ngettext
 from customer_portal.models import Invoice, Payment
 
 
@@ -30,11 +31,26 @@ class PaymentSort(StrEnum):
 
 #: How each sort reads in the list's summary ("ordenados por fecha, más recientes primero").
 SORT_NAMES: dict[str, listing.SortName] = {
-    PaymentSort.DATE: listing.SortName("fecha", "más antiguos primero", "más recientes primero"),
-    PaymentSort.INVOICE: listing.SortName("factura", "de menor a mayor", "de mayor a menor"),
-    PaymentSort.AMOUNT: listing.SortName("importe", "de menor a mayor", "de mayor a menor"),
+    PaymentSort.DATE: listing.SortName(
+        N_("ordenados por fecha, más antiguos primero"),
+        N_("ordenados por fecha, más recientes primero"),
+    ),
+    PaymentSort.INVOICE: listing.SortName(
+        N_("ordenados por factura, de menor a mayor"),
+        N_("ordenados por factura, de mayor a menor"),
+    ),
+    PaymentSort.AMOUNT: listing.SortName(
+        N_("ordenados por importe, de menor a mayor"),
+        N_("ordenados por importe, de mayor a menor"),
+    ),
 }
-NOUN = listing.Noun("pago", "pagos", "ordenados")
+
+
+def _payments(count: int) -> str:
+    return ngettext("{n} pago", "{n} pagos", count).format(n=count)
+
+
+NOUN = listing.Noun(_payments)
 
 
 _SORT_COLUMNS: dict[str, Any] = {
@@ -74,7 +90,7 @@ def parse_filters(query: Mapping[str, Any]) -> PaymentFilters:
 
 
 def filter_problems(query: Mapping[str, Any]) -> dict[str, str]:
-    """What the customer must correct in the filters, by URL key, in Spanish."""
+    """What the customer must correct in the filters, by URL key, in the current language."""
     return listing.date_range_problems(query)
 
 
@@ -82,7 +98,7 @@ def active_filters(filters: PaymentFilters) -> list[tuple[str, str]]:
     """Each filter in use as (URL key, what it reads like), in the form's order."""
     found: list[tuple[str, str]] = []
     if filters.invoice:
-        found.append(("factura", f"Factura: {filters.invoice}"))
+        found.append(("factura", _("Factura: {invoice}").format(invoice=filters.invoice)))
     found.extend(listing.date_range_filters(filters.date_from, filters.date_to))
     return found
 

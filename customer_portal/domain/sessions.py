@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from customer_portal.domain.people import CustomerChoice
+from customer_portal.i18n import N_, _
 from customer_portal.limits import SESSION_TOKEN_MAX_LENGTH, USER_AGENT_LENGTH
 from customer_portal.models import Account, AuthSession, Customer, CustomerAccess, utcnow
 
@@ -325,7 +326,7 @@ def live_sessions(*, session: Session, account_id: int, current_token: str) -> l
     ]
 
 
-UNKNOWN_BROWSER = "Navegador desconocido"
+UNKNOWN_BROWSER = N_("Navegador desconocido")
 
 # ua-parser's families, as a customer names them: the engine's variants
 # ("HeadlessChrome", "Chrome Mobile iOS") are the browser they installed.
@@ -357,7 +358,6 @@ def _known(family: str | None) -> str:
     return "" if family in (None, "", "Other") else family
 
 
-@functools.lru_cache(maxsize=512)
 def device_name(user_agent: str) -> str:
     """The browser and system a User-Agent names, as a customer says them.
 
@@ -369,10 +369,16 @@ def device_name(user_agent: str) -> str:
         user_agent: the User-Agent header a session signed in with ("" if none).
 
     Returns:
-        The description, in Spanish.
+        The description, in the current language.
     """
-    if not user_agent.strip():
-        return UNKNOWN_BROWSER
+    browser, system = _browser_and_system(user_agent) if user_agent.strip() else ("", "")
+    browser = browser or _(UNKNOWN_BROWSER)
+    return _("{browser} en {system}").format(browser=browser, system=system) if system else browser
+
+
+@functools.lru_cache(maxsize=512)
+def _browser_and_system(user_agent: str) -> tuple[str, str]:
+    """The names of the browser and system of ``user_agent``, "" for each not known."""
     # Imported here: building the rules takes a moment nobody signing in needs.
     import ua_parser
 
@@ -382,6 +388,4 @@ def device_name(user_agent: str) -> str:
     device = _known(found.device.family if found.device else None)
     system = _known(found.os.family if found.os else None)
     system = device if device in _DEVICES_BY_NAME else _SYSTEM_NAMES.get(system, system)
-    if not browser:
-        return f"{UNKNOWN_BROWSER} en {system}" if system else UNKNOWN_BROWSER
-    return f"{browser} en {system}" if system else browser
+    return browser, system

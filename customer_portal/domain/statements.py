@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
+from customer_portal.i18n import _
 from customer_portal.models import Invoice, Payment
 
 #: How far back a statement may start and how long it may span, in days.
@@ -88,7 +89,7 @@ def _events(
             col(Invoice.issue_date).between(date_from, date_to),
         )
     ):
-        yield currency, day, 0, f"Factura {number}", number, total, 0
+        yield currency, day, 0, _("Factura {number}").format(number=number), number, total, 0
     for number, currency, day, amount, reference in session.exec(
         select(
             Invoice.number,
@@ -103,7 +104,10 @@ def _events(
             col(Payment.paid_on).between(date_from, date_to),
         )
     ):
-        yield currency, day, 1, f"Cobro {reference} · factura {number}", number, 0, amount
+        concept = _("Cobro {reference} · factura {number}").format(
+            reference=reference, number=number
+        )
+        yield currency, day, 1, concept, number, 0, amount
 
 
 def account_statement(
@@ -146,6 +150,8 @@ def has_invoices(*, session: Session, customer_id: int) -> bool:
 def period(query: Mapping[str, Any], today: date) -> tuple[date, date, str]:
     """The period a URL asks for (``desde``, ``hasta``), and what was wrong with it ("" if nothing).
 
+    The message is in the current language.
+
     Without dates: from the first of January to today. A reversed range, one
     in the future or one longer than ten years is not shown; the year to date
     is, with a message saying why.
@@ -156,7 +162,7 @@ def period(query: Mapping[str, Any], today: date) -> tuple[date, date, str]:
     asked_from, asked_to = read_date_range(query)
     date_from, date_to = asked_from or default[0], asked_to or today
     if date_from > date_to:
-        return *default, "La fecha «Desde» es posterior a «Hasta»: se muestra el año en curso."
+        return *default, _("La fecha «Desde» es posterior a «Hasta»: se muestra el año en curso.")
     if (date_to - date_from).days > MAX_SPAN_DAYS:
-        return *default, "El periodo es de más de diez años: se muestra el año en curso."
+        return *default, _("El periodo es de más de diez años: se muestra el año en curso.")
     return date_from, min(date_to, today), ""

@@ -2,6 +2,8 @@
 
 :func:`status_label` is the only place that says how a status reads and which
 colour it has: the list's and the invoice page's badge, and the emails, use it.
+The statuses' values are keys (compared, filtered, carried in state vars) and
+stay Spanish; :func:`status_label` translates them into the current language.
 The signed PDF shows no status: it is signed once at publication, and the
 status changes with every payment.
 """
@@ -13,13 +15,15 @@ from datetime import date, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from customer_portal.i18n import N_, _
+
 
 class InvoiceStatus(StrEnum):
-    """The three statuses of the seed manual, in its words."""
+    """The three statuses of the seed manual, in its words (Spanish keys; shown translated)."""
 
-    PAID = "Cobrado"
-    PARTIALLY_PAID = "Cobrado parcialmente"
-    PENDING = "Pendiente"
+    PAID = N_("Cobrado")
+    PARTIALLY_PAID = N_("Cobrado parcialmente")
+    PENDING = N_("Pendiente")
 
 
 def invoice_status(total_cents: int, paid_cents: int) -> InvoiceStatus:
@@ -65,8 +69,8 @@ _TONES = {
     InvoiceStatus.PENDING: Tone.GRAY,
 }
 
-#: What follows the status of an unpaid invoice past its due date.
-OVERDUE_SUFFIX = " · vencida"
+#: How the status of an unpaid invoice past its due date reads (``{status}``: the status).
+OVERDUE = N_("{status} · vencida")
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,7 @@ class StatusLabel:
     """How an invoice's status reads and looks, wherever it is shown.
 
     Attributes:
-        text: e.g. ``"Cobrado parcialmente · vencida"``.
+        text: e.g. ``"Cobrado parcialmente · vencida"``, in the current language.
         tone: its colour.
     """
 
@@ -106,9 +110,10 @@ def status_label(status: InvoiceStatus | str, overdue: bool = False) -> StatusLa
             "· vencida" after the status. Ignored for a paid invoice.
     """
     status = InvoiceStatus(status)
+    text = _(status.value)
     if overdue and status is not InvoiceStatus.PAID:
-        return StatusLabel(status.value + OVERDUE_SUFFIX, Tone.RED)
-    return StatusLabel(status.value, _TONES[status])
+        return StatusLabel(_(OVERDUE).format(status=text), Tone.RED)
+    return StatusLabel(text, _TONES[status])
 
 
 def today_in(zone: str) -> date:

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from customer_portal.domain.status import InvoiceStatus, invoice_status
+from customer_portal.i18n import N_, ngettext
 from customer_portal.models import Invoice, PublicLookup
 
 if TYPE_CHECKING:
@@ -74,7 +75,8 @@ LOOKUP_WINDOW = timedelta(minutes=10)
 # no invoice has it, and a typo costs the same query (and time) as an unknown code.
 _NO_CODE = "U" * LENGTH
 
-NOT_FOUND = (
+#: The answer to a code no invoice has (a msgid: shown as ``_(NOT_FOUND)``).
+NOT_FOUND = N_(
     "No hay ninguna factura con ese código. Compruebe que lo ha escrito tal como "
     "aparece en la factura."
 )
@@ -83,11 +85,13 @@ NOT_FOUND = (
 def too_many_lookups(wait: timedelta) -> str:
     """The answer to an address over its limit, with the whole minutes it waits."""
     minutes = max(1, math.ceil(wait.total_seconds() / 60))
-    unit = "minuto" if minutes == 1 else "minutos"
-    return (
-        "Demasiadas comprobaciones desde su conexión. Espere "
-        f"{minutes} {unit} antes de volver a intentarlo."
-    )
+    return ngettext(
+        "Demasiadas comprobaciones desde su conexión. Espere {n} minuto antes de volver a "
+        "intentarlo.",
+        "Demasiadas comprobaciones desde su conexión. Espere {n} minutos antes de volver a "
+        "intentarlo.",
+        minutes,
+    ).format(n=minutes)
 
 
 @dataclass(frozen=True)

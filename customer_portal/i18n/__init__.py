@@ -50,9 +50,7 @@ LANGUAGE_COOKIE = "portal_idioma"
 LANGUAGE_COOKIE_MAX_AGE = 400 * 24 * 3600
 _CODE = re.compile(r"^[a-z]{2,3}$")
 
-_current: contextvars.ContextVar[str] = contextvars.ContextVar(
-    "language", default=DEFAULT_LANGUAGE
-)
+_current: contextvars.ContextVar[str] = contextvars.ContextVar("language", default=DEFAULT_LANGUAGE)
 
 
 @functools.cache
@@ -171,5 +169,5 @@ def from_header(accept_language: str | None) -> str | None:
 def choose_language(
     saved: str | None = None, cookie: str | None = None, accept_language: str | None = None
 ) -> str:
-    """Whose choice wins: the person's saved one, this browser's, the browser's languages, Spanish."""
+    """Whose choice wins: the person's saved one, this browser's, its languages, Spanish."""
     return known(saved) or known(cookie) or from_header(accept_language) or DEFAULT_LANGUAGE

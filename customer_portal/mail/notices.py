@@ -37,6 +37,7 @@ lives in the email and nowhere else; the outbox keeps a redacted copy.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import secrets
@@ -56,9 +57,11 @@ from customer_portal.domain import formats
 from customer_portal.domain.accounts import normalize_email
 from customer_portal.domain.downloads import download_filename
 from customer_portal.domain.invoice_input import InvoiceData
+from customer_portal.domain.languages import email_language
 from customer_portal.domain.people import customers_of, ensure_people, may_see
 from customer_portal.domain.status import invoice_status, is_overdue, status_label, today_in
 from customer_portal.domain.tokens import TokenKeys, TokenPurpose
+from customer_portal.i18n import DEFAULT_LANGUAGE, use_language
 from customer_portal.mail.outbox import SIGNED_LINK, NothingToSend, enqueue
 from customer_portal.mail.render import Attachment, EmailKind, TemplateProblem
 from customer_portal.models import (
@@ -335,6 +338,8 @@ class DeliveryContext:
     context: dict[str, Any]
     secret: str | None = None
     attachments: tuple[Attachment, ...] = ()
+    #: The recipient's language (their choice, else their browser's, else Spanish).
+    language: str = DEFAULT_LANGUAGE
 
 
 def _mint(settings: Settings, account: Account, purpose: TokenPurpose) -> tuple[str, str, str]:
@@ -498,8 +503,17 @@ def delivery_context(
             address, or (a bare Alta) was activated meanwhile.
         TemplateProblem: a row's link description cannot be read.
     """
+    recipient = _recipient(session, rows[0])
+    # The recipient's language for everything the email says, statuses included.
+    with use_language(email_language(recipient)) as language:
+        content = _content(session, rows, settings, recipient)
+    return dataclasses.replace(content, language=language)
+
+
+def _content(
+    session: Session, rows: list[OutboxEmail], settings: Settings, recipient: Account | None
+) -> DeliveryContext:
     first = rows[0]
-    recipient = _recipient(session, first)
     _check_still_linked(session, first, recipient)
     contexts = [json.loads(row.context) for row in rows]
     specs = [_read_spec(row, context) for row, context in zip(rows, contexts, strict=True)]

@@ -290,7 +290,11 @@ def render_row(
     """
     content = _delivery_context(session, group or group_of(session, row), settings)
     email = render_email(
-        content.kind, content.context, branding=settings.branding, base_url=settings.base_url
+        content.kind,
+        content.context,
+        branding=settings.branding,
+        base_url=settings.base_url,
+        language=content.language,
     )
     if content.attachments:
         email = dataclasses.replace(email, attachments=content.attachments)

@@ -9,10 +9,17 @@ Invoice emails take ``invoices``: a list of dicts with ``number``, ``date``,
 ``amount``, ``due_date``, ``status`` (with ``status_color`` and
 ``status_background``) and ``link``; one invoice reads as the manual's
 sentence, several as a list.
+
+Every email is written in its recipient's language (``language=``): the
+templates say their words through Jinja2's i18n extension (``{% trans %}``
+and ``_()``, newstyle: placeholders by name, values escaped in HTML), which
+asks :mod:`customer_portal.i18n` for the current language's catalog; the
+subjects are catalog entries too. Spanish, the source, needs no catalog.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from dataclasses import dataclass
 from enum import StrEnum
@@ -21,7 +28,9 @@ from typing import Any
 
 import jinja2
 
+from customer_portal import i18n
 from customer_portal.domain.password_rules import MIN_LENGTH
+from customer_portal.i18n import N_, _
 from customer_portal.settings import Branding
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -37,12 +46,13 @@ class EmailKind(StrEnum):
     NEW_SIGN_IN = "new_sign_in"  # a sign-in from a browser the account had not used
 
 
+#: In Spanish; each is translated when an email is rendered (:func:`subject_for`).
 SUBJECTS = {
-    EmailKind.WELCOME: "Alta en {portal_name}",
-    EmailKind.NEW_INVOICE: "Nueva Factura disponible en {portal_name}",
-    EmailKind.PASSWORD_RESET: "Restablecer contraseña",
-    EmailKind.PASSWORD_CHANGED: "Su contraseña de {portal_name} ha cambiado",
-    EmailKind.NEW_SIGN_IN: "Nuevo inicio de sesión en {portal_name}",
+    EmailKind.WELCOME: N_("Alta en {portal_name}"),
+    EmailKind.NEW_INVOICE: N_("Nueva Factura disponible en {portal_name}"),
+    EmailKind.PASSWORD_RESET: N_("Restablecer contraseña"),
+    EmailKind.PASSWORD_CHANGED: N_("Su contraseña de {portal_name} ha cambiado"),
+    EmailKind.NEW_SIGN_IN: N_("Nuevo inicio de sesión en {portal_name}"),
 }
 
 
@@ -86,8 +96,16 @@ def _environment() -> jinja2.Environment:
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
     )
     env.filters["full_stop"] = full_stop
+    # Looked up at every call: the environment is shared, the language is the email's.
+    # (install_gettext_callables is added to the environment by the extension.)
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda message: i18n.gettext(message),
+        ngettext=lambda singular, plural, n: i18n.ngettext(singular, plural, n),
+        newstyle=True,
+    )
     return env
 
 
@@ -98,19 +116,46 @@ def _kind(kind: EmailKind | str) -> EmailKind:
         raise TemplateProblem(f"unknown email kind {kind!r}") from None
 
 
-def subject_for(kind: EmailKind | str, branding: Branding) -> str:
+def _in_language(language: str | None) -> contextlib.AbstractContextManager[object]:
+    """``language`` for the block; without one, the current language stays."""
+    return i18n.use_language(language) if language else contextlib.nullcontext()
+
+
+def subject_for(kind: EmailKind | str, branding: Branding, *, language: str | None = None) -> str:
     """The subject of a ``kind`` email, without rendering it (lists need no link minted).
+
+    Args:
+        kind: which email.
+        branding: the company (the portal's name).
+        language: the recipient's language; None keeps the current one
+            (Spanish unless the caller set another).
 
     Raises:
         TemplateProblem: an unknown kind.
     """
-    return SUBJECTS[_kind(kind)].format(portal_name=branding.portal_name)
+    subject = SUBJECTS[_kind(kind)]
+    with _in_language(language):
+        return _(subject).format(portal_name=branding.portal_name)
 
 
 def render_email(
-    kind: EmailKind | str, context: dict[str, Any], *, branding: Branding, base_url: str
+    kind: EmailKind | str,
+    context: dict[str, Any],
+    *,
+    branding: Branding,
+    base_url: str,
+    language: str | None = None,
 ) -> RenderedEmail:
-    """Subject, HTML and text of one email.
+    """Subject, HTML and text of one email, in ``language``.
+
+    Args:
+        kind: which email.
+        context: the template's variables (see the module's docstring).
+        branding: the company.
+        base_url: the portal's address, for the logo.
+        language: the recipient's language; None keeps the current one
+            (Spanish unless the caller set another). A language the portal
+            does not speak is Spanish.
 
     Raises:
         TemplateProblem: an unknown kind, a missing variable or a broken template.
@@ -118,6 +163,14 @@ def render_email(
     kind = _kind(kind)
     if kind is EmailKind.NEW_INVOICE and not context.get("invoices"):
         raise TemplateProblem("new_invoice: no invoices to announce")
+    with _in_language(language):
+        return _render(kind, context, branding=branding, base_url=base_url)
+
+
+def _render(
+    kind: EmailKind, context: dict[str, Any], *, branding: Branding, base_url: str
+) -> RenderedEmail:
+    """:func:`render_email` in the current language."""
     subject = subject_for(kind, branding)
     variables = {
         # A Nueva Factura reminds of the credentials only when given their link.
@@ -127,6 +180,8 @@ def render_email(
         "branding": branding,
         "base_url": base_url,
         "subject": subject,
+        # The HTML's lang attribute: the language the email is written in.
+        "language": i18n.current_language(),
     }
     env = _environment()
     try:

@@ -262,7 +262,7 @@ def _not_found() -> rx.Component:
     )
 
 
-@portal_page(route=routes.INVOICE_DETAIL, title="Factura", on_load=S.open_invoice)
+@portal_page(route=routes.INVOICE_DETAIL, title="Factura", on_load=S.open_invoice, own_title=True)
 def invoice_detail() -> rx.Component:
     """The invoice, "Factura no encontrada", or a spinner while it loads.
 

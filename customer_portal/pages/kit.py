@@ -29,7 +29,7 @@ import reflex as rx
 from customer_portal.components.layout import page_frame
 from customer_portal.components.nav import NavItem, signed_in_bar
 from customer_portal.settings import get_settings
-from customer_portal.state.announce import PageShownState
+from customer_portal.state.announce import PAGE_TITLES, PageShownState
 from customer_portal.state.kit import requires_account
 
 PageBody = Callable[[], rx.Component]
@@ -57,6 +57,8 @@ class PortalPage:
     on_load: Any
     nav: str | None
     nav_order: int
+    #: The page shows a title of its own from its state (an invoice's number).
+    own_title: bool = False
 
     def render(self) -> rx.Component:
         """The page in its frame, with the nav bar for a customer page."""
@@ -75,6 +77,7 @@ def portal_page(
     access: Access = Access.CUSTOMER,
     nav: str | None = None,
     nav_order: int = 50,
+    own_title: bool = False,
 ) -> Callable[[PageBody], PageBody]:
     """Declare a page. Stack it to serve one body at two routes.
 
@@ -87,6 +90,8 @@ def portal_page(
         nav: Its label in the navigation bar, if it has a place there.
         nav_order: Where in the bar: lower comes first (Mis facturas is 10,
             Mi cuenta 90).
+        own_title: The page renders its own ``rx.el.title`` from its state;
+            otherwise ``title`` is shown, translated, once the page has loaded.
 
     Raises:
         TypeError: A customer page without a guarded load handler, or a route
@@ -100,7 +105,7 @@ def portal_page(
             )
         if any(p.route == route for p in _PAGES):
             raise TypeError(f"{route}: declared twice")
-        _PAGES.append(PortalPage(route, title, body, access, on_load, nav, nav_order))
+        _PAGES.append(PortalPage(route, title, body, access, on_load, nav, nav_order, own_title))
         return body
 
     return declare
@@ -136,5 +141,9 @@ def register_pages(app: rx.App) -> None:
     for page in _PAGES:
         if page.access is Access.DEV and not settings.is_dev:
             continue
+        if not page.own_title:
+            # Said again in the visitor's language once the page has loaded.
+            PAGE_TITLES[page.route] = page.title
         title = portal_name if page.title == portal_name else f"{page.title} · {portal_name}"
         app.add_page(page.render, route=page.route, title=title, on_load=load_events(page))
+

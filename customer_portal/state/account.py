@@ -9,6 +9,7 @@ import reflex as rx
 from customer_portal.domain import formats, second_factor
 from customer_portal.domain.activity import recent_activity
 from customer_portal.domain.sessions import end_other_sessions, live_sessions
+from customer_portal.i18n import ngettext
 from customer_portal.models import Account
 from customer_portal.settings import get_settings
 from customer_portal.state.kit import in_read_session, in_session, signed_in
@@ -118,7 +119,7 @@ class AccountState(PasswordFormState):
             end_other_sessions, account_id=account.id, keep_token=self._session_token()
         )
         self.error = ""
-        self.notice = (
-            f"Se han cerrado {closed} sesiones." if closed != 1 else "Se ha cerrado 1 sesión."
-        )
+        self.notice = ngettext(
+            "Se ha cerrado {n} sesión.", "Se han cerrado {n} sesiones.", closed
+        ).format(n=closed)
         await self._load_sessions(account)

@@ -30,10 +30,12 @@ from customer_portal.domain.flash import QUERY_KEY, read_flash
 from customer_portal.domain.people import CUSTOMER_PARAM
 from customer_portal.domain.sessions import SESSION_COOKIE
 from customer_portal.domain.viewer import Viewer, find_viewer
+from customer_portal.i18n import LANGUAGE_COOKIE, choose_language, set_language
 from customer_portal.limits import CUSTOMER_CODE_LENGTH
 from customer_portal.models import Account
 from customer_portal.settings import get_settings
-from customer_portal.state.connection import connection_cookies
+from customer_portal.state.connection import connection_cookies, connection_header
+from customer_portal.state.language import LanguageState
 from customer_portal.state.server_problem import EVENTS_WITHOUT_DATABASE, hold_for_retry
 
 
@@ -152,6 +154,8 @@ class SessionGuard(Middleware):
         """Look the connection's session up; reset private states if it changed owner."""
         if event.name in BOOKKEEPING_EVENTS or event.name in EVENTS_WITHOUT_DATABASE:
             _viewer.set(None)  # nobody, should anything private ever run here
+            if event.name in EVENTS_WITHOUT_DATABASE:
+                await _use_language(state, None)
             return None
         token = connection_cookies(state).get(SESSION_COOKIE, "")
         code = asked_customer(state.router_data)
@@ -164,6 +168,7 @@ class SessionGuard(Middleware):
                 hold_for_retry(event)
             raise
         _viewer.set(viewer)
+        await _use_language(state, viewer.account.language if viewer is not None else None)
         auth = await state.get_state(AuthState)
         # Data loaded for another session, or for another of the person's
         # customers, is forgotten before anything runs.
@@ -188,3 +193,16 @@ class SessionGuard(Middleware):
             auth.customer_choices = choices
             auth.customer_query = f"?{urlencode({CUSTOMER_PARAM: code})}" if several else ""
         return None
+
+
+async def _use_language(state: rx.State, saved: str | None) -> None:
+    """This event speaks the person's saved language, else this browser's; the page follows."""
+    code = choose_language(
+        saved,
+        connection_cookies(state).get(LANGUAGE_COOKIE),
+        connection_header(state, "accept-language"),
+    )
+    set_language(code)
+    language = await state.get_state(LanguageState)
+    if language.lang != code:  # a delta only when it changes
+        language.lang = code

@@ -43,3 +43,12 @@ def connection_ip(state: rx.State) -> str | None:
     """The client address of that connection, as the HTTP routes see it (trusted proxies)."""
     scope = _scope(state)
     return client_ip(scope, get_settings().trusted_proxy_hops) if scope else None
+
+
+def connection_header(state: rx.State, name: str) -> str:
+    """A header of the websocket handshake (e.g. ``accept-language``), "" if absent."""
+    wanted = name.lower().encode("latin-1")
+    for key, value in _scope(state).get("headers", []):
+        if key.lower() == wanted:
+            return value.decode("latin-1")
+    return ""

@@ -13,6 +13,7 @@ import reflex as rx
 from customer_portal.api.cookies import read_link_cookie
 from customer_portal.domain import auth
 from customer_portal.domain.tokens import TokenPurpose
+from customer_portal.i18n import _
 from customer_portal.settings import get_settings
 from customer_portal.state.kit import in_session
 from customer_portal.state.password_form import PasswordFormState
@@ -30,7 +31,7 @@ class CredentialsState(PasswordFormState):
         self._open_form()
         link = read_link_cookie(self._link_cookie())
         if link is None or link[0] is not purpose:
-            self.link_ok, self.link_problem = False, auth.LINK_INVALID
+            self.link_ok, self.link_problem = False, _(auth.LINK_INVALID)
             return
         result = await in_session(
             auth.preview_link, settings=get_settings(), purpose=purpose, token=link[1]

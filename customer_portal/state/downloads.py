@@ -6,6 +6,7 @@ import reflex as rx
 
 from customer_portal.domain.downloads import mint_download_path
 from customer_portal.domain.listing import clean_text
+from customer_portal.i18n import _
 from customer_portal.models import Account
 from customer_portal.settings import get_settings
 from customer_portal.state.kit import AuthState, in_session, signed_in
@@ -37,7 +38,7 @@ class DownloadState(AuthState):
             finally:
                 self.downloading = ""
         if path is None:
-            yield rx.toast.error("Factura no encontrada.")
+            yield rx.toast.error(_("Factura no encontrada."))
             return
         origin = get_settings().backend_origin
         if origin:

@@ -7,7 +7,6 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import reflex as rx
-from babel import Locale
 
 from customer_portal import routes
 from customer_portal.documents.verify import SignerSummary
@@ -16,6 +15,7 @@ from customer_portal.domain.invoices import InvoiceDetail, invoice_for_person
 from customer_portal.domain.listing import clean_text
 from customer_portal.domain.status import today_in
 from customer_portal.domain.verification import grouped
+from customer_portal.i18n import _
 from customer_portal.models import Account
 from customer_portal.settings import get_settings
 from customer_portal.state.kit import AuthState, in_session, signed_in
@@ -90,13 +90,13 @@ def present_certificate(signer: SignerSummary | None) -> CertificateView:
     validity = "—"
     if signer.valid_from and signer.valid_until:
         zone = ZoneInfo(get_settings().timezone)
-        validity = (
-            f"del {formats.short_date(signer.valid_from.astimezone(zone).date())} "
-            f"al {formats.short_date(signer.valid_until.astimezone(zone).date())}"
+        validity = _("del {start} al {end}").format(
+            start=formats.short_date(signer.valid_from.astimezone(zone).date()),
+            end=formats.short_date(signer.valid_until.astimezone(zone).date()),
         )
     country = signer.country
     if country:
-        name = Locale.parse(formats.LOCALE).territories.get(country.upper())
+        name = formats.country_name(country)
         country = f"{name} ({country})" if name else country
     return CertificateView(
         common_name=signer.common_name or "—",
@@ -111,12 +111,12 @@ def present_certificate(signer: SignerSummary | None) -> CertificateView:
 def tab_title(number: str | None) -> str:
     """The browser tab's title for the invoice ``number`` (None: not found)."""
     portal_name = get_settings().branding.portal_name
-    head = f"Factura {number}" if number else "Factura no encontrada"
+    head = _("Factura {number}").format(number=number) if number else _("Factura no encontrada")
     return f"{head} · {portal_name}"
 
 
 def present_invoice(detail: InvoiceDetail) -> InvoiceView:
-    """The figures of ``detail`` in Spanish formats."""
+    """The figures of ``detail`` in Spanish formats; the status stays a key (the badge words it)."""
     currency = detail.currency
     return InvoiceView(
         number=detail.number,

@@ -40,6 +40,7 @@ from customer_portal import routes
 from customer_portal.db import run_in_unit_of_work
 from customer_portal.domain import listing as lists
 from customer_portal.domain.listing import Noun, Ordering, Page, SortName
+from customer_portal.i18n import ngettext
 from customer_portal.models import Account
 from customer_portal.state.auth import AuthState
 
@@ -129,6 +130,10 @@ def requires_account(handler: Any) -> bool:
     return bool(getattr(fn, "requires_account", False))
 
 
+def _results(count: int) -> str:
+    return ngettext("{n} resultado", "{n} resultados", count).format(n=count)
+
+
 @dataclass(frozen=True)
 class UrlListing:
     """How a list page reads and writes its URL.
@@ -141,11 +146,11 @@ class UrlListing:
         to_query: The URL query of filters, defaults left out.
         ascending_first: Sort keys whose first click sorts A→Z (text);
             any other sorts newest or largest first.
-        problems: What is wrong with a query, by URL key, in Spanish (an
+        problems: What is wrong with a query, by URL key, in the current language (an
             amount that is not one, a date that cannot be read, a reversed
             date range). Buscar does not search while there is any: the
             message shows beside the field.
-        describe: The filters in use as (URL key, Spanish text), listed under
+        describe: The filters in use as (URL key, text in the current language), listed under
             "Filtros (n)" with a button that removes each.
         noun: What the list holds, for its summary ("12 facturas ...").
         sort_names: How each sort key reads in the summary.
@@ -157,7 +162,7 @@ class UrlListing:
     ascending_first: frozenset[str] = frozenset()
     problems: Callable[[Mapping[str, Any]], dict[str, str]] = lambda query: {}
     describe: Callable[[Any], list[tuple[str, str]]] = lambda filters: []
-    noun: Noun = Noun("resultado", "resultados", "ordenados")
+    noun: Noun = Noun(_results)
     sort_names: Mapping[str, SortName] = dataclass_field(default_factory=dict)
 
     def url(self, filters: Any) -> str:
@@ -179,7 +184,7 @@ def _form_query(form_data: Mapping[str, Any]) -> dict[str, str]:
         if not isinstance(name, str):
             continue
         if "." in name:
-            group, _, option = name.partition(".")
+            group, _dot, option = name.partition(".")
             # Reflex sends a checkbox as true/false; a plain form post would send "on".
             if value in (True, "on", "true"):
                 groups.setdefault(group, []).append(option)

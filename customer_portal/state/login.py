@@ -12,6 +12,7 @@ import reflex as rx
 
 from customer_portal import routes
 from customer_portal.domain.listing import clean_text
+from customer_portal.i18n import _
 from customer_portal.state.auth import AuthState
 
 
@@ -21,10 +22,12 @@ def why_sign_in(next_path: str) -> str:
     if parts.path.rstrip("/") == routes.INVOICE_DETAIL:
         number = clean_text(parse_qs(parts.query).get("numero", [""])[0])
         if number:
-            return f"Entre para ver la factura {number}; le llevaremos a ella."
+            return _("Entre para ver la factura {number}; le llevaremos a ella.").format(
+                number=number
+            )
     if parts.path.rstrip("/") in ("", routes.INVOICES):
         return ""
-    return "Entre para continuar; le llevaremos a la página que pidió."
+    return _("Entre para continuar; le llevaremos a la página que pidió.")
 
 
 class LoginState(AuthState):

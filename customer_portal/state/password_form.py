@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import reflex as rx
 
 from customer_portal.domain.password_rules import check_password
+from customer_portal.i18n import _
 from customer_portal.settings import get_settings
 from customer_portal.state.auth import AuthState
 
@@ -42,7 +43,10 @@ class RuleView:
 
 
 def score(password: str, repeat: str) -> tuple[list[RuleView], bool, list[str]]:
-    """The checklist for what is typed, whether it may be sent, and the labels still unmet."""
+    """The checklist for what is typed, whether it may be sent, and the labels still unmet.
+
+    The labels are in the current language (the event's).
+    """
     check = check_password(password, repeat, min_length=get_settings().password_min_length)
     typed = bool(password)
     rules = [
@@ -56,7 +60,9 @@ def unmet_message(unmet: list[str]) -> str:
     """What Enter says when the password cannot be sent yet ("" when nothing is missing)."""
     if not unmet:
         return ""
-    return "Todavía no se puede actualizar. Requisitos pendientes: " + "; ".join(unmet) + "."
+    return _("Todavía no se puede actualizar. Requisitos pendientes: {rules}.").format(
+        rules="; ".join(unmet)
+    )
 
 
 class PasswordFormState(AuthState):
@@ -96,7 +102,7 @@ class PasswordFormState(AuthState):
 
     def _open_form(self) -> None:
         """A fresh page: empty fields, so an empty checklist, and the redirect's message."""
-        self.rules, self.can_submit, _ = score("", "")
+        self.rules, self.can_submit, _unmet = score("", "")
         self.asterisk_warning = False
         self.unmet, self.submit_requested = "", False
         self.error, self.notice = self._flash()

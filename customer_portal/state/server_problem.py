@@ -1,4 +1,4 @@
-"""When the server fails an event: a Spanish banner, and the event run again if it can be.
+"""When the server fails an event: a banner in the customer's words, and the event run again.
 
 Reflex answers a failed event with its own toast, in English, sent as a
 script to ``eval``, which the portal's Content-Security-Policy refuses: the
@@ -33,12 +33,14 @@ from reflex_base.event.context import EventContext
 from reflex_base.registry import RegistrationContext
 
 from customer_portal.db import database_answers, is_unreachable
+from customer_portal.i18n import N_, _
 
 log = logging.getLogger(__name__)
 
-RETRYING = "Problema temporal con el servidor. Reintentando…"
-FAILED = "No se ha podido completar la acción. Vuelva a intentarlo en unos momentos."
-GAVE_UP = (
+# Msgids: the banner shows them translated (``_(FAILED)``; the page ``t(RETRYING)``).
+RETRYING = N_("Problema temporal con el servidor. Reintentando…")
+FAILED = N_("No se ha podido completar la acción. Vuelva a intentarlo en unos momentos.")
+GAVE_UP = N_(
     "El portal no está disponible en este momento. Vuelva a intentarlo más tarde; "
     "sus datos están a salvo."
 )
@@ -116,7 +118,7 @@ class ServerProblemState(rx.State):
         token = EventContext.get().token
         async with self:
             self.retrying = False
-            self.message = "" if back else GAVE_UP
+            self.message = "" if back else _(GAVE_UP)
             path = self.router.url.path
         held = _held.pop(token, None)
         if not back:
@@ -129,7 +131,7 @@ class ServerProblemState(rx.State):
     @rx.event
     def show_failure(self):
         """Say an event failed (the log has why)."""
-        self.message = FAILED
+        self.message = _(FAILED)
 
     @rx.event
     def dismiss(self):

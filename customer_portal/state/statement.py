@@ -11,6 +11,7 @@ from customer_portal import routes
 from customer_portal.domain import formats
 from customer_portal.domain.statements import Statement, account_statement, period
 from customer_portal.domain.status import today_in
+from customer_portal.i18n import _
 from customer_portal.models import Account
 from customer_portal.settings import get_settings
 from customer_portal.state.kit import AuthState, in_read_session, signed_in
@@ -88,7 +89,9 @@ class StatementState(AuthState):
             date_to=date_to,
         )
         self.statements = [present(statement) for statement in found]
-        self.period_text = f"Del {formats.short_date(date_from)} al {formats.short_date(date_to)}"
+        self.period_text = _("Del {start} al {end}").format(
+            start=formats.short_date(date_from), end=formats.short_date(date_to)
+        )
         dates = {"desde": date_from.isoformat(), "hasta": date_to.isoformat()}
         pdf = self._with_customer(f"{routes.STATEMENT_PDF}?{urlencode(dates)}")
         self.pdf_href = get_settings().backend_origin + pdf

@@ -25,6 +25,7 @@ from customer_portal.domain.verification import (
     grouped,
     too_many_lookups,
 )
+from customer_portal.i18n import _
 from customer_portal.models import utcnow
 from customer_portal.settings import get_settings
 from customer_portal.state.auth import AuthState
@@ -37,7 +38,7 @@ def look_up(typed: str, ip: str | None) -> VerifiedInvoice | str:
         wait = admit_lookup(session=session, ip=ip, now=utcnow())
         if wait is not None:
             return too_many_lookups(wait)
-        return find_by_code(session=session, typed=typed) or NOT_FOUND
+        return find_by_code(session=session, typed=typed) or _(NOT_FOUND)
 
 
 class VerifyState(AuthState):
