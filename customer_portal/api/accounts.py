@@ -40,6 +40,7 @@ from customer_portal.domain.devices import DEVICE_COOKIE
 from customer_portal.domain.flash import Flash
 from customer_portal.domain.sessions import SESSION_COOKIE, end_session, resume, rotate_session
 from customer_portal.domain.tokens import TokenPurpose
+from customer_portal.i18n import N_, _
 from customer_portal.limits import SESSION_TOKEN_MAX_LENGTH
 from customer_portal.settings import get_settings
 
@@ -47,19 +48,20 @@ from customer_portal.settings import get_settings
 MAX_FORM_BYTES = 16 * 1024
 _FIELD_LIMIT = 256
 
-FORGOT_ANSWER = (
+# The forms' answers, translated when sent (api/redirects.py).
+FORGOT_ANSWER = N_(
     "Si el correo está registrado, recibirá un enlace para restablecer su contraseña. "
     "Revise también la carpeta de correo no deseado."
 )
-ACTIVATION_ANSWER = (
+ACTIVATION_ANSWER = N_(
     "Si el correo tiene un alta pendiente, recibirá un nuevo enlace de «Ver credenciales»."
 )
-SIGNED_OUT = "Ha salido del portal. ¡Hasta pronto!"
-PASSWORD_SET = "Contraseña actualizada. Ya puede consultar sus facturas."
-PASSWORD_CHANGED = "Contraseña actualizada. Se han cerrado sus otras sesiones."
-NOTIFICATIONS_SAVED = "Avisos por email guardados."
-NOT_ME_UNCONFIRMED = "Marque «Confirmo que no he sido yo» para cerrar las sesiones."
-NOT_ME_DONE = (
+SIGNED_OUT = N_("Ha salido del portal. ¡Hasta pronto!")
+PASSWORD_SET = N_("Contraseña actualizada. Ya puede consultar sus facturas.")
+PASSWORD_CHANGED = N_("Contraseña actualizada. Se han cerrado sus otras sesiones.")
+NOTIFICATIONS_SAVED = N_("Avisos por email guardados.")
+NOT_ME_UNCONFIRMED = N_("Marque «Confirmo que no he sido yo» para cerrar las sesiones.")
+NOT_ME_DONE = N_(
     "Hemos cerrado todas las sesiones de su cuenta y anulado su contraseña. "
     "Le hemos enviado un email para elegir una nueva."
 )
@@ -86,7 +88,7 @@ async def _form(request: Request) -> dict[str, str]:
 
 
 def _bad_form() -> Response:
-    return PlainTextResponse("Formulario no válido.", status_code=400)
+    return PlainTextResponse(_("Formulario no válido."), status_code=400)
 
 
 def _form_route(handler):
@@ -141,6 +143,7 @@ async def sign_in(request: Request, fields: dict[str, str]) -> Response:
     response = _to(next_path)
     set_session_cookie(response, settings, result.session_token)
     set_device_cookie(response, settings, result.device_token)
+    await _follow_person(request, response, result.account_id)
     return response
 
 
@@ -211,6 +214,7 @@ async def set_password(request: Request, fields: dict[str, str]) -> Response:
     set_session_cookie(response, settings, result.session_token)
     set_device_cookie(response, settings, result.device_token)
     clear_cookie(response, settings, LINK_COOKIE)
+    await _follow_person(request, response, result.account_id)
     return response
 
 
@@ -347,3 +351,10 @@ async def request_link(request: Request, fields: dict[str, str]) -> Response:
         run_in_unit_of_work, work, settings=settings, email=email, ip=ip
     )
     return response
+
+
+async def _follow_person(request: Request, response: Response, account_id: int | None) -> None:
+    # Imported here: api/language.py builds its form route with this module's helpers.
+    from customer_portal.api.language import follow_person
+
+    await follow_person(request, response, account_id)

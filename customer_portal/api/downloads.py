@@ -18,6 +18,7 @@ from customer_portal.domain.activity import user_agent_detail
 from customer_portal.domain.audit import record_event
 from customer_portal.domain.downloads import Download, mint_download_path, open_download
 from customer_portal.domain.sessions import SESSION_COOKIE, look_up
+from customer_portal.i18n import N_
 from customer_portal.limits import INVOICE_NUMBER_LENGTH, SESSION_TOKEN_MAX_LENGTH
 from customer_portal.settings import get_settings
 
@@ -29,33 +30,46 @@ _SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",
 }
 
-_REFUSED = plain_page(
-    "Descarga no disponible",
-    "El enlace de descarga ha caducado o no corresponde a su sesión. Pulse de nuevo en "
-    "descargar desde Mis facturas.",
-    back=("Mis facturas", routes.INVOICES),
-)
+
+def _refused() -> str:
+    return plain_page(
+        N_("Descarga no disponible"),
+        N_(
+            "El enlace de descarga ha caducado o no corresponde a su sesión. Pulse de nuevo en "
+            "descargar desde Mis facturas."
+        ),
+        back=(N_("Mis facturas"), routes.INVOICES),
+    )
+
 
 # The link was good but the stored PDF is not what was signed. 500, not 503:
 # the fault is the server's own data, and it does not go away by retrying
 # later (503 invites clients and crawlers to do just that); it needs the
 # operator, whom the log line tells.
 _TAMPERED_STATUS = 500
-_TAMPERED = plain_page(
-    "Factura no disponible",
-    "En este momento no podemos entregarte esta factura. Hemos avisado a nuestro equipo "
-    "para que lo revise; si la necesitas antes, ponte en contacto con nosotros.",
-    back=("Mis facturas", routes.INVOICES),
-    back_verb="Vuelve a",
-)
+
+
+def _tampered() -> str:
+    return plain_page(
+        N_("Factura no disponible"),
+        N_(
+            "En este momento no podemos entregarte esta factura. Hemos avisado a nuestro equipo "
+            "para que lo revise; si la necesitas antes, ponte en contacto con nosotros."
+        ),
+        back=(N_("Mis facturas"), routes.INVOICES),
+        back_verb=N_("Vuelve a"),
+    )
 
 
 _INLINE_PDF_POLICY = "default-src 'none'; object-src 'self'; frame-ancestors 'none'"
-_NOT_YOURS = plain_page(
-    "Factura no encontrada",
-    "No tiene ninguna factura con ese número.",
-    back=("Mis facturas", routes.INVOICES),
-)
+
+
+def _not_yours() -> str:
+    return plain_page(
+        N_("Factura no encontrada"),
+        N_("No tiene ninguna factura con ese número."),
+        back=(N_("Mis facturas"), routes.INVOICES),
+    )
 
 
 def _open(
@@ -114,9 +128,9 @@ async def download_invoice(request: Request) -> Response:
             exc.mismatch.number,
             exc.mismatch.describe(),
         )
-        return HTMLResponse(_TAMPERED, status_code=_TAMPERED_STATUS, headers=_SECURITY_HEADERS)
+        return HTMLResponse(_tampered(), status_code=_TAMPERED_STATUS, headers=_SECURITY_HEADERS)
     if found is None:
-        return HTMLResponse(_REFUSED, status_code=403, headers=_SECURITY_HEADERS)
+        return HTMLResponse(_refused(), status_code=403, headers=_SECURITY_HEADERS)
     # ?ver=1 (Ver PDF): the browser shows it in the tab instead of saving it.
     inline = request.query_params.get("ver") == "1"
     disposition = (
@@ -161,5 +175,5 @@ async def view_invoice(request: Request) -> Response:
     if not live:
         return see_other(routes.login(routes.invoice_detail(number)))
     if path is None:
-        return HTMLResponse(_NOT_YOURS, status_code=404, headers=_SECURITY_HEADERS)
+        return HTMLResponse(_not_yours(), status_code=404, headers=_SECURITY_HEADERS)
     return see_other(f"{path}?ver=1")

@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, Response, StreamingResponse
 
-from customer_portal import routes
+from customer_portal import i18n, routes
 from customer_portal.api.edge import client_ip
 from customer_portal.api.redirects import see_other
 from customer_portal.db import unit_of_work
@@ -67,7 +67,7 @@ async def export_invoices(request: Request) -> Response:
     customer_id, _ = found
     kind = query.pop("formato", "csv")
     if kind not in ("csv", "xlsx"):
-        return PlainTextResponse("Formato no válido: csv o xlsx.", status_code=400)
+        return PlainTextResponse(i18n._("Formato no válido: csv o xlsx."), status_code=400)
     filters = parse_filters(query)
     today = today_in(get_settings().timezone)
 
@@ -96,11 +96,15 @@ async def export_invoices(request: Request) -> Response:
 
 #: What the form of selected invoices may post (a number is at most 40 characters).
 _MAX_SELECTION_BYTES = (MAX_INVOICES + 10) * 64
-TOO_MANY = (
-    f"Hay más de {MAX_INVOICES:,} facturas en la lista: filtre o elija las que necesite "
+TOO_MANY = i18n.N_(
+    "Hay más de {limit} facturas en la lista: filtre o elija las que necesite "
     "para descargarlas en un ZIP."
-).replace(",", ".")
-NONE_CHOSEN = "Elija al menos una factura para descargarla en un ZIP."
+)
+NONE_CHOSEN = i18n.N_("Elija al menos una factura para descargarla en un ZIP.")
+
+
+def _too_many() -> str:
+    return i18n._(TOO_MANY).format(limit=f"{MAX_INVOICES:,}".replace(",", "."))
 
 
 def _list_page(query: str) -> str:
@@ -124,7 +128,7 @@ async def zip_invoices(request: Request) -> Response:
     if request.method == "POST":
         declared = request.headers.get("content-length", "")
         if not declared.isdigit() or int(declared) > _MAX_SELECTION_BYTES:
-            return see_other(back, Flash(TOO_MANY))
+            return see_other(back, Flash(_too_many()))
         form = await request.form(max_files=0, max_fields=MAX_INVOICES + 10)
         numbers = sorted({v[:INVOICE_NUMBER_LENGTH] for v in form.getlist("numero") if v})
         if not numbers:
@@ -155,7 +159,7 @@ async def zip_invoices(request: Request) -> Response:
     try:
         chosen = await run_in_threadpool(choose_and_note)
     except TooManyInvoices:
-        return see_other(back, Flash(TOO_MANY))
+        return see_other(back, Flash(_too_many()))
     if not chosen:
         return see_other(back, Flash(NONE_CHOSEN))
     now = utcnow()

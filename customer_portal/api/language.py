@@ -20,7 +20,7 @@ from customer_portal.api.edge import client_ip
 from customer_portal.api.redirects import see_other
 from customer_portal.db import unit_of_work
 from customer_portal.domain.flash import QUERY_KEY
-from customer_portal.domain.languages import save_language
+from customer_portal.domain.languages import save_language, sign_in_language
 from customer_portal.domain.sessions import SESSION_COOKIE, resume
 from customer_portal.i18n import LANGUAGE_COOKIE, choose_language, known, set_language
 from customer_portal.limits import SESSION_TOKEN_MAX_LENGTH
@@ -71,6 +71,7 @@ class RequestLanguage:
         self.app = app
 
     async def __call__(self, scope, receive, send) -> None:
+        """Set the language for an HTTP request, then answer it."""
         if scope["type"] == "http":
             set_language(request_language(Request(scope)))
         await self.app(scope, receive, send)
@@ -82,3 +83,23 @@ def request_language(request: Request) -> str:
         cookie=request.cookies.get(LANGUAGE_COOKIE),
         accept_language=request.headers.get("accept-language"),
     )
+
+
+async def follow_person(request: Request, response: Response, account_id: int | None) -> None:
+    """At sign-in: note the browser's language (for emails); this browser takes their choice.
+
+    A person who chose English on their laptop finds English on their phone
+    as soon as they sign in there, including the pages served before the
+    portal knows who they are.
+    """
+    if account_id is None:
+        return
+    browser = request_language(request)
+
+    def note() -> str | None:
+        with unit_of_work() as session:
+            return sign_in_language(session=session, account_id=account_id, browser=browser)
+
+    saved = await run_in_threadpool(note)
+    if saved is not None:
+        set_language_cookie(response, get_settings(), saved)

@@ -18,16 +18,17 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from customer_portal import routes
 from customer_portal.api.plain_pages import plain_page
 from customer_portal.db import is_unreachable
+from customer_portal.i18n import N_
 
 log = logging.getLogger(__name__)
 
 #: Seconds after which a client (or the page itself) should try again.
 RETRY_AFTER = 5
 
-TITLE = "Problema temporal con el servidor"
+TITLE = N_("Problema temporal con el servidor")
 
-RETRYING_TEXT = "El portal no puede atenderle en este momento. Reintentando en unos segundos…"
-RESEND_TEXT = (
+RETRYING_TEXT = N_("El portal no puede atenderle en este momento. Reintentando en unos segundos…")
+RESEND_TEXT = N_(
     "El portal no ha podido atender su petición en este momento y no ha guardado nada. "
     "Vuelva atrás y envíe de nuevo el formulario en unos momentos."
 )
@@ -48,7 +49,7 @@ async def database_unreachable(request: Request, exc: Exception) -> Response:
     page = plain_page(
         TITLE,
         RETRYING_TEXT if again else RESEND_TEXT,
-        back=("Mis facturas", routes.INVOICES),
+        back=(N_("Mis facturas"), routes.INVOICES),
         refresh_seconds=RETRY_AFTER if again else None,
     )
     return HTMLResponse(page, status_code=503, headers=headers)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from html import escape
 
-_PAGE = """<!DOCTYPE html><html lang="es"><head><meta charset="utf-8">
+from customer_portal.i18n import N_, _, current_language
+
+_PAGE = """<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">{refresh}
 <title>{title}</title></head>
 <body style="font-family:Arial,Helvetica,sans-serif;max-width:560px;margin:3em auto;padding:0 1em">
@@ -21,10 +23,13 @@ def plain_page(
     title: str,
     *sentences: str,
     back: tuple[str, str],
-    back_verb: str = "Vuelva a",
+    back_verb: str = N_("Vuelva a"),
     refresh_seconds: int | None = None,
 ) -> str:
     """A page: ``title``, each of ``sentences`` a paragraph, and "Vuelva a <link>".
+
+    Every text is a msgid (marked with ``N_`` where it is written), said here
+    in the current language: build the page per request, not at import.
 
     Args:
         title: the heading and the tab's title.
@@ -37,6 +42,12 @@ def plain_page(
         f'\n<meta http-equiv="refresh" content="{int(refresh_seconds)}">' if refresh_seconds else ""
     )
     label, href = back
-    paragraphs = [f"<p>{escape(sentence)}</p>" for sentence in sentences]
-    paragraphs.append(f'<p>{escape(back_verb)} <a href="{escape(href)}">{escape(label)}</a>.</p>')
-    return _PAGE.format(title=escape(title), refresh=refresh, paragraphs="\n".join(paragraphs))
+    paragraphs = [f"<p>{escape(_(sentence))}</p>" for sentence in sentences]
+    link = f'<a href="{escape(href)}">{escape(_(label))}</a>'
+    paragraphs.append(f"<p>{escape(_(back_verb))} {link}.</p>")
+    return _PAGE.format(
+        lang=current_language(),
+        title=escape(_(title)),
+        refresh=refresh,
+        paragraphs="\n".join(paragraphs),
+    )

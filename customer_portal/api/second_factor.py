@@ -27,6 +27,7 @@ from customer_portal.api.cookies import (
     set_session_cookie,
 )
 from customer_portal.api.edge import client_ip
+from customer_portal.api.language import follow_person
 from customer_portal.api.redirects import see_other
 from customer_portal.db import get_engine, unit_of_work
 from customer_portal.documents.render import qr_modules, qr_runs
@@ -35,15 +36,16 @@ from customer_portal.domain.devices import DEVICE_COOKIE
 from customer_portal.domain.flash import QUERY_KEY, Flash, read_flash
 from customer_portal.domain.second_factor import CHALLENGE_COOKIE, SecondFactorKeys
 from customer_portal.domain.sessions import SESSION_COOKIE, resume
+from customer_portal.i18n import N_, _, current_language
 from customer_portal.limits import SESSION_TOKEN_MAX_LENGTH
 from customer_portal.models import Account, utcnow
 from customer_portal.settings import get_settings
 
-ENABLED = "Verificación en dos pasos activada."
-DISABLED = "Verificación en dos pasos desactivada."
-ALREADY_ON = "La verificación en dos pasos ya está activada."
-REQUIRED = "Su empresa exige la verificación en dos pasos: no se puede desactivar."
-PASSWORD_THEN_CODE = "Contraseña correcta. Ahora, el código de su aplicación."
+ENABLED = N_("Verificación en dos pasos activada.")
+DISABLED = N_("Verificación en dos pasos desactivada.")
+ALREADY_ON = N_("La verificación en dos pasos ya está activada.")
+REQUIRED = N_("Su empresa exige la verificación en dos pasos: no se puede desactivar.")
+PASSWORD_THEN_CODE = N_("Contraseña correcta. Ahora, el código de su aplicación.")
 
 
 def _who(request: Request) -> tuple[Account | None, bool, str]:
@@ -100,7 +102,7 @@ async def verify_code(request: Request, fields: dict[str, str]) -> Response:
         )
     )
     if not result.ok:
-        if result.message == auth.CHALLENGE_EXPIRED:
+        if result.message == _(auth.CHALLENGE_EXPIRED):
             response = see_other(routes.LOGIN, Flash(result.message))
             clear_cookie(response, settings, CHALLENGE_COOKIE)
             return response
@@ -108,6 +110,7 @@ async def verify_code(request: Request, fields: dict[str, str]) -> Response:
     response = see_other(routes.safe_next(result.next_path))
     set_session_cookie(response, settings, result.session_token)
     set_device_cookie(response, settings, result.device_token)
+    await follow_person(request, response, result.account_id)
     clear_cookie(response, settings, CHALLENGE_COOKIE)
     return response
 
@@ -139,9 +142,9 @@ async def setup_page(request: Request) -> Response:
         return see_other(routes.ACCOUNT, Flash(ALREADY_ON, "green"))
     flash = read_flash(settings.secret_key, request.query_params.get(QUERY_KEY, ""))
     return _page(
-        "Activar la verificación en dos pasos",
+        _("Activar la verificación en dos pasos"),
         (f'<p role="alert" style="{_ALERT}">{escape(flash.text)}</p>' if flash else "")
-        + _SETUP_STEPS.format(
+        + _setup_steps(
             qr=_qr_svg(enrolment.uri),
             key=escape(enrolment.grouped),
             action=escape(settings.backend_origin + routes.SECOND_FACTOR_SETUP_ACTION),
@@ -171,10 +174,11 @@ async def confirm_setup(request: Request, fields: dict[str, str]) -> Response:
     )
     if not result.ok:
         return see_other(routes.SECOND_FACTOR_SETUP, Flash(result.message))
-    response = _codes_page(ENABLED, codes, way_on)
+    response = _codes_page(_(ENABLED), codes, way_on)
     if at_sign_in:
         set_session_cookie(response, settings, result.session_token)
         set_device_cookie(response, settings, result.device_token)
+        await follow_person(request, response, account.id)
         clear_cookie(response, settings, CHALLENGE_COOKIE)
     return response
 
@@ -206,7 +210,7 @@ def _signed_in_with_code(request: Request, code: str, change, refuse=None) -> st
             return problem
         decision = throttle.admit(session=session, email=account.email, ip=ip, now=utcnow())
     if not decision.allowed:
-        return auth.LOCKED.format(wait=auth.wait_words(decision.retry_after_minutes))
+        return auth.locked_message(decision.retry_after_minutes)
     with unit_of_work() as session:
         account = session.get(Account, live.account.id)
         if (
@@ -215,13 +219,13 @@ def _signed_in_with_code(request: Request, code: str, change, refuse=None) -> st
             )
             is None
         ):
-            return auth.CODE_WRONG
+            return _(auth.CODE_WRONG)
         throttle.clear_pair(session=session, email=account.email, ip=ip)
         return change(session, account)
 
 
 def _refuse_if_required(session, account: Account) -> str | None:
-    return REQUIRED if second_factor.required_for(session=session, account=account) else None
+    return _(REQUIRED) if second_factor.required_for(session=session, account=account) else None
 
 
 @_form_route
@@ -262,7 +266,7 @@ async def new_recovery_codes(request: Request, fields: dict[str, str]) -> Respon
         return see_other(routes.login(routes.ACCOUNT))
     if problem is not None:
         return see_other(routes.ACCOUNT, Flash(problem if problem != "off" else DISABLED))
-    return _codes_page("Nuevos códigos de recuperación", codes, routes.ACCOUNT)
+    return _codes_page(_("Nuevos códigos de recuperación"), codes, routes.ACCOUNT)
 
 
 # -- the server-rendered pages -------------------------------------------------------
@@ -273,35 +277,45 @@ _BUTTON = (
     "font-size:1rem;padding:.7em 1.4em;background:#0b5394;color:#fff;border:0;"
     "border-radius:6px;cursor:pointer;min-height:44px"
 )
-_SETUP_STEPS = """
+
+
+def _setup_steps(*, qr: str, key: str, action: str) -> str:
+    """The enrolment steps: the QR, the key to type instead, the first code."""
+    open_app = _(
+        "Abra su aplicación de autenticación (Google Authenticator, Microsoft Authenticator, "
+        "FreeOTP, 1Password…) y añada una cuenta escaneando este código QR:"
+    )
+    type_key = _("Si no puede escanearlo, escriba esta clave en la aplicación:")
+    type_code = _("Escriba el código de 6 cifras que muestra ahora la aplicación:")
+    return f"""
 <ol style="line-height:1.6">
-<li>Abra su aplicación de autenticación (Google Authenticator, Microsoft Authenticator,
-FreeOTP, 1Password…) y añada una cuenta escaneando este código QR:</li>
+<li>{escape(open_app)}</li>
 </ol>
 <div style="width:220px;max-width:100%">{qr}</div>
-<p>Si no puede escanearlo, escriba esta clave en la aplicación:</p>
+<p>{escape(type_key)}</p>
 <p><code style="font-size:1.1rem;word-break:break-all" id="clave">{key}</code></p>
 <ol start="2" style="line-height:1.6">
-<li>Escriba el código de 6 cifras que muestra ahora la aplicación:</li>
+<li>{escape(type_code)}</li>
 </ol>
 <form method="post" action="{action}">
-<p><label for="codigo">Código de verificación</label><br>
+<p><label for="codigo">{escape(_("Código de verificación"))}</label><br>
 <input id="codigo" name="codigo" inputmode="numeric" autocomplete="one-time-code"
- pattern="[0-9 ]{{6,7}}" maxlength="7" required style="{field}"></p>
-<p><button type="submit" style="{button}">Activar</button></p>
+ pattern="[0-9 ]{{6,7}}" maxlength="7" required style="{_FIELD}"></p>
+<p><button type="submit" style="{_BUTTON}">{escape(_("Activar"))}</button></p>
 </form>
-""".replace("{field}", _FIELD).replace("{button}", _BUTTON)
+"""
 
 
 def _page(title: str, body: str) -> HTMLResponse:
     html = (
-        '<!DOCTYPE html><html lang="es"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html><html lang="{current_language()}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title></head>"
         '<body style="font-family:Arial,Helvetica,sans-serif;max-width:560px;'
         'margin:2em auto;padding:0 1em;color:#1a1a1a">'
         f'<main><h1 style="color:#0b5394;font-size:1.5rem">{escape(title)}</h1>{body}'
-        f'<p><a href="{routes.ACCOUNT}">Volver a Mi cuenta</a></p></main></body></html>'
+        f'<p><a href="{routes.ACCOUNT}">{escape(_("Volver a Mi cuenta"))}</a></p>'
+        "</main></body></html>"
     )
     # Secrets on the page: never cached, never framed.
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
@@ -311,12 +325,16 @@ def _codes_page(title: str, codes: list[str], way_on: str) -> HTMLResponse:
     items = "".join(f"<li><code>{escape(code)}</code></li>" for code in codes)
     return _page(
         title,
-        "<p>Guarde estos códigos de recuperación en un lugar seguro. Cada uno sirve "
-        "<strong>una sola vez</strong> en lugar del código de la aplicación, por ejemplo si "
-        "pierde el móvil. No volveremos a mostrarlos.</p>"
+        "<p>"
+        + _(
+            "Guarde estos códigos de recuperación en un lugar seguro. Cada uno sirve "
+            "<strong>una sola vez</strong> en lugar del código de la aplicación, por ejemplo si "
+            "pierde el móvil. No volveremos a mostrarlos."
+        )
+        + "</p>"
         f'<ol id="codigos-recuperacion" style="font-size:1.1rem;line-height:1.8">{items}</ol>'
         f'<p><a href="{escape(way_on)}" style="{_BUTTON};display:inline-block;'
-        'text-decoration:none">Ya los he guardado: continuar</a></p>',
+        f'text-decoration:none">{escape(_("Ya los he guardado: continuar"))}</a></p>',
     )
 
 
@@ -327,7 +345,7 @@ def _qr_svg(text: str) -> str:
     runs = [f"M{c + 4} {r + 4}h{n}v1h-{n}z" for r, c, n in qr_runs(modules)]
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" role="img" '
-        'aria-label="Código QR para su aplicación de autenticación" '
+        f'aria-label="{escape(_("Código QR para su aplicación de autenticación"))}" '
         'shape-rendering="crispEdges" style="width:100%;height:auto;background:#fff">'
         f'<path fill="#000" d="{"".join(runs)}"/></svg>'
     )

@@ -39,6 +39,7 @@ from customer_portal.domain.verification import (
     grouped,
     too_many_lookups,
 )
+from customer_portal.i18n import N_
 from customer_portal.models import utcnow
 from customer_portal.settings import get_settings
 
@@ -46,9 +47,11 @@ log = logging.getLogger(__name__)
 
 #: The largest PDF one may upload to compare (our invoices are far smaller).
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-TOO_BIG = "El archivo es demasiado grande: suba el PDF de la factura (5 MB como máximo)."
-NO_FILE = "Elija el archivo PDF de la factura que quiere comparar."
-UNAVAILABLE = "No podemos mostrar el original de esta factura en este momento. Inténtelo más tarde."
+TOO_BIG = N_("El archivo es demasiado grande: suba el PDF de la factura (5 MB como máximo).")
+NO_FILE = N_("Elija el archivo PDF de la factura que quiere comparar.")
+UNAVAILABLE = N_(
+    "No podemos mostrar el original de esta factura en este momento. Inténtelo más tarde."
+)
 
 _HEADERS = {
     "Cache-Control": "no-store",
@@ -58,7 +61,7 @@ _HEADERS = {
 
 
 def _page(text: str) -> str:
-    return plain_page("Verificar factura", text, back=("Verificar factura", routes.VERIFY))
+    return plain_page(N_("Verificar factura"), text, back=(N_("Verificar factura"), routes.VERIFY))
 
 
 @dataclass(frozen=True)

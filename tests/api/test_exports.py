@@ -88,4 +88,4 @@ async def test_a_zip_of_the_chosen_or_all_filtered_invoices_of_the_customer_only
         monkeypatch.setattr(bundles, "MAX_INVOICES", 2)
         too_many = await client.get("/facturas/zip", params={"numero": "ZIP"})
         assert too_many.status_code == 303 and "aviso=" in too_many.headers["location"]
-        assert exports.TOO_MANY.startswith("Hay más de 5.000 facturas")
+        assert exports._too_many().startswith("Hay más de 5.000 facturas")

@@ -85,3 +85,35 @@ async def test_messages_of_the_forms_follow_the_browser_language(engine, setting
     assert flash_of(english, settings) != flash_of(spanish, settings)
     assert "password" in flash_of(english, settings).lower()
     assert PASSWORD not in flash_of(english, settings)
+
+
+async def test_signing_in_brings_the_saved_choice_and_notes_the_browser(engine, settings, client):
+    account = create_account(engine)
+    with unit_of_work(engine) as session:
+        session.get(Account, account.id).language = "en"
+        session.commit()
+    response = await client.post(
+        "/sesion/entrar",
+        data={"email": "ana@example.com", "password": PASSWORD},
+        headers={"Accept-Language": "es-ES,es;q=0.9"},
+    )
+    assert response.status_code == 303 and "portal_session=" in str(response.headers)
+    assert "portal_idioma=en" in language_cookie(response)
+    with unit_of_work(engine) as session:
+        stored = session.get(Account, account.id)
+        assert (stored.language, stored.browser_language) == ("en", "es")
+
+
+async def test_signing_in_without_a_choice_only_notes_the_browser(engine, settings, client):
+    account = create_account(engine)
+    response = await client.post(
+        "/sesion/entrar",
+        data={"email": "ana@example.com", "password": PASSWORD},
+        headers={"Accept-Language": "en-GB"},
+    )
+    assert "portal_idioma=" not in response.headers.get("set-cookie", "").replace(
+        "portal_session", ""
+    )
+    with unit_of_work(engine) as session:
+        stored = session.get(Account, account.id)
+        assert (stored.language, stored.browser_language) == (None, "en")
