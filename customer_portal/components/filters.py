@@ -24,6 +24,7 @@ from reflex_base.event import EventChain
 from reflex_base.vars.function import FunctionVar
 
 from customer_portal.components.forms import field, list_control
+from customer_portal.components.text import t
 from customer_portal.domain.listing import DEFAULT_PAGE_SIZE, PAGE_SIZES
 
 #: The filter form's id: the "Filtros" button controls it, immediate fields submit it.
@@ -61,7 +62,7 @@ TOUCH = "44px"
 
 
 def url_field(
-    state: Any, label: str, key: str, *, hint: str = "", **input_props: Any
+    state: Any, label: str | rx.Var, key: str, *, hint: str | rx.Var = "", **input_props: Any
 ) -> rx.Component:
     """A labelled input for the URL key ``key``, showing the URL's value.
 
@@ -78,6 +79,7 @@ def url_field(
     problem = state.problems.get(key, "")
     message_id = f"{key}-problema"
     hint_id = f"{key}-formato"
+    has_hint = isinstance(hint, rx.Var) or bool(hint)
     return rx.vstack(
         field(
             label,
@@ -85,19 +87,19 @@ def url_field(
             size="2",
             default_value=state.query.get(key, ""),
             aria_invalid=rx.cond(problem != "", "true", "false"),
-            aria_describedby=f"{hint_id} {message_id}" if hint else message_id,
+            aria_describedby=f"{hint_id} {message_id}" if has_hint else message_id,
             min_height=TOUCH,
             **input_props,
         ),
         # Under the field, so the fields of a row stay level whatever their labels.
-        *([rx.text(hint, id=hint_id, size="1", color="var(--gray-11)")] if hint else []),
+        *([rx.text(hint, id=hint_id, size="1", color="var(--gray-11)")] if has_hint else []),
         rx.text(problem, id=message_id, role="alert", size="1", color="var(--red-11)"),
         spacing="1",
         width="100%",
     )
 
 
-def date_field(state: Any, label: str, key: str) -> rx.Component:
+def date_field(state: Any, label: str | rx.Var, key: str) -> rx.Component:
     """A date typed as dd/mm/aaaa, whatever language the browser speaks.
 
     A text field, not ``type=date``: the browser's date input shows its own
@@ -109,9 +111,9 @@ def date_field(state: Any, label: str, key: str) -> rx.Component:
         state,
         label,
         key,
-        hint="dd/mm/aaaa",
+        hint=t("dd/mm/aaaa"),
         input_mode="numeric",
-        placeholder="dd/mm/aaaa",
+        placeholder=t("dd/mm/aaaa"),
         pattern=_DATE_PATTERN,
         auto_complete="off",
         max_length=10,
@@ -120,14 +122,14 @@ def date_field(state: Any, label: str, key: str) -> rx.Component:
 
 def date_range(state: Any, *, start: str = "desde", end: str = "hasta") -> list[rx.Component]:
     """Desde and Hasta, two dd/mm/aaaa fields."""
-    return [date_field(state, "Desde", start), date_field(state, "Hasta", end)]
+    return [date_field(state, t("Desde"), start), date_field(state, t("Hasta"), end)]
 
 
 def page_size(state: Any) -> rx.Component:
     """Por página: how many rows a page shows (the URL's ``tam``); applies at once."""
     return rx.vstack(
         rx.el.label(
-            "Por página", html_for="tam", style={"font_size": "0.85em", "font_weight": "500"}
+            t("Por página"), html_for="tam", style={"font_size": "0.85em", "font_weight": "500"}
         ),
         rx.el.select(
             *(rx.el.option(str(n), value=str(n)) for n in PAGE_SIZES),
@@ -149,7 +151,9 @@ def page_size(state: Any) -> rx.Component:
     )
 
 
-def check_group(state: Any, legend: str, key: str, options: dict[str, str]) -> rx.Component:
+def check_group(
+    state: Any, legend: str | rx.Var, key: str, options: dict[str, str]
+) -> rx.Component:
     """Checkboxes whose ticked options form the URL's comma list ``key``; each applies at once.
 
     The whole label is the touch target (at least 44 px tall), not just the box.
@@ -158,7 +162,7 @@ def check_group(state: Any, legend: str, key: str, options: dict[str, str]) -> r
         state: The page's state.
         legend: The group's name, read first by screen readers.
         key: The URL key, e.g. ``estado``.
-        options: URL value → label, in the order shown.
+        options: URL value → label (a msgid, shown in the page's language), in order.
     """
     chosen = state.query.get(key, "").split(",")
     return rx.el.fieldset(
@@ -174,7 +178,7 @@ def check_group(state: Any, legend: str, key: str, options: dict[str, str]) -> r
                         on_change=submit_now(f"{key}_{value}"),
                         style={"width": "20px", "height": "20px", "margin": "0"},
                     ),
-                    label,
+                    t(label),
                     html_for=f"{key}_{value}",
                     style={
                         "display": "inline-flex",
@@ -199,7 +203,7 @@ def _filters_toggle(state: Any, shown: rx.Var) -> rx.Component:
     count = state.active_filters.length()
     return rx.button(
         rx.icon("sliders-horizontal", size=16, aria_hidden="true"),
-        rx.cond(count > 0, "Filtros (" + count.to_string() + ")", "Filtros"),
+        rx.cond(count > 0, t("Filtros ({count})", count=count), t("Filtros")),
         type="button",
         variant="soft",
         size="3",
@@ -220,7 +224,7 @@ def _active_filter(state: Any, chip: rx.Var) -> rx.Component:
         variant="outline",
         size="2",
         on_click=state.remove_filter(chip.key),
-        aria_label="Quitar filtro " + chip.label,
+        aria_label=t("Quitar filtro {name}", name=chip.label),
         min_height="36px",
     )
 
@@ -259,14 +263,14 @@ def filter_bar(
                 # Enabled once the page is live: before that the browser would
                 # submit the form itself, with names the server does not read.
                 list_control(
-                    "Buscar",
+                    t("Buscar"),
                     type="submit",
                     size="3",
                     disabled=~rx.State.is_hydrated,
                     min_height=TOUCH,
                 ),
                 list_control(
-                    "Limpiar filtros",
+                    t("Limpiar filtros"),
                     type="button",
                     variant="soft",
                     size="3",

@@ -7,6 +7,7 @@ import json
 import reflex as rx
 from reflex_components_core.el.elements.forms import Form
 
+from customer_portal.components.text import t
 from customer_portal.settings import get_settings
 
 
@@ -16,7 +17,7 @@ def field_error_id(input_id: str) -> str:
 
 
 def field(
-    label: str,
+    label: str | rx.Var,
     input_id: str,
     *,
     size: str = "3",
@@ -25,12 +26,12 @@ def field(
 ) -> rx.Component:
     """A label tied to its input (for screen readers and a bigger click target).
 
-    An empty required field is refused by the browser with a message in
-    Spanish ("Rellene este campo.", set by ``assets/portal.js``), whatever the
-    browser's language.
+    An empty required field is refused by the browser with a message in the
+    page's language ("Rellene este campo.", set by ``assets/portal.js``),
+    whatever the browser's own language.
 
     Args:
-        label: What the customer reads above the input.
+        label: What the customer reads above the input (a ``t()`` text).
         input_id: The input's id and its name in the submitted form.
         size: Radix size; ``"2"`` for the compact filter bars.
         error: A message about this field ("" for none), shown under it in
@@ -68,14 +69,14 @@ def field(
 def email_field() -> rx.Component:
     """The login email, named ``email`` for the form data and autofill."""
     return field(
-        "Correo electrónico", "email", type="email", required=True, auto_complete="username"
+        t("Correo electrónico"), "email", type="email", required=True, auto_complete="username"
     )
 
 
 def code_field() -> rx.Component:
     """«Código de verificación»: six digits from the app, or a recovery code (letters too)."""
     return field(
-        "Código de verificación",
+        t("Código de verificación"),
         "codigo",
         required=True,
         auto_complete="one-time-code",
@@ -125,7 +126,7 @@ def checklist(rules: rx.Var, asterisk_warning: rx.Var) -> rx.Component:
                     color=rx.cond(passed, "var(--green-11)", "var(--gray-11)"),
                 ),
                 rx.el.span(
-                    rx.cond(passed, " (cumplido)", " (pendiente)"),
+                    rx.cond(passed, t(" (cumplido)"), t(" (pendiente)")),
                     class_name="sr-only",
                     style={"position": "absolute", "left": "-9999px"},
                 ),
@@ -144,7 +145,7 @@ def checklist(rules: rx.Var, asterisk_warning: rx.Var) -> rx.Component:
         rx.cond(
             asterisk_warning,
             rx.callout(
-                "Desaconsejamos el uso del símbolo del asterisco (*).",
+                t("Desaconsejamos el uso del símbolo del asterisco (*)."),
                 icon="triangle-alert",
                 color_scheme="amber",
                 size="1",
@@ -161,7 +162,7 @@ def _typed_value_of(input_id: str) -> rx.Var:
     return rx.Var(_js_expr=f"(document.getElementById({json.dumps(input_id)})?.value ?? '')")
 
 
-def new_password_fields(state, *, password_label: str) -> list[rx.Component]:
+def new_password_fields(state, *, password_label: str | rx.Var) -> list[rx.Component]:
     """Password, repeat, the live checklist and Actualizar, scored by a PasswordFormState.
 
     The inputs are plain form fields posted to the server; each keystroke only
@@ -178,7 +179,7 @@ def new_password_fields(state, *, password_label: str) -> list[rx.Component]:
             max_length=256,
         ),
         field(
-            "Repetir contraseña",
+            t("Repetir contraseña"),
             "repeat",
             type="password",
             on_change=lambda value: state.check_rules(_typed_value_of("password"), value),
@@ -186,7 +187,9 @@ def new_password_fields(state, *, password_label: str) -> list[rx.Component]:
             max_length=256,
         ),
         checklist(state.rules, state.asterisk_warning),
-        rx.button("Actualizar", type="submit", disabled=~state.can_submit, size="3", width="100%"),
+        rx.button(
+            t("Actualizar"), type="submit", disabled=~state.can_submit, size="3", width="100%"
+        ),
     ]
 
 

@@ -12,7 +12,7 @@ import reflex as rx
 
 from customer_portal import routes
 from customer_portal.components.text import t
-from customer_portal.i18n import language_name, languages
+from customer_portal.i18n import N_, language_name, languages
 from customer_portal.state.language import LanguageState
 
 
@@ -39,4 +39,29 @@ def language_picker() -> rx.Component:
         method="post",
         class_name="idioma",
         style={"display": "flex", "gap": "0.5em", "align_items": "center", "flex_wrap": "wrap"},
+    )
+
+
+#: What assets/portal.js says itself (the browser's complaints about a field,
+#: Reflex's new-version banner), by the key it asks for.
+BROWSER_TEXTS = {
+    "campo-vacio": N_("Rellene este campo."),
+    "casilla": N_("Marque esta casilla."),
+    "correo": N_("Escriba una dirección de correo válida."),
+    "formato": N_("Revise el formato de este campo."),
+    "largo": N_("El texto es demasiado largo."),
+    "corto": N_("El texto es demasiado corto."),
+    "valor": N_("Revise el valor de este campo."),
+    "version-nueva": N_("Hay una versión nueva del portal."),
+    "recargar": N_("Recargar"),
+}
+
+
+def browser_texts() -> rx.Component:
+    """A hidden element whose ``data-*`` hold portal.js's words in the page's language."""
+    return rx.el.div(
+        id="textos-portal",
+        hidden=True,
+        aria_hidden="true",
+        custom_attrs={f"data-{key}": t(text) for key, text in BROWSER_TEXTS.items()},
     )

@@ -19,6 +19,8 @@ from reflex_components_core.base.error_boundary import ErrorBoundary
 from reflex_components_core.core.banner import has_connection_errors
 
 from customer_portal import routes
+from customer_portal.components.language import browser_texts, language_picker
+from customer_portal.components.text import browser_language, page_language, t
 from customer_portal.settings import Branding, get_settings
 from customer_portal.state.announce import ORDER_ID
 
@@ -70,7 +72,7 @@ def header(branding: Branding) -> rx.Component:
                     spacing="3",
                 ),
                 href=routes.HOME,
-                aria_label=f"{branding.portal_name}: inicio",
+                aria_label=t("{portal}: inicio", portal=branding.portal_name),
                 underline="none",
             ),
             align="center",
@@ -89,12 +91,13 @@ def footer(branding: Branding) -> rx.Component:
         rx.vstack(
             rx.text(branding.tagline, weight="bold", color=BRAND_COLOR),
             rx.text(
-                "Llámanos: ",
+                t("Llámanos: "),
                 *_phones(branding.phones),
                 size="2",
                 text_align="center",
             ),
             rx.link(branding.web, href=f"https://{branding.web}", size="2", is_external=True),
+            language_picker(),
             spacing="1",
             align="center",
         ),
@@ -116,7 +119,7 @@ def _phones(phones: tuple[str, ...] | list[str]) -> list[rx.Component | str]:
 
 def skip_link() -> rx.Component:
     """The link "Saltar al contenido": hidden until the first Tab reaches it."""
-    return rx.el.a("Saltar al contenido", href=f"#{MAIN_ID}", class_name="skip-link")
+    return rx.el.a(t("Saltar al contenido"), href=f"#{MAIN_ID}", class_name="skip-link")
 
 
 def announcer() -> rx.Component:
@@ -131,6 +134,7 @@ def announcer() -> rx.Component:
             class_name="sr-only",
         ),
         rx.el.output(id=ORDER_ID, hidden=True, aria_hidden="true"),
+        browser_texts(),
     )
 
 
@@ -156,7 +160,7 @@ def page_frame(*children: rx.Component, nav: rx.Component | None = None) -> rx.C
         display="flex",
         flex_direction="column",
         min_height="100vh",
-        lang="es",
+        lang=page_language(),
     )
 
 
@@ -174,7 +178,7 @@ def connection_banner() -> rx.Component:
     return rx.cond(
         has_connection_errors,
         rx.el.div(
-            "Sin conexión con el portal. Reintentando…",
+            t("Sin conexión con el portal. Reintentando…"),
             id=OFFLINE_ID,
             role="alert",
             style={
@@ -198,7 +202,7 @@ PROBLEM_ID = "problema-servidor"
 
 
 def problem_banner(
-    retrying: rx.Var[bool], message: rx.Var[str], retrying_text: str, on_dismiss: Any
+    retrying: rx.Var[bool], message: rx.Var[str], retrying_text: str | rx.Var, on_dismiss: Any
 ) -> rx.Component:
     """The banner of an event the server could not complete.
 
@@ -229,7 +233,7 @@ def problem_banner(
             rx.el.div(
                 rx.el.span(message),
                 rx.el.button(
-                    "Cerrar",
+                    t("Cerrar"),
                     type="button",
                     on_click=on_dismiss,
                     style={
@@ -253,7 +257,7 @@ def problem_banner(
 
 def toaster() -> rx.Component:
     """Reflex's toast region, labelled in Spanish ("Avisos alt+T", not "Notifications alt+T")."""
-    return rx.toast.provider(custom_attrs={"containerAriaLabel": "Avisos"})
+    return rx.toast.provider(custom_attrs={"containerAriaLabel": t("Avisos")})
 
 
 def error_page(branding: Branding | None = None) -> rx.Component:
@@ -280,7 +284,7 @@ def error_page(branding: Branding | None = None) -> rx.Component:
                 logo(branding),
                 rx.el.span(branding.portal_name, style={"font_weight": "700"}),
                 href=routes.HOME,
-                aria_label=f"{branding.portal_name}: inicio",
+                aria_label=t("{portal}: inicio", browser_only=True, portal=branding.portal_name),
                 # A real page load: the router would keep showing this error.
                 custom_attrs={"reloadDocument": True},
                 style={
@@ -298,21 +302,27 @@ def error_page(branding: Branding | None = None) -> rx.Component:
             },
         ),
         rx.el.main(
-            rx.el.h1("Ha ocurrido un error", style={"font_size": "1.6rem", "margin": "0 0 0.5em"}),
+            rx.el.h1(
+                t("Ha ocurrido un error", browser_only=True),
+                style={"font_size": "1.6rem", "margin": "0 0 0.5em"},
+            ),
             rx.el.p(
-                "Ha ocurrido un error al mostrar esta página. Sus datos están a salvo: "
-                "puede reintentarlo o volver a sus facturas.",
+                t(
+                    "Ha ocurrido un error al mostrar esta página. Sus datos están a salvo: "
+                    "puede reintentarlo o volver a sus facturas.",
+                    browser_only=True,
+                ),
                 style={"margin": "0 0 1.5em"},
             ),
             rx.el.div(
                 rx.el.a(
-                    "Volver a Mis facturas",
+                    t("Volver a Mis facturas", browser_only=True),
                     href=routes.INVOICES,
                     custom_attrs={"reloadDocument": True},
                     style={**link_style, "background": BRAND_COLOR, "color": "white"},
                 ),
                 rx.el.button(
-                    "Reintentar",
+                    t("Reintentar", browser_only=True),
                     type="button",
                     on_click=rx.vars.FunctionStringVar.create("() => window.location.reload()"),
                     style={
@@ -328,7 +338,7 @@ def error_page(branding: Branding | None = None) -> rx.Component:
             tab_index=-1,
             style={"max_width": "960px", "margin": "0 auto", "padding": "2em 1em"},
         ),
-        lang="es",
+        lang=browser_language(),
         style={
             "min_height": "100vh",
             "background": "white",

@@ -20,6 +20,7 @@ from reflex_base.vars.base import Var, VarData
 from reflex_components_core.base.fragment import Fragment
 
 from customer_portal.components.forms import list_control
+from customer_portal.components.text import t
 from customer_portal.components.viewport import by_width
 from customer_portal.state.kit import SUMMARY_ID
 
@@ -36,7 +37,7 @@ class Column:
     """One column of a :func:`data_table`.
 
     Attributes:
-        label: The header, in Spanish.
+        label: The header (a msgid: shown in the page's language).
         cell: Builds the cell from the row var (``lambda row: row.total``).
         sort: The URL sort key, if the column sorts (e.g. ``InvoiceSort.TOTAL``).
         numeric: Right-aligned, for amounts.
@@ -52,7 +53,7 @@ def _sort_header(state: Any, column: Column, key: str) -> rx.Component:
     active = state.sort == key
     return rx.table.column_header_cell(
         list_control(
-            column.label,
+            t(column.label),
             rx.cond(
                 active,
                 # Two icons, not one named by a var: that would bundle all of lucide's.
@@ -65,7 +66,7 @@ def _sort_header(state: Any, column: Column, key: str) -> rx.Component:
             variant="ghost",
             size="2",
             on_click=state.sort_by(key),
-            aria_label=f"Ordenar por {column.label.lower()}",
+            aria_label=t("Ordenar por {column}", column=t(column.label).lower()),
             min_height=TOUCH,
         ),
         aria_sort=rx.cond(active, rx.cond(state.descending, "descending", "ascending"), "none"),
@@ -77,7 +78,7 @@ def _sort_header(state: Any, column: Column, key: str) -> rx.Component:
 def _header(state: Any, column: Column) -> rx.Component:
     if column.sort is not None:
         return _sort_header(state, column, column.sort)
-    return rx.table.column_header_cell(column.label, vertical_align="middle")
+    return rx.table.column_header_cell(t(column.label), vertical_align="middle")
 
 
 def data_table(state: Any, rows: rx.Var, columns: list[Column]) -> rx.Component:
@@ -108,7 +109,9 @@ def data_table(state: Any, rows: rx.Var, columns: list[Column]) -> rx.Component:
 _CELL = {"padding": "0.5em 0.75em", "text_align": "left", "vertical_align": "top"}
 
 
-def plain_table(headers: list[str], rows: rx.Var, cells: list[Cell], *, label: str) -> rx.Component:
+def plain_table(
+    headers: list[str], rows: rx.Var, cells: list[Cell], *, label: str | rx.Var
+) -> rx.Component:
     """A small read-only table (no sorting), scrolling sideways on a narrow screen.
 
     A plain ``<table>`` in a box that scrolls and can be focused, so a
@@ -116,14 +119,14 @@ def plain_table(headers: list[str], rows: rx.Var, cells: list[Cell], *, label: s
     that cannot take focus).
 
     Args:
-        headers: The column headings.
+        headers: The column headings (msgids: shown in the page's language).
         rows: The list var of typed rows.
         cells: One function per column, from the row var to its cell.
         label: What the table is, for screen readers ("Conceptos").
     """
     head = rx.el.tr(
         *(
-            rx.el.th(h, scope="col", style={**_CELL, "border_bottom": "1px solid var(--gray-6)"})
+            rx.el.th(t(h), scope="col", style={**_CELL, "border_bottom": "1px solid var(--gray-6)"})
             for h in headers
         )
     )
@@ -157,16 +160,16 @@ def pager(state: Any) -> rx.Component:
     """Anterior · Página n de m · Siguiente."""
     return rx.hstack(
         list_control(
-            "Anterior",
+            t("Anterior"),
             on_click=state.go_to_page(state.page - 1),
             disabled=state.page <= 1,
             variant="soft",
             size="3",
             min_height=TOUCH,
         ),
-        rx.text("Página ", state.page, " de ", state.pages, size="2"),
+        rx.text(t("Página {page} de {pages}", page=state.page, pages=state.pages), size="2"),
         list_control(
-            "Siguiente",
+            t("Siguiente"),
             on_click=state.go_to_page(state.page + 1),
             disabled=state.page >= state.pages,
             variant="soft",
@@ -272,7 +275,7 @@ def _loading(card_height: str) -> rx.Component:
     """What a list shows until its rows arrive: rows of their final size, so nothing jumps."""
     return rx.vstack(
         rx.box(
-            rx.text("Cargando…", color="var(--gray-11)"),
+            rx.text(t("Cargando…"), color="var(--gray-11)"),
             min_height=SUMMARY_HEIGHT,
             width="100%",
         ),
@@ -349,7 +352,7 @@ def list_results(
                     rx.hstack(
                         _message(state.summary),
                         list_control(
-                            "Limpiar filtros",
+                            t("Limpiar filtros"),
                             size="3",
                             on_click=state.clear_filters,
                             min_height=TOUCH,

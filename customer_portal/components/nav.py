@@ -8,6 +8,7 @@ import reflex as rx
 
 from customer_portal import routes
 from customer_portal.components.forms import NativeForm, post_form
+from customer_portal.components.text import t
 from customer_portal.domain.people import CUSTOMER_PARAM
 from customer_portal.state.auth import AuthState
 
@@ -23,7 +24,7 @@ def _item(item: NavItem, current: str) -> rx.Component:
     here = item.route == current
     # 44 px tall and wide (portal.css .seccion): an easy tap on a phone.
     return rx.link(
-        item.label,
+        t(item.label),
         # A person of several customers keeps the one chosen from section to section.
         href=item.route + AuthState.customer_query,
         size="2",
@@ -53,14 +54,16 @@ def signed_in_bar(items: list[NavItem], *, current: str) -> rx.Component:
             rx.el.div(
                 *(_item(item, current) for item in items),
                 post_form(
-                    rx.button("Salir", type="submit", variant="soft", size="2", class_name="salir"),
+                    rx.button(
+                        t("Salir"), type="submit", variant="soft", size="2", class_name="salir"
+                    ),
                     action=routes.SIGN_OUT_ACTION,
                 ),
                 class_name="secciones",
             ),
             class_name="barra-cuenta",
         ),
-        aria_label="Cuenta",
+        aria_label=t("Cuenta"),
         class_name="barra",
         background="var(--gray-2)",
         border_bottom="1px solid var(--gray-5)",
@@ -76,7 +79,7 @@ def _switcher(current: str) -> rx.Component:
     before the page's scripts have loaded.
     """
     return NativeForm.create(
-        rx.el.label("Cliente", html_for="cliente-elegido", class_name="etiqueta-cliente"),
+        rx.el.label(t("Cliente"), html_for="cliente-elegido", class_name="etiqueta-cliente"),
         rx.el.select(
             rx.foreach(
                 AuthState.customer_choices,
@@ -89,9 +92,9 @@ def _switcher(current: str) -> rx.Component:
             key=AuthState.customer_code,
             class_name="selector-cliente",
         ),
-        rx.button("Ver", type="submit", variant="soft", size="2"),
+        rx.button(t("Ver"), type="submit", variant="soft", size="2"),
         method="get",
         action=current,
         class_name="nombre-cliente cambio-cliente",
-        aria_label="Elegir cliente",
+        aria_label=t("Elegir cliente"),
     )

@@ -9,17 +9,27 @@ from __future__ import annotations
 
 import reflex as rx
 
-from customer_portal.domain.status import InvoiceStatus, status_label
+from customer_portal.components.text import t
+from customer_portal.domain.status import OVERDUE, InvoiceStatus, status_label
 
 
 def _by_status(overdue: bool, attribute: str, status: rx.Var) -> rx.Var:
     """``status_label(status, overdue).<attribute>`` for a status only known in the browser."""
-    cases = [
-        (value.value, getattr(status_label(value, overdue), attribute)) for value in InvoiceStatus
-    ]
+    cases = [(value.value, _attribute(value, overdue, attribute)) for value in InvoiceStatus]
     # Anything else (never expected) reads as given, in grey.
     default = status if attribute == "text" else "gray"
     return rx.match(status, *cases, default)
+
+
+def _attribute(status: InvoiceStatus, overdue: bool, attribute: str) -> rx.Var | str:
+    """The label's colour, or its words in the page's language (the status is a msgid)."""
+    label = status_label(status, overdue)
+    if attribute != "text":
+        return getattr(label, attribute)
+    words = t(status.value)
+    if overdue and status is not InvoiceStatus.PAID:
+        return t(OVERDUE, status=words)
+    return words
 
 
 def status_badge(status: rx.Var, overdue: rx.Var | bool = False) -> rx.Component:

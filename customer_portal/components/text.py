@@ -33,7 +33,7 @@ from customer_portal.state.language import LanguageState
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
-def _language() -> Var:
+def page_language() -> Var:
     """The page's language in the browser: the server's word, else portal.js's guess."""
     lang = LanguageState.lang
     # One short name per component (a hook), not the state's long name in every text.
@@ -72,19 +72,38 @@ def _values(values: dict[str, object]) -> dict[str, Var]:
     return {name: rx.Var.create(value).to(str) for name, value in values.items()}
 
 
-def _pick(by_language: dict[str, str], fallback: str, data: list[VarData | None]) -> Var:
-    lang = _language()
+def browser_language() -> Var:
+    """The language portal.js guessed, for what renders outside the state (the error page)."""
+    spoken = json.dumps(list(languages()))
+    default = json.dumps(DEFAULT_LANGUAGE)
+    return Var(
+        _js_expr=f"({spoken}.includes(globalThis.portalLang) ? globalThis.portalLang : {default})",
+        _var_type=str,
+    )
+
+
+def _pick(
+    by_language: dict[str, str],
+    fallback: str,
+    data: list[VarData | None],
+    browser_only: bool = False,
+) -> Var:
+    lang = browser_language() if browser_only else page_language()
     entries = ", ".join(f"{json.dumps(code)}: {text}" for code, text in by_language.items())
     expr = f"({{{entries}}}[{lang}] ?? {fallback})"
+    # A string var: it lower-cases, concatenates and compares like any other.
     return Var(
         _js_expr=expr,
         _var_type=str,
         _var_data=VarData.merge(lang._get_all_var_data(), *data),
-    )
+    ).to(str)
 
 
-def t(message: str, **values: object) -> Var:
+def t(message: str, browser_only: bool = False, **values: object) -> Var:
     """``message`` in the page's language; ``{name}`` placeholders filled from ``values``.
+
+    ``browser_only``: for what renders outside the page's state (the error
+    page that replaces a broken one): the language portal.js guessed.
 
     Raises:
         KeyError: a placeholder without a value (found when the page compiles).
@@ -96,7 +115,7 @@ def t(message: str, **values: object) -> Var:
         for code in languages()
         if code != DEFAULT_LANGUAGE
     }
-    return _pick(by_language, _template(message, filled), data)
+    return _pick(by_language, _template(message, filled), data, browser_only)
 
 
 def tn(singular: str, plural: str, count: object, **values: object) -> Var:

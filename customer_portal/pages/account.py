@@ -13,6 +13,8 @@ from customer_portal.components.forms import (
     post_form,
 )
 from customer_portal.components.lists import plain_table
+from customer_portal.components.text import t
+from customer_portal.i18n import N_
 from customer_portal.pages.credentials import enter_submits
 from customer_portal.pages.kit import portal_page
 from customer_portal.settings import get_settings
@@ -21,30 +23,30 @@ from customer_portal.state.account import AccountState
 
 @portal_page(
     route=routes.ACCOUNT,
-    title="Mi cuenta",
+    title=N_("Mi cuenta"),
     on_load=AccountState.open_account,
-    nav="Mi cuenta",
+    nav=N_("Mi cuenta"),
     nav_order=90,
 )
 def account() -> rx.Component:
     """The password form and the open sessions."""
     return rx.vstack(
-        rx.heading("Mi cuenta", as_="h1", size="6"),
+        rx.heading(t("Mi cuenta"), as_="h1", size="6"),
         alert(AccountState.notice, tone="green"),
         rx.card(
             post_form(
                 rx.vstack(
-                    rx.heading("Cambiar contraseña", as_="h2", size="4"),
+                    rx.heading(t("Cambiar contraseña"), as_="h2", size="4"),
                     alert(AccountState.error),
                     field(
-                        "Contraseña actual",
+                        t("Contraseña actual"),
                         "current",
                         type="password",
                         required=True,
                         auto_complete="current-password",
                         max_length=256,
                     ),
-                    *new_password_fields(AccountState, password_label="Contraseña nueva"),
+                    *new_password_fields(AccountState, password_label=t("Contraseña nueva")),
                     *enter_submits(AccountState),
                     spacing="3",
                     width="100%",
@@ -59,10 +61,10 @@ def account() -> rx.Component:
         rx.card(activity_card(), width="100%"),
         rx.card(
             rx.vstack(
-                rx.heading("Sesiones abiertas", as_="h2", size="4"),
-                rx.text("Horas en ", AccountState.zone_label, ".", size="2"),
+                rx.heading(t("Sesiones abiertas"), as_="h2", size="4"),
+                rx.text(t("Horas en "), AccountState.zone_label, ".", size="2"),
                 plain_table(
-                    ["Navegador", "Dirección", "Desde", "Último uso"],
+                    [N_("Navegador"), N_("Dirección"), N_("Desde"), N_("Último uso")],
                     AccountState.sessions,
                     [
                         lambda row: rx.fragment(
@@ -70,7 +72,10 @@ def account() -> rx.Component:
                             rx.cond(
                                 row.current,
                                 rx.badge(
-                                    "Esta sesión", color_scheme="green", ml="2", high_contrast=True
+                                    t("Esta sesión"),
+                                    color_scheme="green",
+                                    ml="2",
+                                    high_contrast=True,
                                 ),
                             ),
                         ),
@@ -78,10 +83,10 @@ def account() -> rx.Component:
                         lambda row: row.since,
                         lambda row: row.last_seen,
                     ],
-                    label="Sesiones abiertas",
+                    label=t("Sesiones abiertas"),
                 ),
                 rx.button(
-                    "Cerrar las demás sesiones",
+                    t("Cerrar las demás sesiones"),
                     on_click=AccountState.close_other_sessions,
                     variant="soft",
                 ),
@@ -116,22 +121,24 @@ def notification_form() -> rx.Component:
     """Avisos por email: Nueva Factura emails or not, with the signed PDFs attached or not."""
     return post_form(
         rx.vstack(
-            rx.heading("Avisos por email", as_="h2", size="4"),
+            rx.heading(t("Avisos por email"), as_="h2", size="4"),
             _choice(
-                "nuevas", "Recibir un email cuando tenga facturas nuevas", AccountState.new_invoices
+                "nuevas",
+                t("Recibir un email cuando tenga facturas nuevas"),
+                AccountState.new_invoices,
             ),
             _choice(
                 "adjuntar",
-                "Adjuntar a ese email las facturas firmadas (PDF)",
+                t("Adjuntar a ese email las facturas firmadas (PDF)"),
                 AccountState.attach_pdf,
             ),
             rx.text(
-                "El email de alta y los de contraseña se envían siempre.",
+                t("El email de alta y los de contraseña se envían siempre."),
                 size="2",
                 color_scheme="gray",
                 high_contrast=True,
             ),
-            rx.button("Guardar avisos", type="submit", variant="soft"),
+            rx.button(t("Guardar avisos"), type="submit", variant="soft"),
             spacing="3",
             width="100%",
         ),
@@ -145,10 +152,10 @@ def notification_form() -> rx.Component:
 def activity_card() -> rx.Component:
     """Actividad reciente, and «No he sido yo» for what the customer did not do."""
     return rx.vstack(
-        rx.heading("Actividad reciente", as_="h2", size="4"),
-        rx.text("Horas en ", AccountState.zone_label, ".", size="2"),
+        rx.heading(t("Actividad reciente"), as_="h2", size="4"),
+        rx.text(t("Horas en "), AccountState.zone_label, ".", size="2"),
         plain_table(
-            ["Cuándo", "Qué", "Dispositivo", "Lugar"],
+            [N_("Cuándo"), N_("Qué"), N_("Dispositivo"), N_("Lugar")],
             AccountState.activity,
             [
                 lambda row: row.when,
@@ -160,18 +167,20 @@ def activity_card() -> rx.Component:
                 lambda row: row.device,
                 lambda row: row.place,
             ],
-            label="Actividad reciente",
+            label=t("Actividad reciente"),
         ),
         post_form(
             rx.vstack(
                 rx.text(
-                    "¿Ve algo que no ha hecho usted? Pulse «No he sido yo»: se cerrarán todas "
-                    "las sesiones, también esta, su contraseña dejará de servir y le enviaremos "
-                    "un email para elegir una nueva.",
+                    t(
+                        "¿Ve algo que no ha hecho usted? Pulse «No he sido yo»: se cerrarán "
+                        "todas las sesiones, también esta, su contraseña dejará de servir y le "
+                        "enviaremos un email para elegir una nueva."
+                    ),
                     size="2",
                 ),
-                _choice("confirmo", "Confirmo que no he sido yo", False, required=True),
-                rx.button("No he sido yo", type="submit", color_scheme="red", variant="soft"),
+                _choice("confirmo", t("Confirmo que no he sido yo"), False, required=True),
+                rx.button(t("No he sido yo"), type="submit", color_scheme="red", variant="soft"),
                 spacing="2",
                 width="100%",
             ),
@@ -187,22 +196,24 @@ def second_factor_card() -> rx.Component:
     """Verificación en dos pasos: set it up, or (with a code) new recovery codes or off."""
     backend = get_settings().backend_origin
     return rx.vstack(
-        rx.heading("Verificación en dos pasos", as_="h2", size="4"),
+        rx.heading(t("Verificación en dos pasos"), as_="h2", size="4"),
         rx.cond(
             AccountState.second_factor_on,
             post_form(
                 rx.vstack(
                     rx.text(
-                        "Activada: al entrar, además de la contraseña, le pedimos el código de "
-                        "su aplicación. Le quedan ",
+                        t(
+                            "Activada: al entrar, además de la contraseña, le pedimos el código de "
+                            "su aplicación. Le quedan "
+                        ),
                         AccountState.recovery_codes_left,
-                        " códigos de recuperación.",
+                        t(" códigos de recuperación."),
                         size="2",
                     ),
                     code_field(),
                     rx.hstack(
                         rx.button(
-                            "Generar nuevos códigos de recuperación",
+                            t("Generar nuevos códigos de recuperación"),
                             type="submit",
                             variant="soft",
                             custom_attrs={"formAction": backend + routes.RECOVERY_CODES_ACTION},
@@ -211,7 +222,7 @@ def second_factor_card() -> rx.Component:
                             AccountState.second_factor_required,
                             rx.fragment(),
                             rx.button(
-                                "Desactivar",
+                                t("Desactivar"),
                                 type="submit",
                                 variant="soft",
                                 color_scheme="red",
@@ -223,7 +234,7 @@ def second_factor_card() -> rx.Component:
                     rx.cond(
                         AccountState.second_factor_required,
                         rx.text(
-                            "Su empresa exige la verificación en dos pasos.",
+                            t("Su empresa exige la verificación en dos pasos."),
                             size="2",
                             color_scheme="gray",
                             high_contrast=True,
@@ -237,12 +248,15 @@ def second_factor_card() -> rx.Component:
             ),
             rx.vstack(
                 rx.text(
-                    "Desactivada. Con ella, al entrar le pediremos también un código de 6 cifras "
-                    "de una aplicación de su móvil: quien conozca su contraseña no podrá entrar.",
+                    t(
+                        "Desactivada. Con ella, al entrar le pediremos también un código de 6 "
+                        "cifras de una aplicación de su móvil: quien conozca su contraseña no "
+                        "podrá entrar."
+                    ),
                     size="2",
                 ),
                 rx.link(
-                    "Activar la verificación en dos pasos",
+                    t("Activar la verificación en dos pasos"),
                     href=backend + routes.SECOND_FACTOR_SETUP,
                     id="activar-verificacion",
                     # A page rendered by the server (it shows the secret), not one of the app's.

@@ -12,6 +12,8 @@ from customer_portal.components.forms import (
     new_password_fields,
     post_form,
 )
+from customer_portal.components.text import t
+from customer_portal.i18n import N_
 from customer_portal.pages.kit import Access, portal_page
 from customer_portal.state.credentials import CredentialsState as S
 
@@ -63,14 +65,17 @@ def enter_submits(state) -> list[rx.Component]:
 def _form() -> rx.Component:
     return post_form(
         rx.vstack(
-            rx.heading("Modificar contraseña", as_="h1", size="6"),
+            rx.heading(t("Modificar contraseña"), as_="h1", size="6"),
             rx.text(
-                "Indique el correo electrónico al que le ha llegado el mail y elija su contraseña.",
+                t(
+                    "Indique el correo electrónico al que le ha llegado el mail y elija su "
+                    "contraseña."
+                ),
                 size="2",
             ),
             alert(S.error),
             email_field(),
-            *new_password_fields(S, password_label="Contraseña"),
+            *new_password_fields(S, password_label=t("Contraseña")),
             *enter_submits(S),
             spacing="4",
             width="100%",
@@ -82,11 +87,13 @@ def _form() -> rx.Component:
 def _dead_link() -> rx.Component:
     """A friendly way out of an expired or broken link: ask for a new one here."""
     return rx.vstack(
-        rx.heading("Este enlace ya no sirve", as_="h1", size="6"),
+        rx.heading(t("Este enlace ya no sirve"), as_="h1", size="6"),
         alert(S.link_problem, tone="amber"),
         rx.text(
-            "Los enlaces caducan y solo se pueden usar una vez. Pida uno nuevo con su correo "
-            "electrónico:",
+            t(
+                "Los enlaces caducan y solo se pueden usar una vez. Pida uno nuevo con su correo "
+                "electrónico:"
+            ),
             size="2",
         ),
         alert(S.notice, tone="green"),
@@ -94,13 +101,13 @@ def _dead_link() -> rx.Component:
             rx.vstack(
                 rx.el.input(type="hidden", name="purpose", value=S.purpose),
                 email_field(),
-                rx.button("Enviar un enlace nuevo", type="submit", size="3", width="100%"),
+                rx.button(t("Enviar un enlace nuevo"), type="submit", size="3", width="100%"),
                 width="100%",
             ),
             action=routes.REQUEST_LINK_ACTION,
             width="100%",
         ),
-        rx.link("Ir a Entrar", href=routes.LOGIN, size="2"),
+        rx.link(t("Ir a Entrar"), href=routes.LOGIN, size="2"),
         spacing="4",
         width="100%",
     )
@@ -108,13 +115,13 @@ def _dead_link() -> rx.Component:
 
 @portal_page(
     route=routes.ACTIVATE,
-    title="Modificar contraseña",
+    title=N_("Modificar contraseña"),
     on_load=S.open_activation,
     access=Access.PUBLIC,
 )
 @portal_page(
     route=routes.RESET_PASSWORD,
-    title="Modificar contraseña",
+    title=N_("Modificar contraseña"),
     on_load=S.open_reset,
     access=Access.PUBLIC,
 )

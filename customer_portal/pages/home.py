@@ -6,6 +6,7 @@ import reflex as rx
 
 from customer_portal import routes
 from customer_portal.components.layout import BRAND_COLOR
+from customer_portal.components.text import t
 from customer_portal.domain.status import InvoiceStatus
 from customer_portal.pages.kit import Access, portal_page
 from customer_portal.settings import get_settings
@@ -24,31 +25,36 @@ def index() -> rx.Component:
     return rx.vstack(
         rx.heading(branding.portal_name, as_="h1", size="8", color=BRAND_COLOR),
         rx.text(
-            f"{branding.portal_name} es un portal web cuyo objetivo es facilitarle el "
-            "acceso a una plataforma online a partir de la cual puede descargar sus "
-            "facturas.",
+            t(
+                "{portal} es un portal web cuyo objetivo es facilitarle el acceso a una "
+                "plataforma online a partir de la cual puede descargar sus facturas.",
+                portal=branding.portal_name,
+            ),
             size="4",
         ),
-        rx.heading("Qué puede hacer", as_="h2", size="5"),
+        rx.heading(t("Qué puede hacer"), as_="h2", size="5"),
         rx.unordered_list(
-            rx.list_item("Buscar sus facturas y consultar sus datos."),
+            rx.list_item(t("Buscar sus facturas y consultar sus datos.")),
             rx.list_item(
-                "Ver el estado de cada factura: "
-                + ", ".join(status.value for status in InvoiceStatus)
-                + "."
+                t(
+                    "Ver el estado de cada factura: {paid}, {partly}, {pending}.",
+                    paid=t(InvoiceStatus.PAID.value),
+                    partly=t(InvoiceStatus.PARTIALLY_PAID.value),
+                    pending=t(InvoiceStatus.PENDING.value),
+                )
             ),
-            rx.list_item("Descargar sus facturas en PDF, firmadas digitalmente."),
+            rx.list_item(t("Descargar sus facturas en PDF, firmadas digitalmente.")),
         ),
         rx.hstack(
             # A link that looks like a button: one Tab stop, not a button inside a link.
-            rx.button(rx.el.a("Entrar", href=routes.LOGIN), as_child=True, size="3"),
-            rx.link("¿Has olvidado tu contraseña?", href=routes.FORGOT_PASSWORD, size="2"),
+            rx.button(rx.el.a(t("Entrar"), href=routes.LOGIN), as_child=True, size="3"),
+            rx.link(t("¿Has olvidado tu contraseña?"), href=routes.FORGOT_PASSWORD, size="2"),
             spacing="4",
             align="center",
             wrap="wrap",
         ),
         rx.callout(
-            "Se recomienda el uso de navegadores como Firefox o Google Chrome.",
+            t("Se recomienda el uso de navegadores como Firefox o Google Chrome."),
             icon="info",
             size="1",
         ),

@@ -8,7 +8,9 @@ from customer_portal import routes
 from customer_portal.components.forms import busy_button
 from customer_portal.components.lists import plain_table
 from customer_portal.components.status import status_badge
+from customer_portal.components.text import t
 from customer_portal.components.viewport import by_width
+from customer_portal.i18n import N_
 from customer_portal.pages.kit import portal_page
 from customer_portal.state.downloads import DownloadState
 from customer_portal.state.invoice_detail import InvoiceDetailState as S
@@ -61,10 +63,10 @@ def _line_card(line) -> rx.Component:
             rx.vstack(
                 rx.text(line.description, weight="medium", style={"overflow_wrap": "anywhere"}),
                 _pairs(
-                    _pair("Cantidad", line.quantity),
-                    _pair("Precio unitario", line.unit_price),
-                    _pair("Impuesto", line.tax),
-                    _pair("Importe", line.amount, strong=True),
+                    _pair(t("Cantidad"), line.quantity),
+                    _pair(t("Precio unitario"), line.unit_price),
+                    _pair(t("Impuesto"), line.tax),
+                    _pair(t("Importe"), line.amount, strong=True),
                 ),
                 spacing="2",
                 width="100%",
@@ -79,7 +81,13 @@ def _lines() -> rx.Component:
     """The lines: a table where it fits, stacked cards on a phone (no column cut off)."""
     return by_width(
         wide=plain_table(
-            ["Descripción", "Cantidad", "Precio unitario", "Impuesto", "Importe"],
+            [
+                N_("Descripción"),
+                N_("Cantidad"),
+                N_("Precio unitario"),
+                N_("Impuesto"),
+                N_("Importe"),
+            ],
             S.lines,
             [
                 lambda ln: ln.description,
@@ -88,11 +96,11 @@ def _lines() -> rx.Component:
                 lambda ln: ln.tax,
                 lambda ln: ln.amount,
             ],
-            label="Conceptos",
+            label=t("Conceptos"),
         ),
         phone=rx.el.ul(
             rx.foreach(S.lines, _line_card),
-            aria_label="Conceptos",
+            aria_label=t("Conceptos"),
             id="conceptos-tarjetas",
             style={
                 "padding": "0",
@@ -113,7 +121,7 @@ def _certificate() -> rx.Component:
         rx.callout.icon(rx.icon("shield-check", aria_hidden="true")),
         rx.box(
             rx.text(
-                "Firmada digitalmente por ",
+                t("Firmada digitalmente por "),
                 rx.text.strong(inv.signed_by),
                 " el ",
                 inv.signed_at,
@@ -123,7 +131,7 @@ def _certificate() -> rx.Component:
             rx.el.details(
                 rx.el.summary(
                     rx.icon("chevron-right", size=16, aria_hidden="true"),
-                    "Ver los datos del certificado",
+                    t("Ver los datos del certificado"),
                     style={
                         "cursor": "pointer",
                         "min_height": _TAP,
@@ -137,13 +145,13 @@ def _certificate() -> rx.Component:
                     },
                 ),
                 _pairs(
-                    _pair("Nombre común", cert.common_name),
-                    _pair("Organización", cert.organisation),
-                    _pair("País", cert.country),
-                    _pair("Emitido por", cert.issuer),
-                    _pair("Número de serie", cert.serial),
-                    _pair("Validez", cert.validity),
-                    label="Datos del certificado de firma",
+                    _pair(t("Nombre común"), cert.common_name),
+                    _pair(t("Organización"), cert.organisation),
+                    _pair(t("País"), cert.country),
+                    _pair(t("Emitido por"), cert.issuer),
+                    _pair(t("Número de serie"), cert.serial),
+                    _pair(t("Validez"), cert.validity),
+                    label=t("Datos del certificado de firma"),
                 ),
                 id="certificado",
                 style={
@@ -165,11 +173,11 @@ def _found() -> rx.Component:
     return rx.vstack(
         rx.el.title(S.title),
         rx.hstack(
-            rx.heading("Factura ", inv.number, as_="h1", size="6"),
+            rx.heading(t("Factura "), inv.number, as_="h1", size="6"),
             status_badge(inv.status, inv.overdue),
             busy_button(
                 rx.icon("download", size=16, aria_hidden="true"),
-                "Descargar PDF",
+                t("Descargar PDF"),
                 busy=DownloadState.downloading == inv.number,
                 on_click=DownloadState.download(inv.number),
                 size="3",
@@ -178,8 +186,8 @@ def _found() -> rx.Component:
             rx.button(
                 rx.link(
                     rx.icon("external-link", size=16, aria_hidden="true"),
-                    "Ver PDF",
-                    rx.el.span(" (se abre en una pestaña nueva)", class_name="sr-only"),
+                    t("Ver PDF"),
+                    rx.el.span(t(" (se abre en una pestaña nueva)"), class_name="sr-only"),
                     href=inv.view_href,
                     is_external=True,
                     color="inherit",
@@ -196,49 +204,49 @@ def _found() -> rx.Component:
             spacing="3",
         ),
         rx.grid(
-            fact("Fecha", inv.issue_date),
-            fact("Vencimiento", inv.due_date),
-            fact("Total", inv.total),
-            fact("Cobrado", inv.paid),
-            fact("Pendiente", inv.pending),
+            fact(t("Fecha"), inv.issue_date),
+            fact(t("Vencimiento"), inv.due_date),
+            fact(t("Total"), inv.total),
+            fact(t("Cobrado"), inv.paid),
+            fact(t("Pendiente"), inv.pending),
             columns=rx.breakpoints(initial="2", sm="5"),
             spacing="4",
             width="100%",
         ),
-        rx.heading("Conceptos", as_="h2", size="4"),
+        rx.heading(t("Conceptos"), as_="h2", size="4"),
         _lines(),
-        rx.heading("Impuestos", as_="h2", size="4"),
+        rx.heading(t("Impuestos"), as_="h2", size="4"),
         plain_table(
-            ["Impuesto", "Base imponible", "Cuota"],
+            [N_("Impuesto"), N_("Base imponible"), N_("Cuota")],
             S.taxes,
             [lambda t: t.tax, lambda t: t.base, lambda t: t.amount],
-            label="Impuestos",
+            label=t("Impuestos"),
         ),
         rx.text(
-            "Base imponible: ",
+            t("Base imponible: "),
             inv.subtotal,
-            " · Impuestos: ",
+            t(" · Impuestos: "),
             inv.tax,
-            " · Total: ",
+            t(" · Total: "),
             rx.text.strong(inv.total),
         ),
-        rx.heading("Cobros recibidos", as_="h2", size="4"),
+        rx.heading(t("Cobros recibidos"), as_="h2", size="4"),
         rx.cond(
             S.payments.length() > 0,
             plain_table(
-                ["Fecha", "Importe", "Referencia"],
+                [N_("Fecha"), N_("Importe"), N_("Referencia")],
                 S.payments,
                 [lambda p: p.date, lambda p: p.amount, lambda p: p.reference],
-                label="Cobros recibidos",
+                label=t("Cobros recibidos"),
             ),
-            rx.text("Todavía no hay cobros de esta factura.", size="2"),
+            rx.text(t("Todavía no hay cobros de esta factura."), size="2"),
         ),
         rx.cond(inv.signed_by != "", _certificate()),
         rx.text(
-            "Código seguro de verificación: ",
+            t("Código seguro de verificación: "),
             rx.el.code(inv.verification_code, id="codigo-verificacion"),
-            ". Quien tenga la factura puede comprobarla en ",
-            rx.link("Verificar factura", href=inv.verify_href, underline="always"),
+            t(". Quien tenga la factura puede comprobarla en "),
+            rx.link(t("Verificar factura"), href=inv.verify_href, underline="always"),
             ".",
             size="2",
         ),
@@ -250,10 +258,10 @@ def _found() -> rx.Component:
 def _not_found() -> rx.Component:
     return rx.vstack(
         rx.el.title(S.title),
-        rx.heading("Factura no encontrada", as_="h1", size="6"),
-        rx.text("No tiene ninguna factura con ese número."),
+        rx.heading(t("Factura no encontrada"), as_="h1", size="6"),
+        rx.text(t("No tiene ninguna factura con ese número.")),
         rx.link(
-            "Volver a Mis facturas",
+            t("Volver a Mis facturas"),
             href=routes.INVOICES,
             min_height=_TAP,
             display="inline-flex",
@@ -262,7 +270,9 @@ def _not_found() -> rx.Component:
     )
 
 
-@portal_page(route=routes.INVOICE_DETAIL, title="Factura", on_load=S.open_invoice, own_title=True)
+@portal_page(
+    route=routes.INVOICE_DETAIL, title=N_("Factura"), on_load=S.open_invoice, own_title=True
+)
 def invoice_detail() -> rx.Component:
     """The invoice, "Factura no encontrada", or a spinner while it loads.
 

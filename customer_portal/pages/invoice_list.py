@@ -15,7 +15,9 @@ from customer_portal.components.filters import (
 from customer_portal.components.forms import NativeForm, alert, busy_button
 from customer_portal.components.lists import TOUCH, Column, list_results
 from customer_portal.components.status import status_badge
+from customer_portal.components.text import t
 from customer_portal.domain.invoice_search import STATUS_FILTERS, InvoiceSort
+from customer_portal.i18n import N_
 from customer_portal.pages.kit import portal_page
 from customer_portal.state.downloads import DownloadState
 from customer_portal.state.invoice_list import InvoiceListState as S
@@ -24,13 +26,13 @@ from customer_portal.state.invoice_list import InvoiceListState as S
 def _download(row: rx.Var, *, height: str = "32px") -> rx.Component:
     return busy_button(
         rx.icon("download", size=16, aria_hidden="true"),
-        "PDF",
+        t("PDF"),
         busy=DownloadState.downloading == row.number,
         size="2",
         variant="soft",
         on_click=DownloadState.download(row.number),
         # The visible "PDF" is part of the name, so "PDF" works for voice control too.
-        aria_label="Descargar PDF de la factura " + row.number,
+        aria_label=t("Descargar PDF de la factura {number}", number=row.number),
         min_height=height,
         min_width=height,
     )
@@ -47,21 +49,23 @@ def _choose(row: rx.Var) -> rx.Component:
         name="numero",
         value=row.number,
         form=ZIP_FORM,
-        aria_label="Elegir la factura " + row.number,
+        aria_label=t("Elegir la factura {number}", number=row.number),
         style={"width": "24px", "height": "24px", "cursor": "pointer"},
     )
 
 
 COLUMNS = [
-    Column("Número", lambda row: rx.link(row.number, href=row.href), sort=InvoiceSort.NUMBER),
-    Column("Fecha", lambda row: row.issue_date, sort=InvoiceSort.DATE),
-    Column("Vencimiento", lambda row: row.due_date, sort=InvoiceSort.DUE),
-    Column("Total", lambda row: row.total, sort=InvoiceSort.TOTAL, numeric=True),
-    Column("Pendiente", lambda row: row.pending, sort=InvoiceSort.PENDING, numeric=True),
-    Column("Estado", lambda row: status_badge(row.status, row.overdue), sort=InvoiceSort.STATUS),
-    Column("Descargar", _download),
+    Column(N_("Número"), lambda row: rx.link(row.number, href=row.href), sort=InvoiceSort.NUMBER),
+    Column(N_("Fecha"), lambda row: row.issue_date, sort=InvoiceSort.DATE),
+    Column(N_("Vencimiento"), lambda row: row.due_date, sort=InvoiceSort.DUE),
+    Column(N_("Total"), lambda row: row.total, sort=InvoiceSort.TOTAL, numeric=True),
+    Column(N_("Pendiente"), lambda row: row.pending, sort=InvoiceSort.PENDING, numeric=True),
+    Column(
+        N_("Estado"), lambda row: status_badge(row.status, row.overdue), sort=InvoiceSort.STATUS
+    ),
+    Column(N_("Descargar"), _download),
     # Last: the number stays the first thing read in each row.
-    Column("Elegir", _choose),
+    Column(N_("Elegir"), _choose),
 ]
 
 
@@ -74,10 +78,12 @@ def _card(row: rx.Var) -> rx.Component:
             status_badge(row.status, row.overdue),
             class_name="tarjeta-fila",
         ),
-        rx.el.p("Fecha ", row.issue_date, " · Vence ", row.due_date, class_name="tarjeta-texto"),
+        rx.el.p(
+            t("Fecha "), row.issue_date, t(" · Vence "), row.due_date, class_name="tarjeta-texto"
+        ),
         rx.el.div(
-            rx.el.span("Total ", rx.el.strong(row.total), class_name="tarjeta-texto"),
-            rx.el.span("Pendiente ", row.pending, class_name="tarjeta-texto"),
+            rx.el.span(t("Total "), rx.el.strong(row.total), class_name="tarjeta-texto"),
+            rx.el.span(t("Pendiente "), row.pending, class_name="tarjeta-texto"),
             # A phone has the room for a full-size touch target.
             _download(row, height=TOUCH),
             class_name="tarjeta-fila",
@@ -112,7 +118,7 @@ def _list_actions() -> rx.Component:
         NativeForm.create(
             rx.button(
                 rx.icon("archive", size=16, aria_hidden="true"),
-                "Descargar elegidas (ZIP)",
+                t("Descargar elegidas (ZIP)"),
                 type="submit",
                 variant="soft",
                 size="2",
@@ -122,9 +128,9 @@ def _list_actions() -> rx.Component:
             method="post",
             action=S.zip_href,
         ),
-        _export_link("Descargar todas (ZIP)", S.zip_href),
-        _export_link("Exportar CSV", S.csv_href),
-        _export_link("Exportar Excel", S.xlsx_href),
+        _export_link(t("Descargar todas (ZIP)"), S.zip_href),
+        _export_link(t("Exportar CSV"), S.csv_href),
+        _export_link(t("Exportar Excel"), S.xlsx_href),
         spacing="4",
         wrap="wrap",
         align="center",
@@ -133,27 +139,33 @@ def _list_actions() -> rx.Component:
 
 @portal_page(
     route=routes.INVOICES,
-    title="Mis facturas",
+    title=N_("Mis facturas"),
     on_load=S.open_list,
-    nav="Mis facturas",
+    nav=N_("Mis facturas"),
     nav_order=10,
 )
 def invoice_list() -> rx.Component:
     """The page: heading, the redirect's notice, filters and results."""
     return rx.vstack(
-        rx.heading("Mis facturas", as_="h1", size="6"),
+        rx.heading(t("Mis facturas"), as_="h1", size="6"),
         alert(S.notice, tone="green"),
         alert(S.problem),
         filter_bar(
             S,
-            url_field(S, "Número de factura", "numero"),
+            url_field(S, t("Número de factura"), "numero"),
             *date_range(S),
-            url_field(S, "Importe mínimo (€)", "min", input_mode="decimal", placeholder="1.210,50"),
-            url_field(S, "Importe máximo (€)", "max", input_mode="decimal", placeholder="1.210,50"),
+            url_field(
+                S, t("Importe mínimo (€)"), "min", input_mode="decimal", placeholder="1.210,50"
+            ),
+            url_field(
+                S, t("Importe máximo (€)"), "max", input_mode="decimal", placeholder="1.210,50"
+            ),
             page_size(S),
             below=rx.hstack(
-                check_group(S, "Estado", "estado", {k: s.value for k, s in STATUS_FILTERS.items()}),
-                check_group(S, "Vencimiento", "vencidas", {"si": "Solo vencidas"}),
+                check_group(
+                    S, t("Estado"), "estado", {k: s.value for k, s in STATUS_FILTERS.items()}
+                ),
+                check_group(S, t("Vencimiento"), "vencidas", {"si": N_("Solo vencidas")}),
                 spacing="6",
                 wrap="wrap",
             ),
@@ -163,11 +175,13 @@ def invoice_list() -> rx.Component:
             rows=S.rows,
             columns=COLUMNS,
             card=_card,
-            totals=rx.text("Pendiente total: ", rx.text.strong(S.pending_total), size="2"),
+            totals=rx.text(t("Pendiente total: "), rx.text.strong(S.pending_total), size="2"),
             card_height="144px",
             nothing_yet=(
-                "Aún no tiene facturas. Le avisaremos por correo electrónico cuando se "
-                "publique la primera."
+                t(
+                    "Aún no tiene facturas. Le avisaremos por correo electrónico cuando se "
+                    "publique la primera."
+                )
             ),
         ),
         # Under the list (on a phone the first invoice stays on the first screen):

@@ -146,4 +146,3 @@ def register_pages(app: rx.App) -> None:
             PAGE_TITLES[page.route] = page.title
         title = portal_name if page.title == portal_name else f"{page.title} · {portal_name}"
         app.add_page(page.render, route=page.route, title=title, on_load=load_events(page))
-

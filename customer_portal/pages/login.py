@@ -13,12 +13,14 @@ from customer_portal.components.forms import (
     form_card,
     post_form,
 )
+from customer_portal.components.text import t
+from customer_portal.i18n import N_
 from customer_portal.pages.kit import Access, portal_page
 from customer_portal.state.login import LoginState, SecondFactorState
 
 
 @portal_page(
-    route=routes.LOGIN, title="Entrar", on_load=LoginState.open_login, access=Access.PUBLIC
+    route=routes.LOGIN, title=N_("Entrar"), on_load=LoginState.open_login, access=Access.PUBLIC
 )
 def login() -> rx.Component:
     """The sign-in form, posted to the server."""
@@ -26,7 +28,7 @@ def login() -> rx.Component:
         form_card(
             post_form(
                 rx.vstack(
-                    rx.heading("Entrar", as_="h1", size="6"),
+                    rx.heading(t("Entrar"), as_="h1", size="6"),
                     rx.cond(
                         LoginState.reason != "",
                         rx.callout(LoginState.reason, icon="lock", size="1", width="100%"),
@@ -35,7 +37,7 @@ def login() -> rx.Component:
                     alert(LoginState.notice, tone="green"),
                     email_field(),
                     field(
-                        "Contraseña",
+                        t("Contraseña"),
                         "password",
                         type="password",
                         required=True,
@@ -43,8 +45,10 @@ def login() -> rx.Component:
                         max_length=256,
                     ),
                     rx.el.input(type="hidden", name="next", value=LoginState.next_path),
-                    rx.button("Entrar", type="submit", size="3", width="100%"),
-                    rx.link("¿Has olvidado tu contraseña?", href=routes.FORGOT_PASSWORD, size="2"),
+                    rx.button(t("Entrar"), type="submit", size="3", width="100%"),
+                    rx.link(
+                        t("¿Has olvidado tu contraseña?"), href=routes.FORGOT_PASSWORD, size="2"
+                    ),
                     spacing="4",
                     width="100%",
                 ),
@@ -56,7 +60,7 @@ def login() -> rx.Component:
 
 @portal_page(
     route=routes.SECOND_FACTOR,
-    title="Verificación en dos pasos",
+    title=N_("Verificación en dos pasos"),
     on_load=SecondFactorState.open_code,
     access=Access.PUBLIC,
 )
@@ -65,17 +69,19 @@ def second_factor() -> rx.Component:
     return form_card(
         post_form(
             rx.vstack(
-                rx.heading("Verificación en dos pasos", as_="h1", size="6"),
+                rx.heading(t("Verificación en dos pasos"), as_="h1", size="6"),
                 alert(SecondFactorState.error),
                 alert(SecondFactorState.notice, tone="green"),
                 rx.text(
-                    "Escriba el código de 6 cifras que muestra su aplicación de autenticación, "
-                    "o uno de sus códigos de recuperación.",
+                    t(
+                        "Escriba el código de 6 cifras que muestra su aplicación de autenticación, "
+                        "o uno de sus códigos de recuperación."
+                    ),
                     size="2",
                 ),
                 code_field(),
-                rx.button("Verificar", type="submit", size="3", width="100%"),
-                rx.link("Volver a Entrar", href=routes.LOGIN, size="2"),
+                rx.button(t("Verificar"), type="submit", size="3", width="100%"),
+                rx.link(t("Volver a Entrar"), href=routes.LOGIN, size="2"),
                 spacing="4",
                 width="100%",
             ),

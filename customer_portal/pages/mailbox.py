@@ -5,6 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from customer_portal import routes
+from customer_portal.components.text import t
+from customer_portal.i18n import N_
 from customer_portal.pages.kit import Access, portal_page
 from customer_portal.state.mailbox import MailboxState
 
@@ -28,18 +30,18 @@ def _row(email: rx.Var) -> rx.Component:
 
 @portal_page(
     route=routes.DEV_MAILBOX,
-    title="Buzón de pruebas",
+    title=N_("Buzón de pruebas"),
     on_load=MailboxState.load,
     access=Access.DEV,
 )
 def mailbox() -> rx.Component:
     """The outbox's emails, and the one selected rendered in a sandbox."""
     return rx.fragment(
-        rx.heading("Buzón de pruebas", as_="h1", size="6"),
+        rx.heading(t("Buzón de pruebas"), as_="h1", size="6"),
         rx.cond(
             MailboxState.enabled,
             rx.vstack(
-                rx.text("Correos de la cola de salida (solo en modo desarrollo).", size="2"),
+                rx.text(t("Correos de la cola de salida (solo en modo desarrollo)."), size="2"),
                 rx.table.root(
                     rx.table.header(
                         rx.table.row(
@@ -58,7 +60,7 @@ def mailbox() -> rx.Component:
                         rx.heading(MailboxState.selected_subject, as_="h2", size="4"),
                         rx.el.iframe(
                             src_doc=MailboxState.selected_html,
-                            title="Vista del correo",
+                            title=t("Vista del correo"),
                             width="100%",
                             height="720px",
                             border="1px solid #d0d7de",
@@ -71,6 +73,6 @@ def mailbox() -> rx.Component:
                 width="100%",
                 spacing="4",
             ),
-            rx.text("El buzón de pruebas solo existe en modo desarrollo."),
+            rx.text(t("El buzón de pruebas solo existe en modo desarrollo.")),
         ),
     )

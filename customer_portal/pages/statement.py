@@ -11,6 +11,8 @@ import reflex as rx
 
 from customer_portal import routes
 from customer_portal.components.forms import NativeForm, alert, field
+from customer_portal.components.text import t
+from customer_portal.i18n import N_
 from customer_portal.pages.kit import portal_page
 from customer_portal.state.statement import StatementState as S
 
@@ -20,9 +22,9 @@ _MONEY = {"text_align": "right", "white_space": "nowrap"}
 def _period_form() -> rx.Component:
     return NativeForm.create(
         rx.hstack(
-            field("Desde", "desde", placeholder="dd/mm/aaaa", input_mode="numeric", size="2"),
-            field("Hasta", "hasta", placeholder="dd/mm/aaaa", input_mode="numeric", size="2"),
-            rx.button("Ver extracto", type="submit", size="2", min_height="44px"),
+            field(t("Desde"), "desde", placeholder="dd/mm/aaaa", input_mode="numeric", size="2"),
+            field(t("Hasta"), "hasta", placeholder="dd/mm/aaaa", input_mode="numeric", size="2"),
+            rx.button(t("Ver extracto"), type="submit", size="2", min_height="44px"),
             align="end",
             spacing="3",
             wrap="wrap",
@@ -34,22 +36,22 @@ def _period_form() -> rx.Component:
 
 def _statement(statement: rx.Var) -> rx.Component:
     return rx.vstack(
-        rx.heading("En ", statement.currency, as_="h2", size="4"),
+        rx.heading(t("En "), statement.currency, as_="h2", size="4"),
         rx.box(
             rx.table.root(
                 rx.table.header(
                     rx.table.row(
-                        rx.table.column_header_cell("Fecha"),
-                        rx.table.column_header_cell("Concepto"),
-                        rx.table.column_header_cell("Cargo", style=_MONEY),
-                        rx.table.column_header_cell("Abono", style=_MONEY),
-                        rx.table.column_header_cell("Saldo", style=_MONEY),
+                        rx.table.column_header_cell(t("Fecha")),
+                        rx.table.column_header_cell(t("Concepto")),
+                        rx.table.column_header_cell(t("Cargo"), style=_MONEY),
+                        rx.table.column_header_cell(t("Abono"), style=_MONEY),
+                        rx.table.column_header_cell(t("Saldo"), style=_MONEY),
                     )
                 ),
                 rx.table.body(
                     rx.table.row(
                         rx.table.cell(""),
-                        rx.table.cell(rx.text.strong("Saldo inicial")),
+                        rx.table.cell(rx.text.strong(t("Saldo inicial"))),
                         rx.table.cell(""),
                         rx.table.cell(""),
                         rx.table.cell(rx.text.strong(statement.opening), style=_MONEY),
@@ -68,7 +70,7 @@ def _statement(statement: rx.Var) -> rx.Component:
                     ),
                     rx.table.row(
                         rx.table.cell(""),
-                        rx.table.cell(rx.text.strong("Saldo final")),
+                        rx.table.cell(rx.text.strong(t("Saldo final"))),
                         rx.table.cell(statement.charged, style=_MONEY),
                         rx.table.cell(statement.credited, style=_MONEY),
                         rx.table.cell(rx.text.strong(statement.closing), style=_MONEY),
@@ -79,7 +81,7 @@ def _statement(statement: rx.Var) -> rx.Component:
             ),
             # A keyboard can scroll a table wider than a phone.
             role="region",
-            aria_label="Movimientos en " + statement.currency,
+            aria_label=t("Movimientos en {currency}", currency=statement.currency),
             tab_index=0,
             overflow_x="auto",
             width="100%",
@@ -91,28 +93,28 @@ def _statement(statement: rx.Var) -> rx.Component:
 
 @portal_page(
     route=routes.STATEMENT,
-    title="Extracto de cuenta",
+    title=N_("Extracto de cuenta"),
     on_load=S.open_statement,
-    nav="Extracto",
+    nav=N_("Extracto"),
     nav_order=30,
 )
 def statement() -> rx.Component:
     """The page: period, the statement per currency, the signed PDF."""
     return rx.vstack(
-        rx.heading("Extracto de cuenta", as_="h1", size="6"),
+        rx.heading(t("Extracto de cuenta"), as_="h1", size="6"),
         _period_form(),
         alert(S.problem),
         rx.text(S.period_text, id="periodo", weight="bold"),
         rx.cond(
             S.loaded & (S.statements.length() == 0),
-            rx.text("No hay facturas ni cobros en este periodo."),
+            rx.text(t("No hay facturas ni cobros en este periodo.")),
         ),
         rx.foreach(S.statements, _statement),
         rx.cond(
             S.loaded,
             rx.link(
                 rx.icon("file-down", size=16, aria_hidden="true"),
-                "Descargar extracto firmado (PDF)",
+                t("Descargar extracto firmado (PDF)"),
                 href=S.pdf_href,
                 custom_attrs={"reloadDocument": True},
                 underline="always",

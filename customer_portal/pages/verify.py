@@ -13,6 +13,8 @@ import reflex as rx
 from customer_portal import routes
 from customer_portal.components.forms import NativeForm, alert, field, form_card
 from customer_portal.components.status import status_badge
+from customer_portal.components.text import t
+from customer_portal.i18n import N_
 from customer_portal.pages.kit import Access, portal_page
 from customer_portal.settings import get_settings
 from customer_portal.state.verify import VerifyState
@@ -29,7 +31,7 @@ def _code_form() -> rx.Component:
     return NativeForm.create(
         rx.vstack(
             field(
-                "Código seguro de verificación",
+                t("Código seguro de verificación"),
                 "codigo",
                 # Not prefilled from the state: a value arriving after hydration
                 # would remount the input under a visitor already typing.
@@ -37,10 +39,10 @@ def _code_form() -> rx.Component:
                 auto_complete="off",
                 spell_check=False,
                 auto_capitalize="characters",
-                placeholder="XXXX-XXXX-XXXX-XXXX-XXXX",
+                placeholder=t("XXXX-XXXX-XXXX-XXXX-XXXX"),
                 max_length=60,
             ),
-            rx.button("Comprobar", type="submit", size="3", width="100%"),
+            rx.button(t("Comprobar"), type="submit", size="3", width="100%"),
             spacing="3",
             width="100%",
         ),
@@ -52,33 +54,35 @@ def _code_form() -> rx.Component:
 
 def _invoice() -> rx.Component:
     return rx.vstack(
-        rx.heading("Factura ", VerifyState.number, as_="h2", size="4"),
+        rx.heading(t("Factura "), VerifyState.number, as_="h2", size="4"),
         rx.data_list.root(
-            _fact("Emisor", VerifyState.issuer),
-            _fact("Número", VerifyState.number),
-            _fact("Fecha de emisión", VerifyState.issued),
-            _fact("Importe total", VerifyState.total),
-            _fact("Estado", status_badge(VerifyState.status)),
-            _fact("Código", VerifyState.code, style={"font_family": "monospace"}),
+            _fact(t("Emisor"), VerifyState.issuer),
+            _fact(t("Número"), VerifyState.number),
+            _fact(t("Fecha de emisión"), VerifyState.issued),
+            _fact(t("Importe total"), VerifyState.total),
+            _fact(t("Estado"), status_badge(VerifyState.status)),
+            _fact(t("Código"), VerifyState.code, style={"font_family": "monospace"}),
             orientation={"initial": "vertical", "sm": "horizontal"},
         ),
         rx.link(
-            "Descargar el original firmado",
+            t("Descargar el original firmado"),
             href=VerifyState.original_href,
             # A file, not a page of the app: the browser downloads it.
             custom_attrs={"reloadDocument": True},
             size="3",
         ),
-        rx.heading("¿Es su copia la original?", as_="h2", size="4", margin_top="1em"),
+        rx.heading(t("¿Es su copia la original?"), as_="h2", size="4", margin_top="1em"),
         rx.text(
-            "Suba el PDF que tiene y le diremos si es idéntico a la factura firmada y si su "
-            "firma digital está intacta.",
+            t(
+                "Suba el PDF que tiene y le diremos si es idéntico a la factura firmada y si su "
+                "firma digital está intacta."
+            ),
             size="2",
         ),
         NativeForm.create(
             rx.vstack(
                 rx.el.input(type="hidden", name="codigo", value=VerifyState.code),
-                rx.el.label("Archivo PDF de la factura", html_for="archivo"),
+                rx.el.label(t("Archivo PDF de la factura"), html_for="archivo"),
                 rx.el.input(
                     type="file",
                     id="archivo",
@@ -86,7 +90,7 @@ def _invoice() -> rx.Component:
                     accept="application/pdf,.pdf",
                     required=True,
                 ),
-                rx.button("Comparar con el original", type="submit", size="3", width="100%"),
+                rx.button(t("Comparar con el original"), type="submit", size="3", width="100%"),
                 spacing="2",
                 width="100%",
             ),
@@ -103,7 +107,7 @@ def _invoice() -> rx.Component:
 
 @portal_page(
     route=routes.VERIFY,
-    title="Verificar factura",
+    title=N_("Verificar factura"),
     on_load=VerifyState.open,
     access=Access.PUBLIC,
 )
@@ -111,10 +115,12 @@ def verify() -> rx.Component:
     """The code form; with a code, what it shows and the comparison of a file."""
     return form_card(
         rx.vstack(
-            rx.heading("Verificar factura", as_="h1", size="6"),
+            rx.heading(t("Verificar factura"), as_="h1", size="6"),
             rx.text(
-                "Escriba el código seguro de verificación que aparece al pie de la factura, "
-                "o escanee su código QR, para comprobar que la emitimos nosotros.",
+                t(
+                    "Escriba el código seguro de verificación que aparece al pie de la factura, "
+                    "o escanee su código QR, para comprobar que la emitimos nosotros."
+                ),
                 size="2",
             ),
             rx.cond(

@@ -162,3 +162,53 @@ def test_email_templates_say_nothing_outside_the_catalog():
         if loose:
             found[path.name] = loose
     assert not found, found
+
+
+# ---- Single words in the pages -----------------------------------------------------------
+
+#: Keyword arguments whose text a customer reads or hears.
+_TEXT_KEYWORDS = {"aria_label", "placeholder", "alt", "title", "label", "nothing_yet", "hint"}
+_NOT_TEXT = ("/", "#", ".", "(", "http", "var(", "--", "data-", "aria-")
+
+
+def _label_like(text: str) -> bool:
+    """A capitalised word or a phrase ("Entrar", "Por página"), not an id, icon or CSS value."""
+    if not _WORD.search(text) or text.startswith(_NOT_TEXT):
+        return False
+    if _SPANISH_LETTERS.search(text) or text[:1].isupper():
+        return True
+    return " " in text.strip() and not re.search(r"\d(px|em|rem|%)|var\(|solid|calc\(", text)
+
+
+def _unmarked_labels(path: Path) -> list[str]:
+    """Text given straight to a component (a child, aria_label=...) outside t()/N_()."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    marked = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and _call_name(node) in MARKERS
+        for inner in ast.walk(node)
+    }
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or id(node) in marked or _call_name(node) == "icon":
+            continue
+        given = [*node.args, *(k.value for k in node.keywords if k.arg in _TEXT_KEYWORDS)]
+        for value in given:
+            if (
+                isinstance(value, ast.Constant)
+                and isinstance(value.value, str)
+                and id(value) not in marked
+                and _label_like(value.value)
+            ):
+                found.append(f"{path.relative_to(ROOT)}:{value.lineno}: {value.value!r}")
+    return found
+
+
+def test_pages_give_components_no_unmarked_word():
+    pages = [
+        *sorted((PACKAGE / "pages").glob("*.py")),
+        *sorted((PACKAGE / "components").glob("*.py")),
+    ]
+    found = [problem for path in pages for problem in _unmarked_labels(path)]
+    assert not found, "wrap these in t() (or N_() where a msgid is declared):\n" + "\n".join(found)
