@@ -20,7 +20,7 @@ def _run(expression: rx.Var, *, lang: str, guess: str | None = None) -> str:
     program = (
         f"globalThis.portalLang = {json.dumps(guess)};\n"
         f"const portal_lang = {json.dumps(lang)} || globalThis.portalLang || 'es';\n"
-        f"process.stdout.write(String({expression}));"
+        f"process.stdout.write(String({expression._js_expr}));"
     )
     return subprocess.run(
         [NODE, "-e", program], capture_output=True, text=True, check=True, timeout=30
