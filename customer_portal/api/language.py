@@ -19,10 +19,17 @@ from customer_portal.api.cookies import set_language_cookie
 from customer_portal.api.edge import client_ip
 from customer_portal.api.redirects import see_other
 from customer_portal.db import unit_of_work
+from customer_portal.domain.downloads import DOWNLOAD_PREFIX
 from customer_portal.domain.flash import QUERY_KEY
 from customer_portal.domain.languages import save_language, sign_in_language
 from customer_portal.domain.sessions import SESSION_COOKIE, resume
-from customer_portal.i18n import LANGUAGE_COOKIE, choose_language, known, set_language
+from customer_portal.i18n import (
+    DEFAULT_LANGUAGE,
+    LANGUAGE_COOKIE,
+    choose_language,
+    known,
+    set_language,
+)
 from customer_portal.limits import SESSION_TOKEN_MAX_LENGTH
 from customer_portal.settings import get_settings
 
@@ -59,6 +66,10 @@ async def pick_language(request: Request, fields: dict[str, str]) -> Response:
     return response
 
 
+#: The operator's JSON API; its downloads route (a customer's click) is the exception.
+OPERATOR_API = "/api/v1/"
+
+
 class RequestLanguage:
     """ASGI middleware: each HTTP request is answered in this browser's language.
 
@@ -73,7 +84,13 @@ class RequestLanguage:
     async def __call__(self, scope, receive, send) -> None:
         """Set the language for an HTTP request, then answer it."""
         if scope["type"] == "http":
-            set_language(request_language(Request(scope)))
+            path = scope.get("path", "")
+            if path.startswith(OPERATOR_API) and not path.startswith(DOWNLOAD_PREFIX):
+                # The billing system's API: invoices are published in the company's
+                # language (the signed PDF is its document), whatever the client sends.
+                set_language(DEFAULT_LANGUAGE)
+            else:
+                set_language(request_language(Request(scope)))
         await self.app(scope, receive, send)
 
 

@@ -117,3 +117,21 @@ async def test_signing_in_without_a_choice_only_notes_the_browser(engine, settin
     with unit_of_work(engine) as session:
         stored = session.get(Account, account.id)
         assert (stored.language, stored.browser_language) == (None, "en")
+
+
+async def test_the_billing_system_api_publishes_in_the_company_language(client):
+    from customer_portal.api.language import RequestLanguage
+    from customer_portal.i18n import current_language
+
+    seen = []
+
+    async def app(scope, receive, send):
+        seen.append(current_language())
+
+    middleware = RequestLanguage(app)
+    english = [(b"accept-language", b"en")]
+    for path in ("/api/v1/invoices", "/api/v1/descargas/abc", "/sesion/entrar"):
+        await middleware({"type": "http", "path": path, "headers": english}, None, None)
+    # The signed PDF is the company's document: Spanish whatever the client asks;
+    # a customer's download link and forms follow the browser.
+    assert seen == ["es", "en", "en"]

@@ -7,6 +7,7 @@ import reflex as rx
 
 from customer_portal.components.status import status_badge
 from customer_portal.domain.status import InvoiceStatus, StatusLabel, Tone, status_label
+from customer_portal.i18n import use_language
 
 
 @pytest.mark.parametrize(
@@ -50,9 +51,14 @@ def test_the_badge_says_and_colours_what_status_label_says():
     for status in InvoiceStatus:
         for overdue in (False, True):
             label = status_label(status, overdue)
-            text = label.text.replace("·", "\\\\u00b7")
-            case = f'case JSON.stringify("{status.value}"):  return ("{text}")'
-            assert case in rendered, case
+            # The words in every language, picked in the browser: Spanish and English here.
+            with use_language("en"):
+                english = status_label(status).text
+            shown = rendered.replace("\\u00b7", "·")
+            for words in (status_label(status).text, english):
+                assert f"`{words}`" in shown, words
+            if overdue and status is not InvoiceStatus.PAID:
+                assert "} · vencida`" in shown and "} · overdue`" in shown
             colour = f'case JSON.stringify("{status.value}"):  return ("{label.radix}")'
             assert colour in rendered, colour
     assert "highContrast:true" in rendered

@@ -13,8 +13,14 @@ from tests.e2e.helpers import signed_in
 pytestmark = pytest.mark.e2e
 
 
-def test_an_unknown_address_gets_a_spanish_page_with_a_way_back(portal, browser):
-    page = browser.new_context(locale="en-US").new_page()
+def test_an_unknown_address_gets_a_page_in_the_browser_language_with_a_way_back(portal, browser):
+    english = browser.new_context(locale="en-US").new_page()
+    english.goto(portal.url + "/no-existe/de-verdad")
+    expect(english.get_by_role("heading", level=1)).to_have_text("Page not found")
+    expect(english).to_have_title(re.compile(r"^Page not found · "))
+    expect(english.get_by_role("link", name="Go to the home page")).to_be_visible()
+
+    page = browser.new_context(locale="es-ES").new_page()
     page.goto(portal.url + "/no-existe/de-verdad")
     expect(page.get_by_role("heading", level=1)).to_have_text("Página no encontrada")
     expect(page).to_have_title(re.compile(r"^Página no encontrada · "))

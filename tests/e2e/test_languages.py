@@ -1,4 +1,4 @@
-"""Spanish and English in Chromium: the browser's language, «Idioma», and a person's saved choice."""
+"""Spanish and English in Chromium: the browser's language, «Idioma», a person's saved choice."""
 
 from __future__ import annotations
 
