@@ -11,6 +11,7 @@ from __future__ import annotations
 import reflex as rx
 
 from customer_portal import routes
+from customer_portal.components.forms import post_form
 from customer_portal.components.text import t
 from customer_portal.i18n import N_, language_name, languages
 from customer_portal.state.language import LanguageState
@@ -21,7 +22,8 @@ def language_picker() -> rx.Component:
     codes = languages()
     if len(codes) < 2:
         return rx.fragment()
-    return rx.el.form(
+    # post_form: Reflex's own form would keep the browser from sending it.
+    return post_form(
         rx.el.label(t("Idioma"), html_for="idioma", style={"font_size": "0.875em"}),
         rx.el.select(
             *(rx.el.option(language_name(code), value=code, lang=code) for code in codes),
@@ -36,7 +38,6 @@ def language_picker() -> rx.Component:
         rx.el.input(type="hidden", name="next", value="/"),
         rx.el.button(t("Cambiar idioma"), type="submit", style={"min_height": "44px"}),
         action=routes.LANGUAGE_ACTION,
-        method="post",
         class_name="idioma",
         style={"display": "flex", "gap": "0.5em", "align_items": "center", "flex_wrap": "wrap"},
     )

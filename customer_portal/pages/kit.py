@@ -28,8 +28,9 @@ import reflex as rx
 
 from customer_portal.components.layout import page_frame
 from customer_portal.components.nav import NavItem, signed_in_bar
+from customer_portal.components.text import t
 from customer_portal.settings import get_settings
-from customer_portal.state.announce import PAGE_TITLES, PageShownState
+from customer_portal.state.announce import PageShownState
 from customer_portal.state.kit import requires_account
 
 PageBody = Callable[[], rx.Component]
@@ -132,17 +133,23 @@ def load_events(page: PortalPage) -> list[Any]:
 def register_pages(app: rx.App) -> None:
     """Add every declared page to ``app`` (DEV pages only in dev mode).
 
-    The title is "Page · Portal"; the page may set a more specific one later
-    from its state (:func:`customer_portal.state.announce.set_title`): it is
-    set once per page, never again on a re-render.
+    The title is "Page · Portal" in the page's language, chosen in the browser
+    like every text; a page with ``own_title`` renders a more specific one
+    from its state ("Factura F2026-1001 · Portal").
     """
     settings = get_settings()
-    portal_name = settings.branding.portal_name
     for page in _PAGES:
         if page.access is Access.DEV and not settings.is_dev:
             continue
-        if not page.own_title:
-            # Said again in the visitor's language once the page has loaded.
-            PAGE_TITLES[page.route] = page.title
-        title = portal_name if page.title == portal_name else f"{page.title} · {portal_name}"
+        title = tab_title(page.title)
+        if page.own_title:  # its own <title> follows; this one only until it loads
+            title = f"{page.title} · {settings.branding.portal_name}"
         app.add_page(page.render, route=page.route, title=title, on_load=load_events(page))
+
+
+def tab_title(title: str) -> rx.Var | str:
+    """The tab's title, "Mis pagos · Portal", in the page's language (home: the portal's name)."""
+    portal_name = get_settings().branding.portal_name
+    if title == portal_name:
+        return portal_name
+    return t("{page} · {portal}", page=t(title), portal=portal_name)

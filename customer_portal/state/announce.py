@@ -33,8 +33,7 @@ import secrets
 
 import reflex as rx
 
-from customer_portal.i18n import _, current_language
-from customer_portal.settings import get_settings
+from customer_portal.i18n import current_language
 
 __all__ = ["ORDER_ID", "PageShownState", "announce", "set_title"]
 
@@ -73,20 +72,6 @@ def set_title(title: str) -> rx.event.EventSpec:
     return _order(titulo=title)
 
 
-#: Each page's title as declared (Spanish, the catalog's msgid), by route: filled by
-#: :func:`customer_portal.pages.kit.register_pages`, translated when the page is shown.
-PAGE_TITLES: dict[str, str] = {}
-
-
-def page_title(route: str) -> str | None:
-    """The browser tab's title of ``route`` in the current language ("Mis pagos · Portal")."""
-    title = PAGE_TITLES.get(route)
-    if title is None:
-        return None
-    portal_name = get_settings().branding.portal_name
-    return portal_name if title == portal_name else f"{_(title)} · {portal_name}"
-
-
 class PageShownState(rx.State):
     """Says that a page has loaded: no data, nothing private, the same for anyone."""
 
@@ -94,9 +79,7 @@ class PageShownState(rx.State):
     def page_shown(self, route: str):
         """Last ``on_load`` event of every page: its data is in the page by now.
 
-        The page's language and title come with it: the page was compiled with
-        its Spanish title, and the document's ``lang`` says which language
-        screen readers should speak.
+        The page's language comes with it: the document's ``lang`` says which
+        language screen readers should speak.
         """
-        route = str(route)[:200]
-        return _order(pagina=route, idioma=current_language(), titulo=page_title(route))
+        return _order(pagina=str(route)[:200], idioma=current_language())

@@ -187,8 +187,11 @@ def test_a_posted_button_is_busy_at_once_and_posts_only_once(portal, page):
     assert len([url for url in posts if url.endswith("/sesion/entrar")]) == 1
 
 
-def test_an_empty_required_field_is_refused_in_spanish(portal, browser):
-    page = browser.new_context(locale="en-US").new_page()
+def test_an_empty_required_field_is_refused_in_the_page_language(portal, browser):
+    # An English browser whose person chose Español: the page's words, not the browser's.
+    context = browser.new_context(locale="en-US")
+    context.add_cookies([{"name": "portal_idioma", "value": "es", "url": portal.url}])
+    page = context.new_page()
     page.goto(portal.url + "/entrar")
     page.wait_for_load_state("networkidle")
     page.get_by_role("button", name="Entrar").click()
