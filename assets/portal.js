@@ -15,9 +15,10 @@
  * - Required fields complain in the page's language, not in the browser's:
  *   the words come from the frame's hidden #textos-portal (its data-*
  *   attributes, translated like every page text), Spanish if it is missing.
- * - window.portalLang: the language to show before the server has said
- *   (the «Idioma» cookie, else the browser's first language), and the
- *   «Idioma» form sends the page it was on.
+ * - window.portalLang: this browser's language (the «Idioma» cookie, else
+ *   its first language), for the error page that replaces a broken one (the
+ *   pages themselves wait for the server's word: they arrive prerendered in
+ *   Spanish); the «Idioma» form sends the page it was on.
  *
  * No eval, no inline script: the Content-Security-Policy allows neither.
  */
@@ -27,7 +28,7 @@
   var ORDER_ID = "anuncio_orden";
   var TEXTS_ID = "textos-portal";
 
-  // Read by every page text (components/text.py) until the server names the language.
+  // Read by the error page's texts (components/text.py browser_language).
   window.portalLang = (function () {
     var chosen = document.cookie.match(/(?:^|;\s*)portal_idioma=([a-z]{2,3})(?:;|$)/);
     if (chosen) {

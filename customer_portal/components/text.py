@@ -3,9 +3,8 @@
 A page is compiled once, so its words cannot be translated on the server per
 visitor. ``t("Entrar")`` compiles every catalog's translation of "Entrar" into
 the page, as a small object the browser indexes with the language of the
-page (:class:`customer_portal.state.language.LanguageState`, then the guess
-``assets/portal.js`` made before the page went live); a language without the
-string falls back to the Spanish source. Values are filled in by name::
+page (:class:`customer_portal.state.language.LanguageState`, set with the
+first event); a language without the string falls back to the Spanish source. Values are filled in by name::
 
     rx.heading(t("Factura {number}", number=InvoiceState.number))
 
@@ -34,14 +33,17 @@ _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def page_language() -> Var:
-    """The page's language in the browser: the server's word, else portal.js's guess."""
+    """The page's language in the browser: the server's word, Spanish until it comes.
+
+    Not the browser's guess before that: the page arrives prerendered in
+    Spanish, and a first render in another language would not match it, so
+    React would throw the page away and draw it again, losing whatever a
+    fast typist had already put in its fields. After the first event the
+    texts change in place.
+    """
     lang = LanguageState.lang
     # One short name per component (a hook), not the state's long name in every text.
-    # The browser's guess counts only for a language the portal speaks.
-    spoken = json.dumps(list(languages()))
-    default = json.dumps(DEFAULT_LANGUAGE)
-    guess = f"({spoken}.includes(globalThis.portalLang) ? globalThis.portalLang : {default})"
-    hook = f"const portal_lang = {lang._js_expr} || {guess};"
+    hook = f"const portal_lang = {lang._js_expr} || {json.dumps(DEFAULT_LANGUAGE)};"
     return Var(
         _js_expr="portal_lang",
         _var_type=str,
@@ -73,7 +75,10 @@ def _values(values: dict[str, object]) -> dict[str, Var]:
 
 
 def browser_language() -> Var:
-    """The language portal.js guessed, for what renders outside the state (the error page)."""
+    """The language portal.js guessed, for what renders outside the state (the error page).
+
+    Safe there: the error page is drawn in the browser only, never hydrated.
+    """
     spoken = json.dumps(list(languages()))
     default = json.dumps(DEFAULT_LANGUAGE)
     return Var(

@@ -3,9 +3,8 @@
 Set before every event by :class:`customer_portal.state.auth.SessionGuard`
 from the person's saved choice, this browser's choice (the ``portal_idioma``
 cookie) or the browser's ``Accept-Language``; the same for anyone with those,
-so nothing private. "" until the first event: the page then guesses in the
-browser (``assets/portal.js``), so a visitor whose browser speaks English sees
-English before the page is live.
+so nothing private. "" until the first event: the page shows Spanish, as
+prerendered, and its texts change in place when the server says.
 """
 
 from __future__ import annotations

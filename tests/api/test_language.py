@@ -13,6 +13,16 @@ from tests.domain.test_auth import PASSWORD, create_account
 __all__ = ["client"]
 
 
+def signed_in(engine, settings, client) -> Account:
+    """A customer account whose session cookie the client now sends."""
+    account = create_account(engine)
+    with unit_of_work(engine) as session:
+        token = start_session(session=session, account=account, idle=settings.session_idle)
+        session.commit()
+    client.cookies.set("portal_session", token)
+    return account
+
+
 def language_cookie(response) -> str:
     return next(h for h in response.headers.get_list("set-cookie") if "portal_idioma=" in h)
 
@@ -31,11 +41,7 @@ async def test_a_visitor_choice_is_kept_in_the_browser_and_the_page_comes_back(c
 
 
 async def test_a_signed_in_choice_is_saved_on_the_account_and_audited(engine, settings, client):
-    account = create_account(engine)
-    with unit_of_work(engine) as session:
-        token = start_session(session=session, account=account, idle=settings.session_idle)
-        session.commit()
-    client.cookies.set("portal_session", token)
+    account = signed_in(engine, settings, client)
     response = await client.post(
         "/sesion/idioma", data={"idioma": "EN", "next": "/cuenta", "account_id": "999"}
     )
@@ -49,11 +55,7 @@ async def test_a_signed_in_choice_is_saved_on_the_account_and_audited(engine, se
 
 
 async def test_an_unknown_language_or_a_foreign_page_changes_nothing(engine, settings, client):
-    account = create_account(engine)
-    with unit_of_work(engine) as session:
-        token = start_session(session=session, account=account, idle=settings.session_idle)
-        session.commit()
-    client.cookies.set("portal_session", token)
+    account = signed_in(engine, settings, client)
     for code in ("fr", "../../etc/passwd", "", "en" * 200):
         response = await client.post("/sesion/idioma", data={"idioma": code, "next": "/pagos"})
         assert response.headers["location"] == "/pagos"

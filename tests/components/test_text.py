@@ -19,7 +19,7 @@ def _run(expression: rx.Var, *, lang: str, guess: str | None = None) -> str:
     """The text the browser would show: the expression evaluated with the page's language."""
     program = (
         f"globalThis.portalLang = {json.dumps(guess)};\n"
-        f"const portal_lang = {json.dumps(lang)} || globalThis.portalLang || 'es';\n"
+        f"const portal_lang = {json.dumps(lang)} || 'es';\n"
         f"process.stdout.write(String({expression._js_expr}));"
     )
     return subprocess.run(
@@ -33,9 +33,12 @@ def test_a_text_is_shown_in_the_page_language_and_in_spanish_otherwise():
     assert _run(t("Mis facturas"), lang="fr") == "Mis facturas"
 
 
-def test_before_the_server_answers_the_browser_guess_is_used():
-    assert _run(t("Mis facturas"), lang="", guess="en") == "My invoices"
-    assert _run(t("Mis facturas"), lang="", guess=None) == "Mis facturas"
+def test_before_the_server_answers_the_page_is_the_prerendered_spanish():
+    # portal.js's guess would make the first render differ from the prerendered
+    # HTML, and React would redraw the page, emptying fields already typed in.
+    hook = next(h for h in t("Mis facturas")._get_all_var_data().hooks if "portal_lang" in h)
+    assert "portalLang" not in hook
+    assert _run(t("Mis facturas"), lang="", guess="en") == "Mis facturas"
 
 
 def test_values_are_filled_in_by_name_and_quotes_or_dollars_stay_text():
@@ -54,6 +57,12 @@ def test_counted_texts_follow_each_language_plural_rule():
     many = tn("{n} factura", "{n} facturas", 3, n=3)
     assert (_run(one, lang="es"), _run(many, lang="es")) == ("1 factura", "3 facturas")
     assert (_run(one, lang="en"), _run(many, lang="en")) == ("1 invoice", "3 invoices")
+
+
+def test_the_error_page_follows_the_browser_guess():
+    text = t("Reintentar", browser_only=True)
+    assert _run(text, lang="", guess="en") == "Try again"
+    assert _run(text, lang="", guess="fr") == "Reintentar"
 
 
 def test_the_language_is_one_short_name_per_component():

@@ -67,9 +67,10 @@ def signed_in(
     context_options = {"locale": "es-ES", "accept_downloads": True, **context_options}
     page = browser.new_context(**context_options).new_page()
     page.goto(portal.url + "/entrar")
-    page.get_by_label("Correo electrónico").fill(email)
-    page.get_by_label("Contraseña").fill(password)
-    page.get_by_role("button", name="Entrar").click()
+    # By id and type, not by their words: the browser's locale picks the language.
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    page.locator("main button[type=submit]").click()
     page.wait_for_url(re.compile(r"/facturas/?(\?aviso=[^&]*)?$"))
     # Live: Buscar is enabled once the page is hydrated. Before that, Enter in a
     # filter does nothing (the browser would submit the form itself), so a test

@@ -79,3 +79,17 @@ def _sign_in(page, portal, *, button: str) -> None:
     page.get_by_role("button", name=button).click()
     page.wait_for_url(re.compile(r"/facturas/?(\?[^#]*)?$"))
     expect(page.locator("#filtros button[type=submit]")).to_be_enabled()
+
+
+def test_a_fast_typist_in_an_english_browser_keeps_what_they_typed(portal, browser):
+    # Typed before the page is live: switching to English must change the texts in
+    # place, not redraw the page (a first render unlike the prerendered Spanish
+    # HTML made React throw it away, emptying the email field).
+    for _attempt in range(3):
+        page = browser.new_context(locale="en-US").new_page()
+        page.goto(portal.url + "/entrar")
+        page.locator("#email").fill(DEMO_ACCOUNTANT)
+        page.locator("#password").fill(DEMO_PASSWORD)
+        expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+        assert page.locator("#email").input_value() == DEMO_ACCOUNTANT
+        page.context.close()

@@ -144,26 +144,27 @@ def test_por_pagina_and_checkboxes_apply_at_once(portal, browser):
 
 
 def test_dates_are_typed_day_first_in_an_english_browser(portal, browser):
+    # The page speaks English to an English browser, and dates stay day first.
     page = signed_in(browser, portal, locale="en-US", viewport=PHONE)
-    filters_button(page).click()
-    since = page.get_by_role("textbox", name="Desde")
-    expect(since).to_have_attribute("placeholder", "dd/mm/aaaa")
+    page.get_by_role("button", name=re.compile(r"^Filters")).click()
+    since = page.get_by_role("textbox", name="From")
+    expect(since).to_have_attribute("placeholder", "dd/mm/yyyy")
     expect(since).to_have_attribute("inputmode", "numeric")
     # The 5th of March: the invoices of April to December (the 1st of each month).
     since.fill("05/03/2026")
     since.press("Enter")
     page.wait_for_url(re.compile(r"desde=2026-03-05"))
-    expect(summary(page)).to_contain_text("9 facturas")
-    expect(page.get_by_role("textbox", name="Desde")).to_have_value("05/03/2026")
-    expect(page.get_by_role("button", name="Quitar filtro Desde 05/03/2026")).to_be_visible()
+    expect(summary(page)).to_contain_text("9 invoices")
+    expect(page.get_by_role("textbox", name="From")).to_have_value("05/03/2026")
+    expect(page.get_by_role("button", name="Remove filter From 05/03/2026")).to_be_visible()
 
-    until = page.get_by_role("textbox", name="Hasta")
+    until = page.get_by_role("textbox", name="To")
     until.fill("31/02/2026")
-    page.get_by_role("button", name="Buscar").click()
-    expect(page.get_by_text("«31/02/2026» no es una fecha válida")).to_be_visible()
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_text("“31/02/2026” is not a valid date")).to_be_visible()
     expect(until).to_have_attribute("aria-invalid", "true")
     assert "hasta=" not in page.url
-    expect(summary(page)).to_contain_text("9 facturas")
+    expect(summary(page)).to_contain_text("9 invoices")
 
 
 def test_a_reversed_range_says_so_even_with_the_filters_folded(portal, browser):
