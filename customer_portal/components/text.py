@@ -4,7 +4,8 @@ A page is compiled once, so its words cannot be translated on the server per
 visitor. ``t("Entrar")`` compiles every catalog's translation of "Entrar" into
 the page, as a small object the browser indexes with the language of the
 page (:class:`customer_portal.state.language.LanguageState`, set with the
-first event); a language without the string falls back to the Spanish source. Values are filled in by name::
+first event); a language without the string falls back to the Spanish source.
+Values are filled in by name::
 
     rx.heading(t("Factura {number}", number=InvoiceState.number))
 
