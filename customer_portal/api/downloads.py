@@ -57,7 +57,7 @@ def _tampered() -> str:
             "para que lo revise; si la necesitas antes, ponte en contacto con nosotros."
         ),
         back=(N_("Mis facturas"), routes.INVOICES),
-        back_verb=N_("Vuelve a"),
+        back_sentence=N_("Vuelve a {link}."),
     )
 
 

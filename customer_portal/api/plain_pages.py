@@ -23,7 +23,7 @@ def plain_page(
     title: str,
     *sentences: str,
     back: tuple[str, str],
-    back_verb: str = N_("Vuelva a"),
+    back_sentence: str = N_("Vuelva a {link}."),
     refresh_seconds: int | None = None,
 ) -> str:
     """A page: ``title``, each of ``sentences`` a paragraph, and "Vuelva a <link>".
@@ -35,7 +35,9 @@ def plain_page(
         title: the heading and the tab's title.
         *sentences: plain text (escaped here).
         back: ``(label, href)`` of the way on.
-        back_verb: what comes before it ("Vuelve a" on a page that says "tú").
+        back_sentence: the sentence around the link, ``{link}`` where it goes
+            ("Vuelve a {link}." on a page that says "tú"); one msgid, so a
+            language may put the link wherever its grammar wants it.
         refresh_seconds: load the same address again after that long (a retry).
     """
     refresh = (
@@ -44,7 +46,8 @@ def plain_page(
     label, href = back
     paragraphs = [f"<p>{escape(_(sentence))}</p>" for sentence in sentences]
     link = f'<a href="{escape(href)}">{escape(_(label))}</a>'
-    paragraphs.append(f"<p>{escape(_(back_verb))} {link}.</p>")
+    before, _sep, after = _(back_sentence).partition("{link}")
+    paragraphs.append(f"<p>{escape(before)}{link}{escape(after)}</p>")
     return _PAGE.format(
         lang=current_language(),
         title=escape(_(title)),

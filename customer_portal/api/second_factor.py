@@ -287,6 +287,9 @@ def _setup_steps(*, qr: str, key: str, action: str) -> str:
     )
     type_key = _("Si no puede escanearlo, escriba esta clave en la aplicación:")
     type_code = _("Escriba el código de 6 cifras que muestra ahora la aplicación:")
+    # Out of the f-string: babel reads no call inside one.
+    label = _("Código de verificación")
+    button = _("Activar")
     return f"""
 <ol style="line-height:1.6">
 <li>{escape(open_app)}</li>
@@ -298,15 +301,16 @@ def _setup_steps(*, qr: str, key: str, action: str) -> str:
 <li>{escape(type_code)}</li>
 </ol>
 <form method="post" action="{action}">
-<p><label for="codigo">{escape(_("Código de verificación"))}</label><br>
+<p><label for="codigo">{escape(label)}</label><br>
 <input id="codigo" name="codigo" inputmode="numeric" autocomplete="one-time-code"
  pattern="[0-9 ]{{6,7}}" maxlength="7" required style="{_FIELD}"></p>
-<p><button type="submit" style="{_BUTTON}">{escape(_("Activar"))}</button></p>
+<p><button type="submit" style="{_BUTTON}">{escape(button)}</button></p>
 </form>
 """
 
 
 def _page(title: str, body: str) -> HTMLResponse:
+    back = _("Volver a Mi cuenta")
     html = (
         f'<!DOCTYPE html><html lang="{current_language()}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -314,7 +318,7 @@ def _page(title: str, body: str) -> HTMLResponse:
         '<body style="font-family:Arial,Helvetica,sans-serif;max-width:560px;'
         'margin:2em auto;padding:0 1em;color:#1a1a1a">'
         f'<main><h1 style="color:#0b5394;font-size:1.5rem">{escape(title)}</h1>{body}'
-        f'<p><a href="{routes.ACCOUNT}">{escape(_("Volver a Mi cuenta"))}</a></p>'
+        f'<p><a href="{routes.ACCOUNT}">{escape(back)}</a></p>'
         "</main></body></html>"
     )
     # Secrets on the page: never cached, never framed.
@@ -323,6 +327,7 @@ def _page(title: str, body: str) -> HTMLResponse:
 
 def _codes_page(title: str, codes: list[str], way_on: str) -> HTMLResponse:
     items = "".join(f"<li><code>{escape(code)}</code></li>" for code in codes)
+    saved = _("Ya los he guardado: continuar")
     return _page(
         title,
         "<p>"
@@ -334,7 +339,7 @@ def _codes_page(title: str, codes: list[str], way_on: str) -> HTMLResponse:
         + "</p>"
         f'<ol id="codigos-recuperacion" style="font-size:1.1rem;line-height:1.8">{items}</ol>'
         f'<p><a href="{escape(way_on)}" style="{_BUTTON};display:inline-block;'
-        f'text-decoration:none">{escape(_("Ya los he guardado: continuar"))}</a></p>',
+        f'text-decoration:none">{escape(saved)}</a></p>',
     )
 
 
@@ -343,9 +348,10 @@ def _qr_svg(text: str) -> str:
     modules = qr_modules(text)
     size = len(modules) + 8
     runs = [f"M{c + 4} {r + 4}h{n}v1h-{n}z" for r, c, n in qr_runs(modules)]
+    label = _("Código QR para su aplicación de autenticación")
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" role="img" '
-        f'aria-label="{escape(_("Código QR para su aplicación de autenticación"))}" '
+        f'aria-label="{escape(label)}" '
         'shape-rendering="crispEdges" style="width:100%;height:auto;background:#fff">'
         f'<path fill="#000" d="{"".join(runs)}"/></svg>'
     )

@@ -123,7 +123,8 @@ def _certificate() -> rx.Component:
             rx.text(
                 t("Firmada digitalmente por "),
                 rx.text.strong(inv.signed_by),
-                " el ",
+                # A fragment: the signer's name is a <strong>, which a placeholder cannot hold.
+                t(" el "),
                 inv.signed_at,
                 ".",
                 id="firma",
