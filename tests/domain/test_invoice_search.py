@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, select
@@ -13,6 +14,7 @@ from sqlmodel import Session, select
 from customer_portal.db import unit_of_work
 from customer_portal.domain.invoice_search import (
     InvoiceFilters,
+    InvoicePage,
     InvoiceSort,
     active_filters,
     filter_problems,
@@ -438,3 +440,52 @@ def test_only_overdue_invoices(engine, invoices):
     assert {r.number for r in found.rows} == {r.number for r in everything if r.overdue}
     assert parse_filters({"vencidas": "si"}).overdue
     assert filters_to_query(make_filters(overdue=True)) == {"vencidas": "si"}
+
+
+def _selects(engine, customer_id, **filters) -> tuple[InvoicePage, int]:
+    """What :func:`search` returns, and how many SELECTs it sent."""
+    sent = []
+
+    def keep(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("SELECT"):
+            sent.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", keep)
+    try:
+        return search(engine, customer_id, **filters), len(sent)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", keep)
+
+
+@pytest.mark.parametrize("page_size", PAGE_SIZES)
+@pytest.mark.parametrize(
+    "filters", [{}, {"statuses": frozenset({"pendiente", "parcial"})}, {"number": "A-01"}]
+)
+def test_count_and_pending_agree_whether_the_list_fits_a_page_or_not(
+    engine, invoices, page_size, filters
+):
+    """A list shorter than a page is counted and summed from its rows, a longer one in SQL:
+    both give what every matching invoice adds up to, per currency."""
+    a, _ = invoices
+    with unit_of_work(engine) as session:
+        customer = session.get(Customer, a)
+        make_invoice(session, customer=customer, number="A-USD", total=500, currency="USD")
+    every = search(engine, a, page_size=100, page=1, **filters).rows
+    # The reference: the rows themselves (the page of 100 holds all of them).
+    expected: dict[str, int] = {}
+    for row in every:
+        expected[row.currency] = expected.get(row.currency, 0) + row.pending_cents
+    page, selects = _selects(engine, a, page_size=page_size, **filters)
+    assert page.count == len(every)
+    assert page.pending == expected and list(page.pending) == sorted(expected)
+    assert [r.number for r in page.rows] == [r.number for r in every][:page_size]
+    # One query when the first page holds every match; the aggregate only when it may
+    # not (and the sums grouped by currency only when there are several).
+    assert selects == (1 if len(every) < page_size else 2 + (len(expected) > 1))
+
+
+def test_a_page_past_the_end_of_a_short_list_shows_its_only_page(engine, invoices):
+    _, b = invoices
+    page = search(engine, b, page=3, page_size=10)
+    assert (page.page, page.pages, page.count, len(page.rows)) == (1, 1, 5, 5)
+    assert page.pending == {"EUR": 5 * 99_999}

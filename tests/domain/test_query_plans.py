@@ -101,9 +101,14 @@ def _statements(engine: sa.Engine, customer_id: int, query: dict) -> list[tuple[
     return sent
 
 
+def _reads_page_rows(statement: str) -> bool:
+    """Whether ``statement`` reads the rows of the page's ids (joined to their subquery)."""
+    return "JOIN invoice ON invoice.id = page_ids.id" in " ".join(statement.split())
+
+
 def _sqlite_problems(plan: list[str], statement: str) -> list[str]:
     problems = [f"full scan: {step}" for step in plan if step.startswith("SCAN invoice")]
-    if "WHERE invoice.id IN" in statement:  # the page's rows, by primary key
+    if _reads_page_rows(statement):  # the page's rows, by primary key
         if not any("INTEGER PRIMARY KEY" in step for step in plan):
             problems.append("the page's rows not read by id")
     elif not any("COVERING INDEX ix_invoice_customer_" in step for step in plan):
@@ -115,7 +120,11 @@ def _postgres_problems(plan: list[str], statement: str) -> list[str]:
     problems = [f"full scan: {step}" for step in plan if "Seq Scan on invoice" in step]
     # Every read of invoice goes through a customer index (or the primary key for
     # the page's rows): walking the unique number index would visit every invoice.
-    reads = [step for step in plan if "Scan" in step and "Bitmap Heap Scan" not in step]
+    reads = [
+        step
+        for step in plan
+        if "Scan" in step and "Bitmap Heap Scan" not in step and "Subquery Scan" not in step
+    ]
     problems += [
         f"not a customer index: {step}"
         for step in reads
@@ -124,7 +133,7 @@ def _postgres_problems(plan: list[str], statement: str) -> list[str]:
     if not reads:
         problems.append("invoice read by no index")
     # The count, the sums and the page's ids come from the index alone.
-    if "WHERE invoice.id IN" not in statement and not any("Index Only Scan" in s for s in plan):
+    if not _reads_page_rows(statement) and not any("Index Only Scan" in s for s in plan):
         problems.append("not index-only")
     return problems
 
@@ -139,6 +148,10 @@ def plan_problems(engine: sa.Engine, customer_id: int) -> dict[str, list[str]]:
             # scan is the planner's right choice; at a million rows it is not.
             # Off, the planner shows which index it would take at scale.
             conn.exec_driver_sql("SET enable_seqscan = off")
+            # Likewise, the page's 25 ids are joined to their rows by hashing
+            # the whole (small) table; at scale it is 25 primary-key reads.
+            conn.exec_driver_sql("SET enable_hashjoin = off")
+            conn.exec_driver_sql("SET enable_mergejoin = off")
         for query in QUERIES:
             for statement, parameters in _statements(engine, customer_id, query):
                 cursor = driver.cursor()
