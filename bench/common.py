@@ -6,6 +6,7 @@ import os
 import platform
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -31,6 +32,16 @@ def postgres_schema() -> tuple[str, Callable[[], None]] | None:
         admin.dispose()
 
     return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}", drop
+
+
+def results_file(name: str) -> Path:
+    """Where a benchmark writes its results: ``bench/results/<name>``.
+
+    BENCH_RESULTS_DIR puts them elsewhere: the smoke test runs the
+    benchmarks at a tiny size and must not overwrite the measured results.
+    """
+    folder = os.environ.get("BENCH_RESULTS_DIR")
+    return (Path(folder) if folder else Path(__file__).resolve().parent / "results") / name
 
 
 def machine() -> dict[str, object]:

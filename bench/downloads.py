@@ -36,7 +36,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlmodel import select
 
-from bench.common import machine, postgres_schema
+from bench.common import machine, postgres_schema, results_file
 from bench.download_app import STATIC_PREFIX
 from customer_portal import db
 from customer_portal.documents.pki import ensure_demo_pki
@@ -57,7 +57,7 @@ PASSWORD = "bench"
 TIMEOUT = 20
 SECRET_KEY = "d" * 40
 IDLE = timedelta(hours=8)
-RESULTS = Path(__file__).with_name("results") / "downloads.json"
+RESULTS = results_file("downloads.json")
 ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -38,7 +38,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlmodel import col, select
 
-from bench.common import machine, postgres_schema
+from bench.common import machine, postgres_schema, results_file
 from customer_portal import db
 from customer_portal.mail.notices import notify_invoice_published
 from customer_portal.mail.worker import deliver_once
@@ -49,7 +49,7 @@ from tests.mail.smtp_server import free_port
 EMAILS = int(os.environ.get("BENCH_EMAILS", "10000"))
 #: One customer in this many has an account still to activate (an Alta).
 ALTA_EVERY = 10
-RESULTS = Path(__file__).with_name("results") / "email.json"
+RESULTS = results_file("email.json")
 # A bcrypt hash nobody signs in with: accounts are not what is measured.
 UNUSABLE_HASH = "$2b$04$" + "a" * 53
 

@@ -29,12 +29,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bench.common import machine
+from bench.common import machine, results_file
 from bench.lighthouse import CHROMIUM, DEMO_EMAIL, _portal
 from customer_portal.demo import DEMO_PASSWORD
 
 RUNS = int(os.environ.get("BENCH_PAGE_RUNS", "5"))
-RESULTS = Path(__file__).with_name("results") / "pages.json"
+RESULTS = results_file("pages.json")
 #: The issue's aims: a first visit to /entrar under 250 KB, its button usable within 1 s.
 WEIGHT_AIM_KB = 250
 USABLE_AIM_MS = 1000

@@ -44,7 +44,7 @@ from pyhanko.sign import signers
 from rich.console import Console
 from rich.table import Table
 
-from bench.common import POSTGRES_URL, machine, postgres_schema
+from bench.common import POSTGRES_URL, machine, postgres_schema, results_file
 from customer_portal import db
 from customer_portal.documents.pki import ensure_demo_pki
 from customer_portal.documents.render import render_invoice_pdf
@@ -60,7 +60,7 @@ SAMPLE = int(os.environ.get("BENCH_SAMPLE", "60"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 LINES = 20
 PASSWORD = "bench"
-RESULTS = Path(__file__).with_name("results") / "publishing.json"
+RESULTS = results_file("publishing.json")
 # The last commit before the performance work (issue 11): "today" in the issue.
 THEN = "041a72c4bd0bfa77d21e64a98edca4570da5c110"
 REPOSITORY = Path(__file__).resolve().parent.parent

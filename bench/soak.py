@@ -32,7 +32,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bench.common import machine
+from bench.common import machine, results_file
 from bench.websockets import Latencies, _keep_changing, _open_tabs, _seed, _sign_in_all
 from customer_portal.documents.pki import ensure_demo_pki
 from customer_portal.settings import DEMO_P12_PASSWORD
@@ -48,9 +48,7 @@ SAMPLE_EVERY = float(os.environ.get("SOAK_SAMPLE_SECONDS", "60"))
 FLAT = 0.10
 #: SOAK_NAME=capacity-1 saves to soak-capacity-1.json (runs that measure something else).
 NAME = os.environ.get("SOAK_NAME", "")
-RESULTS = (
-    Path(__file__).resolve().parent / "results" / (f"soak-{NAME}.json" if NAME else "soak.json")
-)
+RESULTS = results_file(f"soak-{NAME}.json" if NAME else "soak.json")
 
 
 def _group_rss_mb(leader: int) -> float:

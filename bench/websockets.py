@@ -56,14 +56,14 @@ import sqlalchemy as sa
 from rich.console import Console
 from rich.table import Table
 
-from bench.common import machine
+from bench.common import machine, results_file
 from bench.lighthouse import _portal
 from customer_portal import db, routes
 from customer_portal.domain.passwords import BCRYPT_ROUNDS, hash_password
 from customer_portal.models import Customer
 from tests.factories import make_account, make_customer, make_invoice
 
-RESULTS = Path(__file__).resolve().parent / "results" / "websockets.json"
+RESULTS = results_file("websockets.json")
 PASSWORD = "Bench-ws-2026!"
 ROOT_STATE = "reflex___state____state"
 # The full names Reflex gives the states (see InvoiceListState.get_full_name()).
