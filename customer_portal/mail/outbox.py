@@ -32,7 +32,7 @@ import dataclasses
 import json
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -432,6 +432,49 @@ def _finish(
         )
 
 
+def _claims(
+    engine: sa.Engine, limit: int, clock: Callable[[], datetime], settings: Settings
+) -> Iterator[_Claim]:
+    """Up to ``limit`` emails claimed one after another, oldest due first.
+
+    A claim takes its row's whole group (a customer's notices of one billing
+    run, see :mod:`customer_portal.mail.notices`), so the due rows are read
+    again once the ids read last are used up: ``limit`` due rows may all be
+    one customer's one email, and a round of "50 rows" was then a round of
+    one email (a billing run of grouped notices went out one email per
+    round). Each claim is delivered and finished before the next is made.
+    """
+    claimed = 0
+    lost: set[int] = set()  # rows another deliverer claimed first
+    handled: set[int] = set()  # rows of the groups this round claimed
+    while claimed < limit:
+        asked = limit - claimed
+        with unit_of_work(engine, read_only=True) as session:
+            ids = session.exec(
+                select(OutboxEmail.id)
+                .where(*_due(clock()), col(OutboxEmail.id).not_in(lost))
+                .order_by(col(OutboxEmail.next_attempt_at), col(OutboxEmail.id))
+                .limit(asked)
+            ).all()
+        fresh = [email_id for email_id in ids if email_id not in handled]
+        if not fresh:
+            # Nothing due, or only rows this round already dealt with (a finish
+            # that lost its claim leaves them due): the round ends either way.
+            return
+        for email_id in fresh:
+            if email_id in handled:
+                continue  # in a group claimed a moment ago
+            claim = _claim(engine, email_id, clock(), settings)
+            if claim is None:
+                lost.add(email_id)
+                continue
+            handled.update(member.id for member in claim.group)
+            claimed += 1
+            yield claim
+        if len(ids) < asked:
+            return  # every row due when asked has been dealt with
+
+
 def deliver_due(
     *,
     engine: sa.Engine,
@@ -457,21 +500,10 @@ def deliver_due(
         Which emails were sent, retried, failed or dropped.
     """
     report = DeliveryReport()
-    now = clock()
-    with unit_of_work(engine) as session:
-        ids = session.exec(
-            select(OutboxEmail.id)
-            .where(*_due(now))
-            .order_by(col(OutboxEmail.next_attempt_at), col(OutboxEmail.id))
-            .limit(limit)
-        ).all()
-
-    for email_id in ids:
-        claimed = _claim(engine, email_id, clock(), settings)
-        if claimed is None:
-            continue  # another deliverer took it
+    for claimed in _claims(engine, limit, clock, settings):
         token, group = claimed.token, claimed.group
-        row = group[0]
+        row = group[0]  # the row claimed first: the email's id
+        email_id = row.id
         group_ids = [member.id for member in group]
         attempts = row.attempts + 1
         try:

@@ -248,6 +248,48 @@ def test_a_huge_publication_is_split_into_emails_of_at_most_max_group(
     assert text_of(rest).count("Factura F-") == 3 and "todavía no ha indicado" in text_of(rest)
 
 
+def test_a_round_counts_emails_not_the_invoices_grouped_in_them(
+    engine, mail_publisher, smtp_server
+):
+    """A billing run of 4 customers x 6 invoices is 4 emails, and one round sends them all.
+
+    A round used to read ``limit`` due rows and claim each: the first claim took
+    its customer's whole group, the other rows read were that same email, so a
+    round of 5 "rows" sent one email, and the worker then slept before the next.
+    """
+    publisher, settings = mail_publisher
+    customers = [customer_input(code=f"R{c}", email=f"r{c}@example.com") for c in range(4)]
+    publish(
+        publisher,
+        *(invoice_input(f"R{c}-{n}", customer=customers[c]) for c in range(4) for n in range(6)),
+    )
+    transport = SmtpTransport(settings.mail)
+    try:
+        first = deliver_due(engine=engine, transport=transport, settings=settings, limit=5)
+        assert len(smtp_server.received) == 4 and len(first.sent) == 24
+        assert deliver_due(engine=engine, transport=transport, settings=settings).attempted == 0
+    finally:
+        transport.close()
+    by_address = {r.message["To"]: text_of(r).count("Factura R") for r in smtp_server.received}
+    assert by_address == {f"r{c}@example.com": 6 for c in range(4)}
+
+
+def test_a_round_stops_at_its_limit_of_emails(engine, mail_publisher, smtp_server):
+    publisher, settings = mail_publisher
+    customers = [customer_input(code=f"L{c}", email=f"l{c}@example.com") for c in range(3)]
+    publish(
+        publisher,
+        *(invoice_input(f"L{c}-{n}", customer=customers[c]) for c in range(3) for n in range(4)),
+    )
+    transport = SmtpTransport(settings.mail)
+    try:
+        report = deliver_due(engine=engine, transport=transport, settings=settings, limit=2)
+    finally:
+        transport.close()
+    assert len(smtp_server.received) == 2 and len(report.sent) == 8
+    assert deliver_once(engine=engine, settings=settings).sent and len(smtp_server.received) == 3
+
+
 def test_a_second_alta_queued_by_a_race_goes_out_as_a_reminder(engine, mail_publisher, smtp_server):
     publisher, settings = mail_publisher
     publish(publisher, invoice_input("F-1"))
