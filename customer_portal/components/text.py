@@ -23,8 +23,9 @@ from reflex.vars.base import Var, VarData
 
 from customer_portal.i18n import (
     DEFAULT_LANGUAGE,
-    LOCALE_DIR,
     languages,
+    plural_expression,
+    plural_form,
     translate,
     translate_plural,
 )
@@ -147,21 +148,12 @@ def tn(singular: str, plural: str, count: object, **values: object) -> Var:
 
 def _plural_rule(code: str) -> str:
     """The catalog's plural expression as a JS function of n (C syntax is JS syntax here)."""
-    expression = "(n != 1)"
-    if code != DEFAULT_LANGUAGE:
-        path = LOCALE_DIR / code / "LC_MESSAGES" / "messages.po"
-        header = re.search(r"plural=([^;\\\"]+)", path.read_text(encoding="utf-8"))
-        if header:
-            expression = header.group(1).strip()
-    return f"(n) => Number({expression})"
+    return f"(n) => Number({plural_expression(code)})"
 
 
 def _plural_samples(code: str) -> list[int]:
     """One count for each plural form of the language, in form order (0, 1, ...)."""
-    from customer_portal.i18n import _translations
-
-    plural = getattr(_translations(code), "plural", lambda n: int(n != 1))
     samples: dict[int, int] = {}
     for n in range(0, 200):
-        samples.setdefault(plural(n), n)
+        samples.setdefault(plural_form(code, n), n)
     return [samples[index] for index in sorted(samples)]

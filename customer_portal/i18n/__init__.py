@@ -35,6 +35,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from babel import Locale
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -77,17 +78,38 @@ def known(code: str | None) -> str | None:
 
 
 @functools.cache
-def _translations(code: str) -> gettext_module.NullTranslations:
+def _catalog(code: str) -> Catalog | None:
+    """Language ``code``'s catalog as babel reads it; None for Spanish or an unknown code."""
     if code == DEFAULT_LANGUAGE or code not in languages():
+        return None
+    with (LOCALE_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as po:
+        return read_po(po, locale=code)
+
+
+@functools.cache
+def _translations(code: str) -> gettext_module.NullTranslations:
+    catalog = _catalog(code)
+    if catalog is None:
         return gettext_module.NullTranslations()
-    path = LOCALE_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.po"
-    with path.open("rb") as po:
-        catalog = read_po(po, locale=code)
     # Compiled in memory: no .mo files to build or forget; fuzzy entries are left out.
     buffer = io.BytesIO()
     write_mo(buffer, catalog, use_fuzzy=False)
     buffer.seek(0)
     return gettext_module.GNUTranslations(buffer)
+
+
+def plural_expression(code: str) -> str:
+    """How language ``code`` picks a plural form: its catalog's C expression of ``n``.
+
+    Spanish (the source strings) counts as gettext does by default: one, or more.
+    """
+    catalog = _catalog(code)
+    return catalog.plural_expr if catalog is not None else "(n != 1)"
+
+
+def plural_form(code: str, n: int) -> int:
+    """Which of language ``code``'s plural forms (0, 1, ...) a count of ``n`` takes."""
+    return int(getattr(_translations(code), "plural", lambda n: n != 1)(n))
 
 
 def translate(code: str, message: str) -> str:

@@ -51,3 +51,27 @@ def test_languages_are_named_in_their_own_words():
     assert i18n.language_name("es") == "Español"
     assert i18n.language_name("en") == "English"
     assert i18n.language_name("ca") == "Català"
+
+
+def test_plural_rules_come_from_each_catalog(monkeypatch, tmp_path):
+    """The page's plural rule is the catalog's Plural-Forms, whatever the language counts."""
+    assert i18n.plural_expression("es") == "(n != 1)"
+    assert [i18n.plural_form("en", n) for n in (0, 1, 2)] == [1, 0, 1]
+    # A language of three forms (Polish's rule), as a new catalog would declare it.
+    folder = tmp_path / "pl" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    rule = "(n==1 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2)"
+    (folder / "messages.po").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n'
+        f'"Plural-Forms: nplurals=3; plural={rule};\\n"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    for cached in (i18n.languages, i18n._catalog, i18n._translations):
+        cached.cache_clear()
+    try:
+        assert i18n.plural_expression("pl") == rule
+        assert [i18n.plural_form("pl", n) for n in (1, 2, 5, 22, 25)] == [0, 1, 2, 1, 2]
+    finally:
+        for cached in (i18n.languages, i18n._catalog, i18n._translations):
+            cached.cache_clear()
