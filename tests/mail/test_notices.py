@@ -248,6 +248,31 @@ def test_a_huge_publication_is_split_into_emails_of_at_most_max_group(
     assert text_of(rest).count("Factura F-") == 3 and "todavía no ha indicado" in text_of(rest)
 
 
+def publish_billing_run(publisher, prefix: str, customers: int, invoices: int) -> None:
+    """One publication: ``invoices`` invoices for each of ``customers`` customers."""
+    people = [
+        customer_input(code=f"{prefix}{c}", email=f"{prefix.lower()}{c}@example.com")
+        for c in range(customers)
+    ]
+    publish(
+        publisher,
+        *(
+            invoice_input(f"{prefix}{c}-{n}", customer=people[c])
+            for c in range(customers)
+            for n in range(invoices)
+        ),
+    )
+
+
+def one_round(engine, settings, **options):
+    """``deliver_due`` over its own SMTP connection."""
+    transport = SmtpTransport(settings.mail)
+    try:
+        return deliver_due(engine=engine, transport=transport, settings=settings, **options)
+    finally:
+        transport.close()
+
+
 def test_a_round_counts_emails_not_the_invoices_grouped_in_them(
     engine, mail_publisher, smtp_server
 ):
@@ -258,35 +283,19 @@ def test_a_round_counts_emails_not_the_invoices_grouped_in_them(
     round of 5 "rows" sent one email, and the worker then slept before the next.
     """
     publisher, settings = mail_publisher
-    customers = [customer_input(code=f"R{c}", email=f"r{c}@example.com") for c in range(4)]
-    publish(
-        publisher,
-        *(invoice_input(f"R{c}-{n}", customer=customers[c]) for c in range(4) for n in range(6)),
-    )
-    transport = SmtpTransport(settings.mail)
-    try:
-        first = deliver_due(engine=engine, transport=transport, settings=settings, limit=5)
-        assert len(smtp_server.received) == 4 and len(first.sent) == 24
-        assert deliver_due(engine=engine, transport=transport, settings=settings).attempted == 0
-    finally:
-        transport.close()
+    publish_billing_run(publisher, "R", customers=4, invoices=6)
+    assert len(one_round(engine, settings, limit=5).sent) == 24
+    assert len(smtp_server.received) == 4
+    assert one_round(engine, settings).attempted == 0
     by_address = {r.message["To"]: text_of(r).count("Factura R") for r in smtp_server.received}
     assert by_address == {f"r{c}@example.com": 6 for c in range(4)}
 
 
 def test_a_round_stops_at_its_limit_of_emails(engine, mail_publisher, smtp_server):
     publisher, settings = mail_publisher
-    customers = [customer_input(code=f"L{c}", email=f"l{c}@example.com") for c in range(3)]
-    publish(
-        publisher,
-        *(invoice_input(f"L{c}-{n}", customer=customers[c]) for c in range(3) for n in range(4)),
-    )
-    transport = SmtpTransport(settings.mail)
-    try:
-        report = deliver_due(engine=engine, transport=transport, settings=settings, limit=2)
-    finally:
-        transport.close()
-    assert len(smtp_server.received) == 2 and len(report.sent) == 8
+    publish_billing_run(publisher, "L", customers=3, invoices=4)
+    assert len(one_round(engine, settings, limit=2).sent) == 8
+    assert len(smtp_server.received) == 2
     assert deliver_once(engine=engine, settings=settings).sent and len(smtp_server.received) == 3
 
 
