@@ -20,6 +20,7 @@ from customer_portal.domain.invoice_search import (
     filter_problems,
     filters_to_query,
     parse_filters,
+    _statements,
     search_invoices,
 )
 from customer_portal.domain.listing import MAX_FILTER_CENTS, MAX_PAGE, PAGE_SIZES, Ordering
@@ -82,6 +83,40 @@ def test_first_page_newest_first_with_count_and_pending(engine, invoices):
     partly = sum(1000 * (i + 1) - 1000 * (i + 1) // 2 for i in range(30) if i % 3 == 1)
     unpaid = sum(1000 * (i + 1) for i in range(30) if i % 3 == 2)
     assert page.pending == {"EUR": partly + unpaid}
+
+
+def test_a_number_search_takes_every_character_literally(engine):
+    """LIKE's wildcards and the escape character in a search match only themselves."""
+    numbers = ["R_1", "RX1", "R%1", "R/1", "R//1", "R/_1"]
+    with unit_of_work(engine) as session:
+        customer = make_customer(session)
+        for number in numbers:
+            make_invoice(session, customer=customer, number=number)
+        customer_id = customer.id
+    for term, found in [
+        ("r_1", ["R_1"]),
+        ("R%1", ["R%1"]),
+        ("r/1", ["R/1"]),
+        ("R//1", ["R//1"]),
+        ("/_", ["R/_1"]),
+        ("%", ["R%1"]),
+        ("_", ["R_1", "R/_1"]),
+        ("1", numbers),
+    ]:
+        rows = search(engine, customer_id, number=term, page_size=100).rows
+        assert sorted(r.number for r in rows) == sorted(found), term
+
+
+def test_each_kind_of_search_is_built_once_and_reused(engine, invoices):
+    """Statements are built per kind of search, not per search (building cost more than running)."""
+    a, _ = invoices
+    _statements.cache_clear()
+    assert search(engine, a, number="a-00", page_size=10).count == 10
+    assert search(engine, a, number="a-01", page_size=10).count == 10
+    assert search(engine, a, number="A-02", sort="total").count == 10
+    info = _statements.cache_info()
+    # Two kinds: a number with letters in the default order, and one sorted by total.
+    assert (info.misses, info.hits) == (2, 1)
 
 
 def test_statuses_filter_alone_and_together(engine, invoices):
