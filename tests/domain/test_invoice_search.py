@@ -16,11 +16,11 @@ from customer_portal.domain.invoice_search import (
     InvoiceFilters,
     InvoicePage,
     InvoiceSort,
+    _statements,
     active_filters,
     filter_problems,
     filters_to_query,
     parse_filters,
-    _statements,
     search_invoices,
 )
 from customer_portal.domain.listing import MAX_FILTER_CENTS, MAX_PAGE, PAGE_SIZES, Ordering
