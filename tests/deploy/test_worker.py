@@ -38,3 +38,28 @@ def test_production_workers_share_tabs_through_redis(pages, portal_env, pki, mon
         check_ready(prod)
     monkeypatch.setenv("REFLEX_REDIS_URL", "redis://127.0.0.1:6379/9")
     assert check_ready(prod) == pages
+
+
+def _oplock_after_config(portal_env: dict[str, str], **extra: str) -> str:
+    """What Reflex's redis state manager reads for its lease once rxconfig is loaded."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import rxconfig; from reflex_base.environment import environment; "
+        "print(environment.REFLEX_OPLOCK_ENABLED.get())"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REFLEX_OPLOCK")}
+    env |= portal_env | {"REFLEX_REDIS_URL": "redis://127.0.0.1:6379/9"} | extra
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout.strip()
+
+
+def test_workers_keep_a_busy_tabs_state_in_memory_unless_told_not_to(portal_env):
+    # Reading and writing a tab's state in Redis on every event cost two workers
+    # more than one process in memory (bench/websockets.py); the lease avoids it.
+    assert _oplock_after_config(portal_env) == "True"
+    assert _oplock_after_config(portal_env, REFLEX_OPLOCK_ENABLED="false") == "False"
