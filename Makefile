@@ -65,6 +65,7 @@ bench: setup
 	$(BIN)/python -m bench.email
 	$(BIN)/python -m bench.downloads
 	$(BIN)/python -m bench.websockets
+	BENCH_WS_WORKERS=2 BENCH_WS_ONLY=5 $(BIN)/python -m bench.websockets
 
 # Not in CI: 100 customers for 10 minutes against the production mode (README,
 # Despliegue): zero errors and flat memory per worker, or exit 1. SOAK_SECONDS=120 for a short one.

@@ -30,7 +30,9 @@ time is printed, so a reader can tell how much of a latency is the client.
 Sizes shrink for development: BENCH_WS_SESSIONS="20 50" BENCH_WS_SECONDS=10
 BENCH_WS_ONLY=3 (or 5). Results go to bench/results/websockets.json;
 BENCH_WS_WORKERS=2 serves the portal with two backend processes sharing
-Reflex's state in the local Redis (database 15), saved as
+Reflex's state in the local Redis (database 15), each keeping its tabs'
+state in memory while they are busy (the lease ``rxconfig.py`` turns on), as
+production runs: `make bench` runs benchmark 5 that way too, saved as
 websockets-2-workers.json.
 """
 
