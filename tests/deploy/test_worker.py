@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from customer_portal.deploy.worker import BUILD_COMMAND, NotReady, built_pages, check_ready
@@ -42,10 +46,6 @@ def test_production_workers_share_tabs_through_redis(pages, portal_env, pki, mon
 
 def _oplock_after_config(portal_env: dict[str, str], **extra: str) -> str:
     """What Reflex's redis state manager reads for its lease once rxconfig is loaded."""
-    import os
-    import subprocess
-    import sys
-
     code = (
         "import rxconfig; from reflex_base.environment import environment; "
         "print(environment.REFLEX_OPLOCK_ENABLED.get())"
