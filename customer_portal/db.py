@@ -37,6 +37,9 @@ T = TypeVar("T")
 #: Engine execution option of a unit of work that only reads (see the module docstring).
 READ_ONLY = "customer_portal_read_only"
 
+#: How long a SQLite connection waits for another's write lock before giving up.
+BUSY_TIMEOUT_MS = 30_000
+
 
 class SchemaOutOfDate(RuntimeError):
     """The database is not at the schema this code expects."""
@@ -47,8 +50,15 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def create_db_engine(url: str) -> sa.Engine:
-    """An engine for ``url`` with the per-dialect settings described above."""
+def create_db_engine(url: str, *, wait_for_write_lock: bool = True) -> sa.Engine:
+    """An engine for ``url`` with the per-dialect settings described above.
+
+    Args:
+        url: the database.
+        wait_for_write_lock: False for SQLite connections that fail at once
+            (busy timeout 0) while another connection holds the write lock
+            (:func:`get_engine_that_never_waits`). PostgreSQL ignores it.
+    """
     if not is_sqlite(url):
         # A server that vanished from the network (no refusal, no answer) fails
         # a connection in 10 s instead of the operating system's two minutes,
@@ -59,7 +69,10 @@ def create_db_engine(url: str) -> sa.Engine:
     path = url.removeprefix("sqlite:///")
     if path and path != ":memory:":
         private_file(Path(path))
-    engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+    busy_timeout_ms = BUSY_TIMEOUT_MS if wait_for_write_lock else 0
+    engine = sa.create_engine(
+        url, connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False}
+    )
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
@@ -68,7 +81,7 @@ def create_db_engine(url: str) -> sa.Engine:
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -89,6 +102,28 @@ def get_engine() -> sa.Engine:
     from customer_portal.settings import get_settings
 
     return create_db_engine(get_settings().database_url)
+
+
+@functools.cache
+def get_engine_that_never_waits() -> sa.Engine | None:
+    """For a short transaction run on the event loop itself: SQLite only, else None.
+
+    Its connections give up at once (:class:`customer_portal.driver_sql.WouldWait`)
+    instead of waiting for another connection's write lock, which would stall
+    every request and websocket of the process; the caller then runs the
+    transaction in a thread on :func:`get_engine`. Its pool is its own: the
+    event loop holds one connection at a time and never waits for one. On
+    PostgreSQL every statement is a round trip over the network, and a
+    server that stopped answering would hold the loop for the connect
+    timeout, so there is no such engine.
+    """
+    from customer_portal.settings import get_settings
+
+    url = get_settings().database_url
+    # An in-memory database would be another, empty one on a second engine.
+    if not is_sqlite(url) or url.removeprefix("sqlite://").lstrip("/") in ("", ":memory:"):
+        return None
+    return create_db_engine(url, wait_for_write_lock=False)
 
 
 class WriteInReadOnlyUnit(RuntimeError):
@@ -138,22 +173,6 @@ def unit_of_work(engine: sa.Engine | None = None, *, read_only: bool = False) ->
         except BaseException:
             session.rollback()
             raise
-
-
-def commit_without_waiting_for_disk(session: Session) -> None:
-    """Let this transaction's COMMIT return before its WAL is flushed to disk (PostgreSQL).
-
-    For writes that a crash may lose but never half-write: the audit line of
-    a download, a session's slid expiry. PostgreSQL's ``synchronous_commit``
-    turned off for this transaction only (``SET LOCAL``): a crash loses at
-    most the last few hundred milliseconds of such commits, and nothing else
-    waits on them. SQLite already runs every transaction that way
-    (``synchronous=NORMAL`` in WAL mode), so there it does nothing. On this
-    project's machine the fsync was most of a download's time on PostgreSQL
-    (``bench/downloads.py``).
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection().exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
 
 
 def run_in_unit_of_work(

@@ -296,6 +296,7 @@ def reset_process_caches() -> None:
 
     settings.get_settings.cache_clear()
     db.get_engine.cache_clear()
+    db.get_engine_that_never_waits.cache_clear()
     signing.get_signer.cache_clear()
     publishing.get_publisher.cache_clear()
 

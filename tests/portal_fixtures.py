@@ -233,6 +233,7 @@ def pytest_runtest_makereport(item, call):
                 page.screenshot(path=str(Path(item.config.rootpath) / f"failed-{item.name}.png"))
             except Exception as exc:  # the page may be gone; the report must still print
                 report.sections.append(("page", f"unavailable: {exc}"))
-        if portal is not None:
+        # (Some tests' own "portal" fixture is an HTTP client, without a log.)
+        if getattr(portal, "log", None) is not None:
             report.sections.append(("portal log", portal.log.read_text()[-3000:]))
     return report

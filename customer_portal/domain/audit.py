@@ -8,11 +8,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from customer_portal.driver_sql import DriverStatement, DriverTransaction
 from customer_portal.limits import AUDIT_ACTOR_LENGTH, AUDIT_SUBJECT_LENGTH
 from customer_portal.models import AuditEvent, utcnow
 
 # Built once: the statement, not just its SQL, costs time to build per event.
 _INSERT = sa.insert(AuditEvent.__table__)  # type: ignore[attr-defined]
+_COLUMNS = ("at", "actor", "action", "subject", "ip", "detail")
 
 
 def record_event(
@@ -38,14 +40,34 @@ def record_event(
         ip: the client address, if any (already cut to the column by the caller).
         detail: anything else worth keeping, stored as JSON.
     """
-    session.connection().execute(
-        _INSERT,
-        {
-            "at": utcnow(),
-            "actor": actor[:AUDIT_ACTOR_LENGTH],
-            "action": action,
-            "subject": subject[:AUDIT_SUBJECT_LENGTH] if subject else None,
-            "ip": ip,
-            "detail": json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
-        },
-    )
+    session.connection().execute(_INSERT, _event(actor, action, subject, ip, detail))
+
+
+# record_event()'s INSERT for a download's transaction (customer_portal.driver_sql).
+_INSERT_ON_DRIVER = DriverStatement(_INSERT, column_keys=_COLUMNS)
+
+
+def record_event_in(
+    transaction: DriverTransaction,
+    *,
+    actor: str,
+    action: str,
+    subject: str | None = None,
+    ip: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """:func:`record_event`, in a transaction on the driver (:mod:`customer_portal.driver_sql`)."""
+    transaction.execute(_INSERT_ON_DRIVER, _event(actor, action, subject, ip, detail))
+
+
+def _event(
+    actor: str, action: str, subject: str | None, ip: str | None, detail: dict[str, Any] | None
+) -> dict[str, Any]:
+    return {
+        "at": utcnow(),
+        "actor": actor[:AUDIT_ACTOR_LENGTH],
+        "action": action,
+        "subject": subject[:AUDIT_SUBJECT_LENGTH] if subject else None,
+        "ip": ip,
+        "detail": json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
+    }

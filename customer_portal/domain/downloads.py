@@ -31,9 +31,10 @@ from customer_portal.domain.sessions import (
     ABSOLUTE_LIFETIME,
     live_session_bound,
     needs_sliding,
-    slide,
+    slide_in,
     token_hash,
 )
+from customer_portal.driver_sql import DriverStatement, DriverTransaction
 from customer_portal.limits import SESSION_TOKEN_MAX_LENGTH
 from customer_portal.models import (
     Account,
@@ -90,7 +91,7 @@ def mint_download_path(
 # request cost as much as running it): a live session (the conditions of
 # sessions.live_session, with the values bound), the link's account,
 # activated, the invoice its customer's, with a signed PDF.
-_DOWNLOAD = (
+_DOWNLOAD = DriverStatement(
     select(
         AuthSession.id,
         AuthSession.last_seen_at,
@@ -116,6 +117,45 @@ _DOWNLOAD = (
 
 
 @dataclass(frozen=True)
+class DownloadLink:
+    """A download link whose signature and age checked out, for the session that carries it.
+
+    Attributes:
+        account_id: the account it was minted for.
+        invoice_id: the invoice it names.
+        session_token_hash: the hash of the request's session cookie, which
+            the link is bound to.
+    """
+
+    account_id: int
+    invoice_id: int
+    session_token_hash: str
+
+
+def read_download_link(*, secret_key: str, token: str, session_token: str) -> DownloadLink | None:
+    """The link ``token`` if it is signed, under a minute old and bound to ``session_token``.
+
+    No database: a forged, stale or borrowed link is refused before any
+    transaction (on SQLite, before the write lock).
+    """
+    try:
+        payload = _serializer(secret_key).loads(token, max_age=DOWNLOAD_MAX_AGE_SECONDS)
+    except (BadSignature, SignatureExpired):
+        return None
+    if not isinstance(payload, dict) or not session_token:
+        return None
+    if len(session_token) > SESSION_TOKEN_MAX_LENGTH:
+        return None
+    hashed = token_hash(session_token)
+    if not hmac.compare_digest(str(payload.get("s", "")), hashed[:32]):
+        return None
+    account_id, invoice_id = payload.get("a"), payload.get("i")
+    if type(account_id) is not int or type(invoice_id) is not int:
+        return None
+    return DownloadLink(account_id, invoice_id, hashed)
+
+
+@dataclass(frozen=True)
 class Download:
     """A signed PDF cleared for delivery, with what the response and the audit log need.
 
@@ -133,63 +173,43 @@ class Download:
 
 
 def open_download(
-    *, session: Session, secret_key: str, token: str, session_token: str, idle: timedelta
+    *, transaction: DriverTransaction, link: DownloadLink, idle: timedelta
 ) -> Download | None:
-    """The PDF a download link names, if every check passes; None otherwise.
+    """The PDF ``link`` names, if every check passes; None otherwise.
 
-    After the link's signature, age and session binding, one query checks
-    the rest and reads the PDF: the session is live (the rules of
-    :func:`~customer_portal.domain.sessions.resume`), it is the link's
-    account's, the account is activated, the invoice is the link's and its
-    customer's, and it has a signed PDF. One query, not five ORM loads: this
-    runs for every download (``bench/downloads.py``).
+    One query checks the rest and reads the PDF: the session is live (the
+    rules of :func:`~customer_portal.domain.sessions.resume`), it is the
+    link's account's, the account is activated, the invoice is the link's
+    and its customer's, and it has a signed PDF. One query on the driver,
+    not five ORM loads: this runs for every download (``bench/downloads.py``).
 
     Args:
-        session: where to check the session and read the PDF. When the
-            browser's session expiry slides, the UPDATE joins this unit of
-            work: the caller commits it (with the audit event).
-        secret_key: checks the link's signature.
-        token: the link's token.
-        session_token: the session cookie of the request.
+        transaction: where to check and read. When the browser's session
+            expiry slides, the UPDATE joins it; the caller commits it (with
+            the audit event).
+        link: from :func:`read_download_link`.
         idle: the session idle timeout.
 
     Raises:
         TamperedDocument: the link is good, but the stored PDF no longer
             matches its record; it must not be served.
     """
-    try:
-        payload = _serializer(secret_key).loads(token, max_age=DOWNLOAD_MAX_AGE_SECONDS)
-    except (BadSignature, SignatureExpired):
-        return None
-    if not isinstance(payload, dict) or not session_token:
-        return None
-    if len(session_token) > SESSION_TOKEN_MAX_LENGTH:
-        return None
-    if not hmac.compare_digest(str(payload.get("s", "")), token_hash(session_token)[:32]):
-        return None
-    account_id, invoice_id = payload.get("a"), payload.get("i")
-    if not all(type(value) is int for value in (account_id, invoice_id)):
-        return None
     now = utcnow()
-    row = (
-        session.connection()
-        .execute(
-            _DOWNLOAD,
-            {
-                "token_hash": token_hash(session_token),
-                "now": now,
-                "born_after": now - ABSOLUTE_LIFETIME,
-                "account_id": account_id,
-                "invoice_id": invoice_id,
-            },
-        )
-        .first()
+    row = transaction.first(
+        _DOWNLOAD,
+        {
+            "token_hash": link.session_token_hash,
+            "now": now,
+            "born_after": now - ABSOLUTE_LIFETIME,
+            "account_id": link.account_id,
+            "invoice_id": link.invoice_id,
+        },
     )
     if row is None:
         return None
     session_id, last_seen_at, email, number, pdf, sha256, size = row
     if needs_sliding(last_seen_at, now):
-        slide(session=session, session_id=session_id, now=now, idle=idle)
+        slide_in(transaction, session_id=session_id, now=now, idle=idle)
     # Checked last, so only the invoice's owner, with a live link, learns it is damaged.
     mismatch = check_pdf(number, pdf, sha256=sha256, size=size)
     if mismatch is not None:

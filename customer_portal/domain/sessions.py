@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from customer_portal.domain.people import CustomerChoice
+from customer_portal.driver_sql import DriverStatement, DriverTransaction
 from customer_portal.i18n import N_, _
 from customer_portal.limits import SESSION_TOKEN_MAX_LENGTH, USER_AGENT_LENGTH
 from customer_portal.models import Account, AuthSession, Customer, CustomerAccess, utcnow
@@ -248,6 +249,22 @@ def slide(
         .where(col(AuthSession.id) == session_id, col(AuthSession.revoked_at).is_(None))
         .values(last_seen_at=now, expires_at=now + idle)
     )
+
+
+# slide()'s UPDATE for a download's transaction (customer_portal.driver_sql).
+_SLIDE = DriverStatement(
+    sa.update(AuthSession)
+    .where(col(AuthSession.id) == sa.bindparam("session_id"), col(AuthSession.revoked_at).is_(None))
+    .values(last_seen_at=sa.bindparam("slid_at"), expires_at=sa.bindparam("slid_until"))
+)
+
+
+def slide_in(
+    transaction: DriverTransaction, *, session_id: int, idle: timedelta, now: datetime
+) -> None:
+    """:func:`slide`, in a transaction on the driver (:mod:`customer_portal.driver_sql`)."""
+    values = {"session_id": session_id, "slid_at": now, "slid_until": now + idle}
+    transaction.execute(_SLIDE, values)
 
 
 def rotate_session(

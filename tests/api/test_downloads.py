@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import time
@@ -15,13 +16,14 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from customer_portal.api.app import build_api
-from customer_portal.db import commit_without_waiting_for_disk, unit_of_work
+from customer_portal.db import unit_of_work
 from customer_portal.documents.integrity import TamperedDocument
 from customer_portal.domain import downloads
 from customer_portal.domain.downloads import (
     download_filename,
     mint_download_path,
     open_download,
+    read_download_link,
 )
 from customer_portal.domain.sessions import (
     ABSOLUTE_LIFETIME,
@@ -29,6 +31,7 @@ from customer_portal.domain.sessions import (
     start_session,
     token_hash,
 )
+from customer_portal.driver_sql import DriverTransaction, driver_transaction
 from customer_portal.models import (
     Account,
     AuditEvent,
@@ -208,21 +211,32 @@ def test_the_domain_tells_a_tampered_pdf_from_a_refused_link(engine, two_custome
     account, token = two_customers["CLI-TEST-1"]
     path = mint(engine, account, token)
     tamper(engine, "F-2019/1", lambda pdf: pdf[:-1])
-    with unit_of_work(engine) as session:
-        link = path.removeprefix(downloads.DOWNLOAD_PREFIX)
-        with pytest.raises(TamperedDocument) as raised:
-            open_download(
-                session=session, secret_key=SECRET, token=link, session_token=token, idle=IDLE
-            )
-        # A link that would be refused anyway is refused, tampered bytes or not.
-        assert (
-            open_download(
-                session=session, secret_key=SECRET, token=link, session_token="other", idle=IDLE
-            )
-            is None
-        )
+    link = path.removeprefix(downloads.DOWNLOAD_PREFIX)
+    good = read_download_link(secret_key=SECRET, token=link, session_token=token)
+    assert good is not None
+    with pytest.raises(TamperedDocument) as raised, driver_transaction(engine) as transaction:
+        open_download(transaction=transaction, link=good, idle=IDLE)
+    # A link that would be refused anyway is refused, tampered bytes or not.
+    assert read_download_link(secret_key=SECRET, token=link, session_token="other") is None
     mismatch = raised.value.mismatch
     assert (mismatch.number, mismatch.expected_size - mismatch.actual_size) == ("F-2019/1", 1)
+
+
+def test_a_link_is_read_without_the_database(engine, two_customers, monkeypatch):
+    """Forged, stale and borrowed links are refused before any transaction (any lock)."""
+    account, token = two_customers["CLI-TEST-1"]
+    link = mint(engine, account, token).removeprefix(downloads.DOWNLOAD_PREFIX)
+    read = read_download_link(secret_key=SECRET, token=link, session_token=token)
+    assert read is not None and read.session_token_hash == token_hash(token)
+    assert read.account_id == account.id
+    assert (
+        read_download_link(secret_key="another-key-0123456789", token=link, session_token=token)
+        is None
+    )
+    assert read_download_link(secret_key=SECRET, token=link[:-1] + "x", session_token=token) is None
+    assert read_download_link(secret_key=SECRET, token=link, session_token="") is None
+    monkeypatch.setattr(downloads, "DOWNLOAD_MAX_AGE_SECONDS", -1)
+    assert read_download_link(secret_key=SECRET, token=link, session_token=token) is None
 
 
 def _kill_by_revoking(session, account, token):
@@ -274,23 +288,23 @@ async def test_a_link_dies_with_its_session_account_or_owner(engine, two_custome
     assert response.status_code == 403 and b"%PDF" not in response.content
 
 
-async def test_a_download_is_one_query_and_one_audit_insert(engine, two_customers, client):
+async def test_a_download_is_one_query_and_one_audit_insert(
+    engine, two_customers, client, monkeypatch
+):
     """bench/downloads.py: was two transactions and five ORM loads and a flush per download."""
     account, token = two_customers["CLI-TEST-1"]
     path = mint(engine, account, token)
     statements: list[str] = []
+    run = DriverTransaction.execute
 
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement.split()[0].upper())
+    def record(transaction, statement, values):
+        statements.append(str(statement.compiled(engine.dialect).sql).split()[0].upper())
+        return run(transaction, statement, values)
 
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        response = await client.get(path, headers=cookie(token))
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
+    monkeypatch.setattr(DriverTransaction, "execute", record)
+    response = await client.get(path, headers=cookie(token))
     assert response.status_code == 200
-    # (SET: commit_without_waiting_for_disk, on PostgreSQL.)
-    assert [s for s in statements if s not in ("BEGIN", "SET")] == ["SELECT", "INSERT"]
+    assert statements == ["SELECT", "INSERT"]
     with unit_of_work(engine) as session:
         (event,) = session.exec(
             select(AuditEvent).where(AuditEvent.action == "invoice.downloaded")
@@ -322,17 +336,6 @@ async def test_a_download_slides_the_session_like_any_use(engine, two_customers,
     assert row.expires_at > utcnow() + IDLE - timedelta(minutes=1)
 
 
-def test_a_download_commits_without_waiting_for_the_disk_on_postgresql(engine):
-    """The download's audit line is not worth an fsync; the next transaction is as before."""
-    with unit_of_work(engine) as session:
-        commit_without_waiting_for_disk(session)
-        if engine.dialect.name == "postgresql":
-            assert session.exec(sa.text("SHOW synchronous_commit")).one()[0] == "off"
-    if engine.dialect.name == "postgresql":
-        with unit_of_work(engine) as session:
-            assert session.exec(sa.text("SHOW synchronous_commit")).one()[0] == "on"
-
-
 async def test_ver_pdf_shows_the_pdf_in_the_tab_through_the_same_session_bound_link(
     publisher, engine, settings
 ):
@@ -358,3 +361,32 @@ async def test_ver_pdf_shows_the_pdf_in_the_tab_through_the_same_session_bound_l
         anonymous = await client.get("/factura/pdf", params={"numero": "F-2019/1"})
         assert anonymous.status_code == 303
         assert anonymous.headers["location"].startswith("/entrar?next=")
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_a_download_waits_for_a_held_write_lock_in_a_thread_not_on_the_event_loop(
+    engine, two_customers, client
+):
+    """The transaction runs on the event loop only when it need not wait (a billing run's lock)."""
+    account, token = two_customers["CLI-TEST-1"]
+    path = mint(engine, account, token)
+    holder = engine.connect()
+    holder.begin()  # BEGIN IMMEDIATE: SQLite's one write lock, held as a publishing run holds it
+    holder.exec_driver_sql("SELECT 1")
+    try:
+        waiting = asyncio.create_task(client.get(path, headers=cookie(token)))
+        await asyncio.sleep(0.3)
+        assert not waiting.done()
+        # Meanwhile the loop still serves: a refused link answers at once.
+        started = time.monotonic()
+        assert (await client.get(path, headers=cookie("other"))).status_code == 403
+        assert time.monotonic() - started < 0.5
+    finally:
+        holder.commit()
+        holder.close()
+    response = await asyncio.wait_for(waiting, 10)
+    assert response.status_code == 200 and response.content == stored_pdf(engine, "F-2019/1")
+    with unit_of_work(engine) as session:
+        assert session.exec(
+            select(AuditEvent.subject).where(AuditEvent.action == "invoice.downloaded")
+        ).all() == ["F-2019/1"]

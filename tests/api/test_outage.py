@@ -9,6 +9,8 @@ from customer_portal import db
 from customer_portal.api.app import build_api
 from customer_portal.api.edge import build_edge
 from customer_portal.api.outage import RESEND_TEXT, RETRY_AFTER, RETRYING_TEXT
+from customer_portal.domain import downloads
+from customer_portal.domain.sessions import SESSION_COOKIE, token_hash
 from customer_portal.settings import get_settings
 from tests.factories import invoice_input, reset_process_caches
 
@@ -45,7 +47,15 @@ async def test_every_route_says_the_portal_is_down_in_spanish_and_then_serves(
     assert RESEND_TEXT in signing_in.text and 'http-equiv="refresh"' not in signing_in.text
     assert "Traceback" not in signing_in.text and "psycopg" not in signing_in.text
 
-    link = await portal.get("/api/v1/descargas/" + "a" * 40)
+    # A well-signed link for the cookie sent (a forged one is refused without the database).
+    session_token = "s" * 43
+    signed = downloads._serializer(get_settings().secret_key).dumps(
+        {"i": 1, "a": 1, "s": token_hash(session_token)[:32]}
+    )
+    link = await portal.get(
+        downloads.DOWNLOAD_PREFIX + signed,
+        headers={"Cookie": f"{SESSION_COOKIE}={session_token}"},
+    )
     assert link.status_code == 503 and RETRYING_TEXT in link.text
     assert f'<meta http-equiv="refresh" content="{RETRY_AFTER}">' in link.text
 
