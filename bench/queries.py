@@ -212,16 +212,18 @@ def _previous_search(
     # Today's WHERE with the values bound in: the query shape before 0006 is the point.
     shape = invoice_search._shape(filters)
     values = invoice_search._parameters(customer_id, filters, today)
-    conditions = [sa.and_(*invoice_search._conditions(shape)).params(values)]
+    # (Bound on each statement: SQLAlchemy 2.1 binds values only at statement level.)
+    conditions = invoice_search._conditions(shape)
     sums = session.exec(
         select(Invoice.currency, func.count(), func.sum(invoice_search._PENDING))
         .where(*conditions)
         .group_by(col(Invoice.currency))
         .order_by(col(Invoice.currency))
+        .params(values)
     ).all()
     return listing.fetch_page(
         session=session,
-        statement=select(Invoice).where(*conditions),
+        statement=select(Invoice).where(*conditions).params(values),
         order_by=invoice_search._SORT_COLUMNS[filters.ordering.sort],
         tiebreak=col(Invoice.id),
         ordering=filters.ordering,

@@ -127,7 +127,9 @@ def _wrapped(exc: Exception, dialect: sa.Dialect, *, dropped: bool) -> sa.exc.DB
 
 
 def _is_sqlite_busy(exc: BaseException) -> bool:
-    return getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
+    # The low byte is the primary code: SQLITE_BUSY_RECOVERY and the like are busy too.
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF == sqlite3.SQLITE_BUSY
 
 
 @contextmanager
