@@ -2,12 +2,12 @@
 
 Every signed-PDF download runs one transaction: a SELECT (link, session,
 account, invoice, PDF), an audit INSERT and, once a minute, the session's
-slid expiry (:mod:`customer_portal.domain.downloads`). Through a Session,
-SQLAlchemy's work around each statement (unit of work, execution context,
-events, result wrapping) cost twice what the database took: 175 µs per
-download in process against 84 µs for the same transaction on the driver
-(``bench/downloads.py``). A download's own work then nearly equalled a
-whole static-file request.
+slid expiry (:mod:`customer_portal.domain.downloads`). SQLAlchemy's work
+around each statement (unit of work, execution context, events, result
+wrapping) cost more than the database took: in process, 217 µs per
+download through a Session and 175 µs through a Core connection, against
+84 µs for the same transaction on the driver (``bench/downloads.py``). A
+download's own work then nearly equalled a whole static-file request.
 
 So the SQL stays SQLAlchemy's, compiled once per dialect from a Core
 statement, and values and results still pass through the column types' own
