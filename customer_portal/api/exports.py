@@ -14,10 +14,9 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.responses import PlainTextResponse, Response, StreamingResponse
 
 from customer_portal import i18n, routes
 from customer_portal.api.edge import client_ip
@@ -38,6 +37,7 @@ from customer_portal.settings import get_settings
 
 _HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 _CSV = "text/csv; charset=utf-8"
+_CHUNK = 64 * 1024
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -86,11 +86,21 @@ async def export_invoices(request: Request) -> Response:
     folder = Path(tempfile.mkdtemp(prefix="portal-export-"))
     path = folder / name
     await run_in_threadpool(write_xlsx, rows(), path)
-    return FileResponse(
-        path,
-        media_type=_XLSX,
-        headers=disposition,
-        background=BackgroundTask(_remove, folder),
+    # Streamed from the file, not a FileResponse: with its Accept-Ranges, ETag
+    # and Last-Modified, and the file removed once sent, Chromium cancelled
+    # 5 of 12 such downloads in the e2e tests (0 of 16 without them).
+    size = path.stat().st_size
+
+    def chunks() -> Iterator[bytes]:
+        try:
+            with path.open("rb") as file:
+                while chunk := file.read(_CHUNK):
+                    yield chunk
+        finally:
+            _remove(folder)
+
+    return StreamingResponse(
+        chunks(), media_type=_XLSX, headers={**disposition, "Content-Length": str(size)}
     )
 
 

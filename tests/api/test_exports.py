@@ -45,6 +45,24 @@ async def test_the_csv_holds_every_filtered_invoice_of_the_customer_only(publish
         assert "xl/worksheets/sheet1.xml" in workbook.namelist()
 
 
+async def test_the_xlsx_is_sent_whole_without_range_headers_and_its_file_removed(
+    publisher, engine, monkeypatch, tmp_path
+):
+    """Headless Chromium cancelled 5 of 12 such downloads sent as a FileResponse (e2e)."""
+    import tempfile
+
+    accounts = publish_two_customers(publisher, engine)
+    _, token = accounts["CLI-TEST-1"]
+    temporary = tmp_path / "temporary"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    book = await get("/facturas/exportar", token, formato="xlsx")
+    assert book.status_code == 200
+    assert int(book.headers["content-length"]) == len(book.content) > 0
+    assert not {"accept-ranges", "etag", "last-modified"} & set(book.headers)
+    assert list(temporary.iterdir()) == []  # the workbook's folder went once it was sent
+
+
 async def test_without_a_session_it_asks_to_sign_in_and_a_bad_format_is_refused(publisher, engine):
     accounts = publish_two_customers(publisher, engine)
     anonymous = await get("/facturas/exportar", None, formato="csv", numero="F")

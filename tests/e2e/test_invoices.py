@@ -295,8 +295,8 @@ def test_exportar_csv_and_excel_hold_the_filtered_list(portal, browser, tmp_path
     assert sorted(r[0] for r in rows[1:]) == shown
     assert all(r[6].startswith("Pendiente") for r in rows[1:])
     # The second file once the first has arrived and the page is quiet, as a
-    # person would: twice in 9 full runs Chromium dropped or cancelled a second
-    # download started within moments of the first (never reproduced alone).
+    # person would. (Chromium cancelling the Excel file now and then was the
+    # server's FileResponse headers: see api/exports.py.)
     page.wait_for_load_state("networkidle")
     with page.expect_download() as download:
         page.get_by_role("link", name="Exportar Excel").click()
