@@ -76,6 +76,8 @@ def test_publishing_benchmark_runs(tmp_path):
     found = _run("publishing", tmp_path)
     assert set(found["rounds"]) == {"service", "then", "floor"}
     assert found["summary"]["service_per_second"] > 0
+    checked = found["checked_output"]  # the run's own PDFs, through pdfsig and pyHanko
+    assert checked["invoices"] >= 3 and checked["fewest_lines"] < checked["most_lines"]
 
 
 def test_downloads_benchmark_runs(tmp_path):
