@@ -109,8 +109,11 @@ async def _open_soon(link: DownloadLink, ip: str | None, user_agent: str | None)
     ``bench/downloads.py``). The event loop must never wait, though, so it
     uses connections that give up at once when another holds SQLite's write
     lock (a billing run, a sign-in), and the transaction then runs in a
-    thread, waiting its turn like any other write. Reflex already runs its
-    (synchronous) event handlers' queries on the loop the same way.
+    thread, waiting its turn like any other write. What is left on the loop
+    is reading a few pages SQLite finds in the operating system's cache and,
+    about once per thousand pages written, the WAL checkpoint a commit runs.
+    (The state's handlers still hand their units of work to threads:
+    :func:`customer_portal.state.kit.in_session`.)
     """
     engine = get_engine_that_never_waits()
     if engine is not None:
