@@ -296,6 +296,10 @@ def reset_process_caches() -> None:
 
     settings.get_settings.cache_clear()
     db.get_engine.cache_clear()
+    if db.get_engine_that_never_waits.cache_info().currsize:  # its SQLite connections
+        never_waits = db.get_engine_that_never_waits()
+        if never_waits is not None:
+            never_waits.dispose()
     db.get_engine_that_never_waits.cache_clear()
     signing.get_signer.cache_clear()
     publishing.get_publisher.cache_clear()
