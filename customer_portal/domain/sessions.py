@@ -235,23 +235,8 @@ def look_up(*, session: Session, token: str) -> tuple[LiveSession | None, bool]:
     return live, needs_sliding(last_seen_at, now)
 
 
-def slide(
-    *, session: Session, session_id: int, idle: timedelta, now: datetime | None = None
-) -> None:
-    """Mark session ``session_id`` used ``now``: its idle expiry starts again (no commit).
-
-    One UPDATE, which leaves a session ended meanwhile (Salir, a new
-    password) ended.
-    """
-    now = now or utcnow()
-    session.exec(
-        sa.update(AuthSession)
-        .where(col(AuthSession.id) == session_id, col(AuthSession.revoked_at).is_(None))
-        .values(last_seen_at=now, expires_at=now + idle)
-    )
-
-
-# slide()'s UPDATE for a download's transaction (customer_portal.driver_sql).
+# One UPDATE, which leaves a session ended meanwhile (Salir, a new password)
+# ended; built once, run through a Session or on the driver (a download).
 _SLIDE = DriverStatement(
     sa.update(AuthSession)
     .where(col(AuthSession.id) == sa.bindparam("session_id"), col(AuthSession.revoked_at).is_(None))
@@ -259,12 +244,23 @@ _SLIDE = DriverStatement(
 )
 
 
+def _slid(session_id: int, idle: timedelta, now: datetime | None) -> dict[str, Any]:
+    now = now or utcnow()
+    return {"session_id": session_id, "slid_at": now, "slid_until": now + idle}
+
+
+def slide(
+    *, session: Session, session_id: int, idle: timedelta, now: datetime | None = None
+) -> None:
+    """Mark session ``session_id`` used ``now``: its idle expiry starts again (no commit)."""
+    session.connection().execute(_SLIDE.statement, _slid(session_id, idle, now))
+
+
 def slide_in(
     transaction: DriverTransaction, *, session_id: int, idle: timedelta, now: datetime
 ) -> None:
     """:func:`slide`, in a transaction on the driver (:mod:`customer_portal.driver_sql`)."""
-    values = {"session_id": session_id, "slid_at": now, "slid_until": now + idle}
-    transaction.execute(_SLIDE, values)
+    transaction.execute(_SLIDE, _slid(session_id, idle, now))
 
 
 def rotate_session(
