@@ -16,7 +16,6 @@ Any failure stops the benchmark before it reports a rate.
 from __future__ import annotations
 
 import random
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +24,7 @@ import sqlalchemy as sa
 
 from customer_portal import db
 from customer_portal.documents.verify import load_certificates, verify_pdf
+from tests.pdf_checks import flip_one_byte, pdfsig
 
 #: How many published invoices are checked besides the shortest and the longest.
 DRAWN = 6
@@ -69,20 +69,6 @@ def _published(url: str) -> list[tuple[str, int, bytes]]:
     return [(row.number, row.lines, bytes(pdfs[row.id])) for row in chosen.values()]
 
 
-def _pdfsig(pdf: bytes, folder: Path) -> str:
-    path = folder / "checked.pdf"
-    path.write_bytes(pdf)
-    run = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False)
-    return run.stdout + run.stderr
-
-
-def _one_byte_changed(pdf: bytes) -> bytes:
-    # Inside the signed content: the invoice's own bytes, well before the signature.
-    data = bytearray(pdf)
-    data[len(data) // 3] ^= 0x01
-    return bytes(data)
-
-
 def check_published(url: str, trust_root: Path) -> Checked:
     """Check the run's published PDFs (see the module); raise SystemExit on the first failure."""
     roots = load_certificates([trust_root])
@@ -91,15 +77,16 @@ def check_published(url: str, trust_root: Path) -> Checked:
         folder = Path(tmp)
         for number, lines, pdf in invoices:
             what = f"published invoice {number} ({lines} lines)"
-            if VALID not in _pdfsig(pdf, folder):
+            if VALID not in pdfsig(pdf, folder):
                 raise SystemExit(f"pdfsig does not find the signature of {what} valid")
             report = verify_pdf(pdf, roots)
             if not (report.valid and report.intact and report.trusted):
                 raise SystemExit(f"pyHanko does not find {what} valid and trusted")
             if not report.covers_whole_file:
                 raise SystemExit(f"the signature of {what} does not cover the whole file")
-            changed = _one_byte_changed(pdf)
-            if VALID in _pdfsig(changed, folder) or verify_pdf(changed, roots).valid:
+            # Inside the signed content: the invoice's own bytes, well before the signature.
+            changed = flip_one_byte(pdf, len(pdf) // 3)
+            if VALID in pdfsig(changed, folder) or verify_pdf(changed, roots).valid:
                 raise SystemExit(f"{what} still verifies with one byte changed")
     lines = [lines for _number, lines, _pdf in invoices]
     return Checked(len(invoices), min(lines), max(lines))

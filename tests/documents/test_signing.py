@@ -1,7 +1,5 @@
 """Signatures checked two ways: pyHanko's validator and poppler's pdfsig."""
 
-import subprocess
-
 import pytest
 
 from customer_portal.documents.render import render_invoice_pdf
@@ -11,25 +9,12 @@ from customer_portal.domain.invoice_input import parse_invoice
 from customer_portal.settings import DEMO_P12_PASSWORD, Branding
 from tests.documents.tsa import TsaServer, make_tsa
 from tests.factories import invoice_input
+from tests.pdf_checks import flip_one_byte, pdfsig
 
 
 @pytest.fixture(scope="module")
 def unsigned_pdf() -> bytes:
     return render_invoice_pdf(parse_invoice(invoice_input("F-SIG-1")), Branding())
-
-
-def pdfsig(pdf: bytes, tmp_path, nss_db=None) -> str:
-    path = tmp_path / "signed.pdf"
-    path.write_bytes(pdf)
-    command = ["pdfsig"] + (["-nssdir", f"sql:{nss_db}"] if nss_db else []) + [str(path)]
-    run = subprocess.run(command, capture_output=True, text=True)
-    return run.stdout + run.stderr
-
-
-def flip_one_byte(pdf: bytes, at: int) -> bytes:
-    data = bytearray(pdf)
-    data[at] ^= 0x01
-    return bytes(data)
 
 
 def test_signature_is_pades_intact_and_trusted(signer, unsigned_pdf, trust_roots):
