@@ -79,3 +79,13 @@ def test_private_pages(portal, browser, width):
         page.goto(portal.url + path)
         found[path] = serious(page)
     assert {path: v for path, v in found.items() if v} == {}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_links_stay_readable_under_the_pointer_or_after_a_tap(portal, browser, width):
+    """Reflex's links turned a light blue when hovered (2.4:1 on white; axe: color-contrast)."""
+    page = signed_in(browser, portal)
+    page.set_viewport_size({"width": width, "height": 800})
+    link = page.get_by_role("link", name="Exportar Excel")
+    link.hover()
+    assert serious(page) == []
