@@ -26,6 +26,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlmodel import Session
 
+from customer_portal.driver_sql import POSTGRES_CONNECT_TIMEOUT
 from customer_portal.instance import private_file
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -60,10 +61,9 @@ def create_db_engine(url: str, *, wait_for_write_lock: bool = True) -> sa.Engine
             (:func:`get_engine_that_never_waits`). PostgreSQL ignores it.
     """
     if not is_sqlite(url):
-        # A server that vanished from the network (no refusal, no answer) fails
-        # a connection in 10 s instead of the operating system's two minutes,
-        # unless the URL says otherwise.
-        connect_args = {} if "connect_timeout" in url else {"connect_timeout": 10}
+        connect_args = (
+            {} if "connect_timeout" in url else {"connect_timeout": POSTGRES_CONNECT_TIMEOUT}
+        )
         return sa.create_engine(url, pool_pre_ping=True, connect_args=connect_args)
 
     path = url.removeprefix("sqlite:///")
@@ -115,7 +115,8 @@ def get_engine_that_never_waits() -> sa.Engine | None:
     event loop holds one connection at a time and never waits for one. On
     PostgreSQL every statement is a round trip over the network, and a
     server that stopped answering would hold the loop for the connect
-    timeout, so there is no such engine.
+    timeout, so there is no such engine (a download awaits its one
+    statement instead: :func:`customer_portal.driver_sql.first_on_loop`).
     """
     from customer_portal.settings import get_settings
 

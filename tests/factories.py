@@ -290,7 +290,7 @@ def make_payment(
 
 def reset_process_caches() -> None:
     """Forget every process-wide object built from settings (they change per test)."""
-    from customer_portal import db, settings
+    from customer_portal import db, driver_sql, settings
     from customer_portal.api import publishing
     from customer_portal.documents import signing
 
@@ -301,6 +301,7 @@ def reset_process_caches() -> None:
         if never_waits is not None:
             never_waits.dispose()
     db.get_engine_that_never_waits.cache_clear()
+    driver_sql.close_idle_on_loop_connections()
     signing.get_signer.cache_clear()
     publishing.get_publisher.cache_clear()
 

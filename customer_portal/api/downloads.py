@@ -16,12 +16,12 @@ from customer_portal.api.redirects import see_other
 from customer_portal.db import get_engine, get_engine_that_never_waits, unit_of_work
 from customer_portal.documents.integrity import TamperedDocument
 from customer_portal.domain.activity import user_agent_detail
-from customer_portal.domain.audit import record_event_in
 from customer_portal.domain.downloads import (
     Download,
     DownloadLink,
     mint_download_path,
     open_download,
+    open_download_on_loop,
     read_download_link,
 )
 from customer_portal.domain.sessions import SESSION_COOKIE, look_up
@@ -81,28 +81,22 @@ def _not_yours() -> str:
 
 
 def _open(
-    engine: sa.Engine, link: DownloadLink, ip: str | None, user_agent: str | None
+    engine: sa.Engine, link: DownloadLink, ip: str | None, detail: dict[str, str] | None
 ) -> Download | None:
     # One transaction: the checks, the session's sliding expiry and the audit
     # event commit together. Nothing in it is worth an fsync per download.
     with driver_transaction(engine, durable=False) as transaction:
-        found = open_download(transaction=transaction, link=link, idle=get_settings().session_idle)
-        if found is not None:
-            record_event_in(
-                transaction,
-                actor=found.account_email,
-                action="invoice.downloaded",
-                subject=found.number,
-                ip=ip,
-                detail=user_agent_detail(user_agent),
-            )
-    return found
+        idle = get_settings().session_idle
+        return open_download(transaction=transaction, link=link, idle=idle, ip=ip, detail=detail)
 
 
 async def _open_soon(link: DownloadLink, ip: str | None, user_agent: str | None) -> Download | None:
-    """:func:`_open` on the event loop when it will not wait, else in a thread.
+    """:func:`_open` without a thread where that is faster and the event loop need not wait.
 
-    On SQLite the whole transaction takes about 0.1 ms, less than handing it
+    PostgreSQL: one statement, awaited on the loop
+    (:func:`~customer_portal.domain.downloads.open_download_on_loop`).
+
+    SQLite: the whole transaction takes about 0.1 ms, less than handing it
     to a thread and back: the hand-over, and the threads then taking turns
     for the GIL at every driver call, cost more than the work (downloads
     went from 38 % to over 100 % of a static file's rate;
@@ -115,13 +109,19 @@ async def _open_soon(link: DownloadLink, ip: str | None, user_agent: str | None)
     (The state's handlers still hand their units of work to threads:
     :func:`customer_portal.state.kit.in_session`.)
     """
-    engine = get_engine_that_never_waits()
-    if engine is not None:
+    detail = user_agent_detail(user_agent)
+    engine = get_engine()
+    if engine.dialect.name == "postgresql":
+        return await open_download_on_loop(
+            engine=engine, link=link, idle=get_settings().session_idle, ip=ip, detail=detail
+        )
+    never_waits = get_engine_that_never_waits()
+    if never_waits is not None:
         try:
-            return _open(engine, link, ip, user_agent)
+            return _open(never_waits, link, ip, detail)
         except WouldWait:
             pass
-    return await run_in_threadpool(_open, get_engine(), link, ip, user_agent)
+    return await run_in_threadpool(_open, engine, link, ip, detail)
 
 
 async def download_invoice(request: Request) -> Response:

@@ -60,14 +60,47 @@ def record_event_in(
     transaction.execute(_INSERT_ON_DRIVER, _event(actor, action, subject, ip, detail))
 
 
+def insert_for_each(
+    *,
+    actor: sa.ColumnElement[str],
+    action: str,
+    subject: sa.ColumnElement[str],
+    where: sa.ColumnElement[bool],
+) -> sa.Insert:
+    """:func:`record_event`'s INSERT, once for each row a query finds, in the query's statement.
+
+    For a statement that reads and records at once (a CTE of the download's
+    single statement): ``actor`` and ``subject`` are columns of the query,
+    cut to the columns as :func:`record_event` cuts them. Bind ``at``,
+    ``ip`` and ``detail`` with :func:`values_for_each`.
+    """
+    table = AuditEvent.__table__  # type: ignore[attr-defined]
+    rows = sa.select(
+        sa.bindparam("at", type_=table.c.at.type),
+        sa.func.substr(actor, 1, AUDIT_ACTOR_LENGTH),
+        sa.literal(action, type_=table.c.action.type),
+        sa.func.substr(subject, 1, AUDIT_SUBJECT_LENGTH),
+        sa.bindparam("ip", type_=table.c.ip.type),
+        sa.bindparam("detail", type_=table.c.detail.type),
+    ).where(where)
+    return sa.insert(table).from_select(list(_COLUMNS), rows)
+
+
+def values_for_each(ip: str | None, detail: dict[str, Any] | None) -> dict[str, Any]:
+    """The values an :func:`insert_for_each` statement binds: when, from where, what else."""
+    return {
+        "at": utcnow(),
+        "ip": ip,
+        "detail": json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
+    }
+
+
 def _event(
     actor: str, action: str, subject: str | None, ip: str | None, detail: dict[str, Any] | None
 ) -> dict[str, Any]:
     return {
-        "at": utcnow(),
+        **values_for_each(ip, detail),
         "actor": actor[:AUDIT_ACTOR_LENGTH],
         "action": action,
         "subject": subject[:AUDIT_SUBJECT_LENGTH] if subject else None,
-        "ip": ip,
-        "detail": json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
     }

@@ -263,6 +263,30 @@ def slide_in(
     transaction.execute(_SLIDE, _slid(session_id, idle, now))
 
 
+def slide_when_due(session_id: sa.ColumnElement[int], where: sa.ColumnElement[bool]) -> sa.Update:
+    """:func:`slide`'s UPDATE for a session a query found, if :func:`needs_sliding` says so.
+
+    For a statement that reads and slides at once (a CTE of the download's
+    single statement): ``session_id`` is a column of the query. Bind
+    ``slid_at``, ``slid_until`` and ``slide_before`` with :func:`values_when_due`.
+    """
+    return (
+        sa.update(AuthSession)
+        .where(
+            col(AuthSession.id) == session_id,
+            col(AuthSession.revoked_at).is_(None),
+            col(AuthSession.last_seen_at) < sa.bindparam("slide_before"),
+            where,
+        )
+        .values(last_seen_at=sa.bindparam("slid_at"), expires_at=sa.bindparam("slid_until"))
+    )
+
+
+def values_when_due(now: datetime, idle: timedelta) -> dict[str, Any]:
+    """The values a :func:`slide_when_due` statement binds."""
+    return {"slid_at": now, "slid_until": now + idle, "slide_before": now - SLIDE_EVERY}
+
+
 def rotate_session(
     *,
     session: Session,

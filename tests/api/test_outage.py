@@ -10,7 +10,7 @@ from customer_portal.api.app import build_api
 from customer_portal.api.edge import build_edge
 from customer_portal.api.outage import RESEND_TEXT, RETRY_AFTER, RETRYING_TEXT
 from customer_portal.domain import downloads
-from customer_portal.domain.sessions import SESSION_COOKIE, token_hash
+from customer_portal.domain.sessions import SESSION_COOKIE, start_session, token_hash
 from customer_portal.settings import get_settings
 from tests.factories import invoice_input, reset_process_caches
 
@@ -71,3 +71,36 @@ async def test_every_route_says_the_portal_is_down_in_spanish_and_then_serves(
         "/sesion/entrar", data={"email": "ana@example.com", "password": "x" * 12}
     )
     assert signing_in.status_code == 303  # wrong password: back to Entrar, as usual
+
+
+async def test_the_first_download_after_a_restart_is_served(portal, own_postgres):
+    """The download's connections on the event loop, dropped by the restart, are replaced."""
+    from sqlmodel import select
+
+    from customer_portal.models import Customer
+    from tests.factories import make_account
+
+    api = {"Authorization": f"Bearer {get_settings().api_key}"}
+    published = await portal.post("/api/v1/invoices", json=[invoice_input("F-UP")], headers=api)
+    assert published.status_code == 200, published.text
+    engine = db.get_engine()
+    with db.unit_of_work(engine) as session:
+        customer = session.exec(select(Customer)).one()
+        account = make_account(session, customer=customer, email="ana.up@example.com")
+        token = start_session(session=session, account=account, idle=get_settings().session_idle)
+        path = downloads.mint_download_path(
+            session=session,
+            secret_key=get_settings().secret_key,
+            account=account,
+            number="F-UP",
+            session_token=token,
+        )
+    headers = {"Cookie": f"{SESSION_COOKIE}={token}"}
+    assert (await portal.get(path, headers=headers)).status_code == 200
+
+    own_postgres.stop()  # the connection the download kept is gone with the server
+    own_postgres.start()
+    engine.dispose()  # the test's own connections; the route's mend themselves
+    for _ in range(3):
+        again = await portal.get(path, headers=headers)
+        assert again.status_code == 200 and again.content.startswith(b"%PDF")
