@@ -217,13 +217,27 @@ def driver_transaction(engine: sa.Engine, *, durable: bool = True) -> Iterator[D
 #: of the operating system's two minutes, unless the URL says otherwise.
 POSTGRES_CONNECT_TIMEOUT = 10
 
-#: Idle connections :func:`first_on_loop` keeps per event loop; beyond them, a
-#: connection opened under load is closed after its statement.
-IDLE_PER_LOOP = 16
+#: Connections :func:`first_on_loop` opens at most, per event loop and database: beyond
+#: them, statements wait for one. Customers downloading at once never exhaust the
+#: server's connections (the engine's own pool is capped the same way, at 15).
+CONNECTIONS_PER_LOOP = 16
+
+#: Milliseconds the server gives such a statement before cancelling it (a row lock
+#: held elsewhere): a request does not hold one of those connections forever.
+STATEMENT_TIMEOUT_MS = 30_000
+
+
+class _Connections:
+    """One event loop's connections to one database: a cap on them, and the idle ones."""
+
+    def __init__(self) -> None:
+        self.slots = asyncio.Semaphore(CONNECTIONS_PER_LOOP)
+        self.idle: list[Any] = []
+
 
 # A psycopg async connection serves the event loop it was opened on, and only that
-# one (tests start a loop per test): idle ones are kept per loop and per database.
-_idle: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, list[Any]]] = (
+# one (tests start a loop per test): connections are kept per loop and per database.
+_by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _Connections]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -257,42 +271,42 @@ async def first_on_loop(
     compiled = statement.compiled(dialect)
     parameters = compiled.parameters(values)
     driver_error = dialect.loaded_dbapi.Error
-    idle = _idle_on(asyncio.get_running_loop()).setdefault(str(engine.url), [])
-    while True:
-        reused = bool(idle)
-        connection = idle.pop() if reused else await _connect(engine)
-        try:
-            cursor = connection.cursor(binary=True)
-            await cursor.execute(compiled.sql, parameters)
-            row = await cursor.fetchone()
-        except driver_error as exc:
-            dropped = dialect.is_disconnect(exc, connection, None)
-            _close(connection)
-            if dropped and reused:
-                # The server closed it while it sat idle (a restart): so it did the
-                # others. What was sent never reached a statement; go again on a new one.
-                while idle:
-                    _close(idle.pop())
-                continue
-            raise _wrapped(exc, dialect, dropped=dropped) from exc
-        except BaseException:
-            # Cancelled mid-statement (the browser left): the connection's state is unknown.
-            _close(connection)
-            raise
-        if len(idle) < IDLE_PER_LOOP:
+    connections = _on_this_loop(str(engine.url))
+    idle = connections.idle
+    async with connections.slots:
+        while True:
+            reused = bool(idle)
+            connection = idle.pop() if reused else await _connect(engine)
+            try:
+                cursor = connection.cursor(binary=True)
+                await cursor.execute(compiled.sql, parameters)
+                row = await cursor.fetchone()
+            except driver_error as exc:
+                dropped = dialect.is_disconnect(exc, connection, None)
+                _close(connection)
+                if dropped and reused:
+                    # The server closed it while it sat idle (a restart), and so the
+                    # others: what was sent never ran. Go again on a new connection.
+                    while idle:
+                        _close(idle.pop())
+                    continue
+                raise _wrapped(exc, dialect, dropped=dropped) from exc
+            except BaseException:
+                # Cancelled mid-statement (the browser left): its state is unknown.
+                _close(connection)
+                raise
             idle.append(connection)
-        else:
-            _close(connection)
-        return compiled.row(row)
+            return compiled.row(row)
 
 
-def _idle_on(loop: asyncio.AbstractEventLoop) -> dict[str, list[Any]]:
-    by_url = _idle.get(loop)
+def _on_this_loop(url: str) -> _Connections:
+    loop = asyncio.get_running_loop()
+    by_url = _by_loop.get(loop)
     if by_url is None:
-        by_url = _idle[loop] = {}
+        by_url = _by_loop[loop] = {}
         # A loop that ends (a test's) closes its connections as it goes.
         weakref.finalize(loop, _close_all, by_url)
-    return by_url
+    return by_url.setdefault(url, _Connections())
 
 
 def _close(connection: Any) -> None:
@@ -301,18 +315,21 @@ def _close(connection: Any) -> None:
     connection.pgconn.finish()
 
 
-def _close_all(by_url: dict[str, list[Any]]) -> None:
+def _close_all(by_url: dict[str, _Connections]) -> None:
     for connections in by_url.values():
-        while connections:
-            _close(connections.pop())
+        while connections.idle:
+            _close(connections.idle.pop())
 
 
 async def _connect(engine: sa.Engine) -> Any:
     dialect = engine.dialect
     args, kwargs = dialect.create_connect_args(engine.url)
     kwargs.setdefault("connect_timeout", POSTGRES_CONNECT_TIMEOUT)
-    # The URL's own options (a schema's search_path) stay; the commit setting joins them.
-    kwargs["options"] = f"{kwargs.get('options', '')} -c synchronous_commit=off".strip()
+    # The URL's own options (a schema's search_path) stay; these join them.
+    kwargs["options"] = (
+        f"{kwargs.get('options', '')} -c synchronous_commit=off"
+        f" -c statement_timeout={STATEMENT_TIMEOUT_MS}"
+    ).strip()
     try:
         return await dialect.loaded_dbapi.AsyncConnection.connect(*args, autocommit=True, **kwargs)
     except dialect.loaded_dbapi.Error as exc:  # the server refused or never answered
@@ -325,5 +342,5 @@ def close_idle_on_loop_connections() -> None:
     libpq's own close needs no event loop, so a loop that has ended leaves
     nothing open behind it.
     """
-    for by_url in list(_idle.values()):
+    for by_url in list(_by_loop.values()):
         _close_all(by_url)

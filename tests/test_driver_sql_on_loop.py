@@ -34,14 +34,17 @@ async def _pid(engine) -> int:
 async def test_the_statement_commits_on_its_own_without_waiting_for_the_disk(engine):
     """A data-modifying CTE lands with the statement; nothing waits for an fsync."""
     recorded = DriverStatement(
-        sa.select(sa.func.current_setting("synchronous_commit")).add_cte(
+        sa.select(
+            sa.func.current_setting("synchronous_commit"),
+            sa.func.current_setting("statement_timeout"),
+        ).add_cte(
             insert_for_each(
                 actor=sa.literal("x" * 300), action="a", subject=sa.literal("F-1"), where=sa.true()
             ).cte("logged")
         )
     )
     row = await first_on_loop(engine, recorded, values_for_each("198.51.100.4", {"n": "ñ"}))
-    assert row == ("off",)
+    assert row == ("off", "30s")  # and a statement stuck behind a lock gives up
     with unit_of_work(engine, read_only=True) as session:  # another connection sees it
         (event,) = session.exec(select(AuditEvent)).all()
     assert event.actor == "x" * AUDIT_ACTOR_LENGTH  # cut to the column, as record_event cuts
@@ -104,3 +107,13 @@ async def test_a_server_that_is_not_there_says_the_database_is_unreachable(datab
     with pytest.raises(sa.exc.DBAPIError) as raised:
         await _pid(engine)
     assert is_unreachable(raised.value)
+
+
+async def test_statements_beyond_the_cap_wait_for_a_connection(engine, monkeypatch):
+    """Many downloads at once never take more than their share of the server's connections."""
+    from customer_portal import driver_sql
+
+    monkeypatch.setattr(driver_sql, "CONNECTIONS_PER_LOOP", 3)
+    asleep = DriverStatement(sa.select(sa.func.pg_backend_pid(), sa.func.pg_sleep(0.2)))
+    rows = await asyncio.gather(*(first_on_loop(engine, asleep, {}) for _ in range(9)))
+    assert len({pid for pid, _ in rows}) == 3
