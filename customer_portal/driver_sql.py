@@ -337,10 +337,13 @@ async def _connect(engine: sa.Engine) -> Any:
 
 
 def close_idle_on_loop_connections() -> None:
-    """Close every idle connection of :func:`first_on_loop`, on any loop (tests, shutdown).
+    """Close every idle connection of :func:`first_on_loop`, on any loop (between tests).
 
     libpq's own close needs no event loop, so a loop that has ended leaves
     nothing open behind it.
     """
     for by_url in list(_by_loop.values()):
         _close_all(by_url)
+    # Forgotten too: a loop whose statements once waited for a connection is
+    # referenced by its semaphore, and would otherwise never be let go.
+    _by_loop.clear()
