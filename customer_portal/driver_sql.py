@@ -306,7 +306,10 @@ def _on_this_loop(url: str) -> _Connections:
         by_url = _by_loop[loop] = {}
         # A loop that ends (a test's) closes its connections as it goes.
         weakref.finalize(loop, _close_all, by_url)
-    return by_url.setdefault(url, _Connections())
+    connections = by_url.get(url)
+    if connections is None:
+        connections = by_url[url] = _Connections()
+    return connections
 
 
 def _close(connection: Any) -> None:

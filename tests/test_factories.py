@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import time
+
+import pyotp
 from sqlmodel import select
 
 from customer_portal.db import unit_of_work
 from customer_portal.domain.passwords import verify_password
 from customer_portal.models import InvoiceLine, Payment
-from tests.factories import make_account, make_customer, make_invoice, make_payment
+from tests.factories import (
+    make_account,
+    make_customer,
+    make_invoice,
+    make_payment,
+    previous_totp,
+)
 
 
 def test_defaults_are_unique_and_consistent(engine):
@@ -49,3 +58,19 @@ def test_accounts_active_with_a_password_or_waiting(engine):
     assert active.email == "ana@example.com" and active.activated_at is not None
     assert verify_password("Buena-Clave1", active.password_hash)
     assert waiting.activated_at is None and waiting.password_hash is None
+
+
+def test_the_previous_authenticator_code_is_never_taken_at_a_step_boundary(monkeypatch):
+    """A code of the step before, computed 10 ms before the step ends, is two steps old at once.
+
+    The server accepts the previous step (clock drift) but not the one before
+    it: a sign-in test failed on its enrolment when the boundary fell between.
+    """
+    clock = [30 * 1000 + 29.99]  # 10 ms before a step ends
+    monkeypatch.setattr(time, "time", lambda: clock[0])
+    monkeypatch.setattr(time, "sleep", lambda seconds: clock.__setitem__(0, clock[0] + seconds))
+    secret = pyotp.random_base32()
+    code = previous_totp(secret)
+    now_step = int(clock[0]) // 30
+    assert now_step == 1001  # it waited for the next step
+    assert code == pyotp.TOTP(secret).at((now_step - 1) * 30)

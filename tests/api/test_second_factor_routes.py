@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from html import unescape
 
 import pyotp
@@ -17,7 +16,7 @@ from customer_portal.domain.sessions import start_session
 from customer_portal.models import Account
 from tests.api.test_accounts import client, flash_of  # noqa: F401 (the fixture)
 from tests.domain.test_auth import PASSWORD, create_account
-from tests.factories import first_customer
+from tests.factories import first_customer, previous_totp
 from tests.test_cli import cli
 
 SIGN_IN = {"email": "ana@example.com", "password": PASSWORD, "next": "/factura?numero=F-9"}
@@ -44,7 +43,7 @@ async def set_up_factor(client, engine, settings) -> tuple[str, list[str]]:  # n
 
     wrong = await client.post("/sesion/verificacion", data={"codigo": "000000"})
     assert wrong.status_code == 303 and flash_of(wrong, settings) == auth.CODE_WRONG
-    previous = pyotp.TOTP(secret).at(time.time() - 30)
+    previous = previous_totp(secret)
     done = await client.post("/sesion/verificacion", data={"codigo": previous})
     assert done.status_code == 200 and done.headers["cache-control"] == "no-store"
     codes = re.findall(r"<li><code>([A-Z0-9-]+)</code></li>", done.text)
@@ -102,7 +101,7 @@ async def test_a_required_factor_is_set_up_at_entrar_and_cannot_be_turned_off(
     assert first.headers["location"] == "/cuenta/verificacion"
     page = await client.get("/cuenta/verificacion")
     secret = unescape(re.search(r'id="clave">([^<]+)<', page.text)[1]).replace(" ", "")
-    previous = pyotp.TOTP(secret).at(time.time() - 30)
+    previous = previous_totp(secret)
     done = await client.post("/sesion/verificacion", data={"codigo": previous})
     assert done.status_code == 200 and 'href="/factura?numero=F-9"' in done.text
     assert "HttpOnly" in cookie_header(done, "portal_session")

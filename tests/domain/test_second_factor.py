@@ -17,7 +17,7 @@ from customer_portal.domain import auth, second_factor
 from customer_portal.domain.second_factor import SecondFactorKeys
 from customer_portal.models import Account, AuditEvent, AuthSession, RecoveryCode
 from tests.domain.test_auth import PASSWORD, create_account
-from tests.factories import first_customer
+from tests.factories import first_customer, previous_totp
 
 
 def keys(settings) -> SecondFactorKeys:
@@ -67,7 +67,7 @@ def sessions(engine) -> int:
 
 
 def previous_code(secret: str) -> str:
-    return pyotp.TOTP(secret).at(time.time() - 30)
+    return previous_totp(secret)
 
 
 def test_enrolment_shows_one_secret_stores_it_sealed_and_needs_a_right_code(engine, settings):
