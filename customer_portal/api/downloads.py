@@ -111,7 +111,7 @@ async def _open_soon(link: DownloadLink, ip: str | None, user_agent: str | None)
     """
     detail = user_agent_detail(user_agent)
     engine = get_engine()
-    if engine.dialect.name == "postgresql":
+    if engine.dialect.driver == "psycopg":  # PostgreSQL, through the driver we ship
         return await open_download_on_loop(
             engine=engine, link=link, idle=get_settings().session_idle, ip=ip, detail=detail
         )
