@@ -237,16 +237,20 @@ def look_up(*, session: Session, token: str) -> tuple[LiveSession | None, bool]:
 
 # One UPDATE, which leaves a session ended meanwhile (Salir, a new password)
 # ended; built once, run through a Session or on the driver (a download).
-_SLIDE = DriverStatement(
+_SLID = (
     sa.update(AuthSession)
-    .where(col(AuthSession.id) == sa.bindparam("session_id"), col(AuthSession.revoked_at).is_(None))
+    .where(col(AuthSession.revoked_at).is_(None))
     .values(last_seen_at=sa.bindparam("slid_at"), expires_at=sa.bindparam("slid_until"))
 )
+_SLIDE = DriverStatement(_SLID.where(col(AuthSession.id) == sa.bindparam("session_id")))
+
+
+def _slid_values(now: datetime, idle: timedelta) -> dict[str, Any]:
+    return {"slid_at": now, "slid_until": now + idle}
 
 
 def _slid(session_id: int, idle: timedelta, now: datetime | None) -> dict[str, Any]:
-    now = now or utcnow()
-    return {"session_id": session_id, "slid_at": now, "slid_until": now + idle}
+    return {"session_id": session_id, **_slid_values(now or utcnow(), idle)}
 
 
 def slide(
@@ -270,21 +274,16 @@ def slide_when_due(session_id: sa.ColumnElement[int], where: sa.ColumnElement[bo
     single statement): ``session_id`` is a column of the query. Bind
     ``slid_at``, ``slid_until`` and ``slide_before`` with :func:`values_when_due`.
     """
-    return (
-        sa.update(AuthSession)
-        .where(
-            col(AuthSession.id) == session_id,
-            col(AuthSession.revoked_at).is_(None),
-            col(AuthSession.last_seen_at) < sa.bindparam("slide_before"),
-            where,
-        )
-        .values(last_seen_at=sa.bindparam("slid_at"), expires_at=sa.bindparam("slid_until"))
+    return _SLID.where(
+        col(AuthSession.id) == session_id,
+        col(AuthSession.last_seen_at) < sa.bindparam("slide_before"),
+        where,
     )
 
 
 def values_when_due(now: datetime, idle: timedelta) -> dict[str, Any]:
     """The values a :func:`slide_when_due` statement binds."""
-    return {"slid_at": now, "slid_until": now + idle, "slide_before": now - SLIDE_EVERY}
+    return {**_slid_values(now, idle), "slide_before": now - SLIDE_EVERY}
 
 
 def rotate_session(

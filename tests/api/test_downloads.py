@@ -42,6 +42,7 @@ from customer_portal.models import (
     utcnow,
 )
 from tests.factories import customer_input, invoice_input, make_account
+from tests.pdf_checks import flip_one_byte
 
 SECRET = "test-secret-key-0123456789"
 IDLE = timedelta(hours=1)
@@ -101,9 +102,7 @@ def tamper(engine, number: str, change: Callable[[bytes], bytes]) -> bytes:
 
 def flip_byte(pdf: bytes) -> bytes:
     """The same PDF, same size, with one bit changed in the middle."""
-    data = bytearray(pdf)
-    data[len(data) // 2] ^= 1
-    return bytes(data)
+    return flip_one_byte(pdf, len(pdf) // 2)
 
 
 @asynccontextmanager
